@@ -1,0 +1,1 @@
+"""Commands, authorisation, the GraphQL schema, the ASGI app and the CLI."""

@@ -1,0 +1,127 @@
+"""The Starlette ASGI app: GraphQL over HTTP and WebSocket at /graphql, with authentication and limits."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from service.bootstrap import Services
+from service.graphql.context import Context
+from service.graphql.schema import schema
+from service.tokens import TokenError, bearer, verify
+
+MAX_BODY_BYTES = 1_000_000
+log = logging.getLogger("send_records")
+
+
+class RecordsGraphQL(GraphQL):
+    def __init__(self, services: Services):
+        super().__init__(
+            schema,
+            graphql_ide="graphiql",
+            allow_queries_via_get=False,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        )
+        self.services = services
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        # Over HTTP the caller was authenticated on the way in; over WebSocket, at connection_init.
+        principal = request.scope.get("state", {}).get("principal")
+        return Context(commands=self.services.commands, principal=principal, request=request, response=response)
+
+    async def on_ws_connect(self, context: Context) -> Any:
+        params = context.connection_params or {}
+        header = params.get("Authorization") or params.get("authorization")
+        token = params.get("token")
+        try:
+            context.principal = verify(self.services.secret, token if token else bearer(header))
+        except TokenError:
+            raise ConnectionRejectionError({"message": "a valid bearer token is required"}) from None
+        return None
+
+
+class Unauthenticated:
+    """Answers 401 to a GraphQL request over HTTP whose bearer token is missing, forged or expired."""
+
+    def __init__(self, app: ASGIApp, services: Services):
+        self.app = app
+        self.services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            request = Request(scope)
+            try:
+                principal = verify(self.services.secret, bearer(request.headers.get("authorization")))
+            except TokenError as error:
+                response = JSONResponse({"errors": [{"message": str(error)}]}, status_code=401,
+                                        headers={"WWW-Authenticate": "Bearer"})
+                await response(scope, receive, send)
+                return
+            scope.setdefault("state", {})["principal"] = principal
+        await self.app(scope, receive, send)
+
+
+class BodyLimit:
+    """Refuses request bodies over the limit with 413, whether announced by Content-Length or streamed."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES):
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await too_large(scope, receive, send, self.limit)
+            return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.limit:
+                raise BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except BodyTooLarge:
+            await too_large(scope, receive, send, self.limit)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+    response = JSONResponse({"errors": [{"message": f"request bodies are limited to {limit} bytes"}]}, status_code=413)
+    await response(scope, receive, send)
+
+
+async def healthz(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+def create_app(services: Services) -> Starlette:
+    graphql = Unauthenticated(RecordsGraphQL(services), services)
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+        ]
+    )
+    return BodyLimit(app)

@@ -1,0 +1,43 @@
+"""The event-sourced application: loads aggregates and records changes with their read models."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import JSONTranscoder, Transcoding
+
+from domain.base import Record
+from projections.sqlite import Change, IdempotencyKey
+from projections.views import entity_rows, event_record
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class RecordsApplication(Application):
+    name = "SendRecords"
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    def record(self, aggregate: Record, idempotency: IdempotencyKey | None = None) -> dict:
+        """Store the aggregate's new events with their records and its current-state rows, in one
+        transaction; return the last event's record."""
+        records = [event_record(e, aggregate.partnership_id) for e in aggregate.pending_events]
+        change = Change(records=records, entities=entity_rows(aggregate), idempotency=idempotency)
+        recordings = self.save(aggregate, change=change)
+        return {**records[-1], "position": recordings[-1].notification.id}
+
+    def load(self, aggregate_id: Any) -> Record:
+        return self.repository.get(aggregate_id)

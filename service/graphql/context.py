@@ -1,0 +1,30 @@
+"""The typed context every resolver gets: the caller, the reader of its request and the commands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from strawberry.types import Info as StrawberryInfo
+
+from service.authorisation import Principal
+from service.commands import Commands
+from service.reader import Reader
+
+
+@dataclass
+class Context:
+    commands: Commands
+    principal: Principal | None = None
+    request: Any = None
+    response: Any = None
+    connection_params: dict = field(default_factory=dict)
+
+    @cached_property
+    def reader(self) -> Reader:
+        assert self.principal is not None, "the caller is authenticated before anything is read"
+        return Reader(self.commands.read_model, self.principal)
+
+
+Info = StrawberryInfo[Context, None]

@@ -1,0 +1,97 @@
+"""The queries: current state, one entity's history and the global log."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Optional
+
+import strawberry
+from graphql import GraphQLError
+
+from service.graphql import cursors
+from service.graphql.context import Info
+from service.graphql.types import (
+    STATE_TYPES, Action, ActionConnection, ActionFilter, AuditVerification, EventConnection, Inspection, Metric,
+    Node, Partnership, Plan,
+)
+
+
+def current_only(as_at: datetime | None, as_of: date | None) -> None:
+    # Until the temporal read model is built, a past view is refused rather than answered wrongly.
+    if as_at is not None or as_of is not None:
+        raise GraphQLError("asAt and asOf are not answered by this version of the service yet")
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def partnerships(self, info: Info, as_at: Optional[datetime] = None, as_of: Optional[date] = None) -> list[Partnership]:
+        current_only(as_at, as_of)
+        return [Partnership.of(s) for s in info.context.reader.entities("Partnership")]
+
+    @strawberry.field
+    def partnership(self, info: Info, id: strawberry.ID, as_at: Optional[datetime] = None, as_of: Optional[date] = None) -> Optional[Partnership]:
+        current_only(as_at, as_of)
+        return Partnership.of(info.context.reader.entity(id, "Partnership"))
+
+    @strawberry.field
+    def inspection(self, info: Info, id: strawberry.ID, as_at: Optional[datetime] = None, as_of: Optional[date] = None) -> Optional[Inspection]:
+        current_only(as_at, as_of)
+        return Inspection.of(info.context.reader.entity(id, "Inspection"))
+
+    @strawberry.field
+    def plan(self, info: Info, id: strawberry.ID, as_at: Optional[datetime] = None, as_of: Optional[date] = None) -> Optional[Plan]:
+        current_only(as_at, as_of)
+        return Plan.of(info.context.reader.entity(id, "Plan"))
+
+    @strawberry.field
+    def action(self, info: Info, id: strawberry.ID, as_at: Optional[datetime] = None, as_of: Optional[date] = None) -> Optional[Action]:
+        current_only(as_at, as_of)
+        return Action.of(info.context.reader.entity(id, "Action"))
+
+    @strawberry.field
+    def actions(
+        self,
+        info: Info,
+        partnership_id: Optional[strawberry.ID] = None,
+        filter: Optional[ActionFilter] = None,
+        as_at: Optional[datetime] = None,
+        as_of: Optional[date] = None,
+        first: Optional[int] = None,
+        after: Optional[str] = None,
+    ) -> ActionConnection:
+        current_only(as_at, as_of)
+        column = "partnership_id" if partnership_id is not None else None
+        return ActionConnection.of(info.context.reader.entities("Action", column, partnership_id), filter, first, after)
+
+    @strawberry.field
+    def metric(self, info: Info, id: strawberry.ID, as_at: Optional[datetime] = None, as_of: Optional[date] = None) -> Optional[Metric]:
+        current_only(as_at, as_of)
+        return Metric.of(info.context.reader.entity(id, "Metric"))
+
+    @strawberry.field(description="Every event of one entity, oldest first.")
+    def history(self, info: Info, entity_id: strawberry.ID, first: Optional[int] = None, after: Optional[str] = None) -> EventConnection:
+        size = cursors.page_size(first)
+        return EventConnection.of(info.context.reader.records(cursors.decode("e", after), size + 1, entity_id=entity_id), size)
+
+    @strawberry.field(description="The global log, oldest first, from after the given cursor.")
+    def events(
+        self,
+        info: Info,
+        after: Optional[str] = None,
+        first: Optional[int] = None,
+        partnership_id: Optional[strawberry.ID] = None,
+        types: Optional[list[str]] = None,
+    ) -> EventConnection:
+        size = cursors.page_size(first)
+        records = info.context.reader.records(cursors.decode("e", after), size + 1, partnership_id, types=types)
+        return EventConnection.of(records, size)
+
+    @strawberry.field
+    def node(self, info: Info, id: strawberry.ID) -> Optional[Node]:
+        kind = info.context.reader.kind_of(id)
+        return STATE_TYPES[kind].of(info.context.reader.entity(id)) if kind in STATE_TYPES else None
+
+    @strawberry.field
+    def verify_audit_trail(self, info: Info, partnership_id: Optional[strawberry.ID] = None) -> AuditVerification:
+        raise GraphQLError("verifyAuditTrail is not answered by this version of the service yet")

@@ -1,0 +1,37 @@
+"""The schema: queries, mutations and subscriptions, with the request limits."""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+
+from service.graphql.mutations import Mutation
+from service.graphql.queries import Query
+from service.graphql.subscriptions import Subscription
+from service.graphql.types import Action, Inspection, Judgement, Metric, Partnership, Plan
+
+MAX_DEPTH = 10
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """Errors the service raised on purpose, or that GraphQL raised about the request, are told;
+    anything else is masked, so no stack trace or internal detail reaches a client."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+schema = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    subscription=Subscription,
+    types=[Partnership, Inspection, Plan, Action, Judgement, Metric],
+    extensions=[
+        QueryDepthLimiter(max_depth=MAX_DEPTH),
+        MaxTokensLimiter(max_token_count=5000),
+        MaxAliasesLimiter(max_alias_count=30),
+        MaskErrors(should_mask_error=is_unexpected),
+        ParserCache(maxsize=256),
+        ValidationCache(maxsize=256),
+    ],
+)
