@@ -1,0 +1,131 @@
+"""Refused changes come back as userErrors with the right code, and record nothing."""
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from domain.vocabulary import Role
+from tests.support import new_area, token
+
+
+@pytest.fixture
+def area(server):
+    return new_area(server)
+
+
+def refused(server, area, name, input, who, code, field=None):
+    end = server.log_end(area.auditor)
+    payload = server.mutate(name, input, who)
+    assert [e["code"] for e in payload["userErrors"]] == [code], payload
+    assert payload["event"] is None
+    if field is not None:
+        assert payload["userErrors"][0]["field"] == [field]
+    assert server.recorded_since(end, area.auditor) == [], "a refused change recorded something"
+    return payload["userErrors"][0]
+
+
+def test_unknown_ids_are_not_found(server, area):
+    refused(server, area, "startAction", {"actionId": str(uuid.uuid4())}, area.lead, "NOT_FOUND", "actionId")
+    refused(server, area, "startAction", {"actionId": "not-a-uuid"}, area.lead, "NOT_FOUND", "actionId")
+    refused(server, area, "startAction", {"actionId": area.plan}, area.lead, "NOT_FOUND", "actionId")
+    refused(server, area, "addAction", {"planId": area.plan, "title": "x", "ownerAgencyId": area.council,
+                                        "dueOn": "2030-01-01", "priorityAreaId": str(uuid.uuid4())}, area.lead,
+            "INVALID", "priorityAreaId")
+    refused(server, area, "recordJudgement", {"subjectId": str(uuid.uuid4()), "body": "DFE", "rag": "RED",
+                                              "madeOn": "2020-01-01", "rationale": "x"}, area.monitor, "NOT_FOUND", "subjectId")
+
+
+def test_rules_of_the_domain_are_invalid(server, area):
+    refused(server, area, "completeAction", {"actionId": area.action, "completedOn": "2020-01-01", "evidence": []},
+            area.lead, "INVALID_TRANSITION")
+    server.ok("startAction", {"actionId": area.action}, area.lead)
+    refused(server, area, "completeAction", {"actionId": area.action, "completedOn": "2020-01-01", "evidence": ["  "]},
+            area.lead, "INVALID", "evidence")
+    refused(server, area, "cancelAction", {"actionId": area.action, "reason": " "}, area.lead, "INVALID", "reason")
+    refused(server, area, "cancelAction", {"actionId": area.action}, area.lead, "INVALID", "reason")
+    refused(server, area, "rescheduleAction", {"actionId": area.action, "dueOn": "2031-01-01", "reason": ""}, area.lead,
+            "INVALID", "reason")
+    refused(server, area, "reassignAction", {"actionId": area.action, "ownerAgencyId": area.health, "reason": ""},
+            area.lead, "INVALID", "reason")
+    other = new_area(server)
+    refused(server, area, "reassignAction", {"actionId": area.action, "ownerAgencyId": other.council, "reason": "x"},
+            area.lead, "INVALID", "ownerAgencyId")
+    refused(server, area, "addAction", {"planId": area.plan, "title": "x", "ownerAgencyId": other.council,
+                                        "dueOn": "2030-01-01"}, area.lead, "INVALID", "ownerAgencyId")
+    refused(server, area, "addPriorityArea", {"planId": area.plan, "title": "x", "addresses": other.findings},
+            area.lead, "INVALID", "addresses")
+    refused(server, area, "recordInspection", {"partnershipId": area.partnership, "framework": "AREA_SEND_2023",
+                                               "kind": "REVISIT", "startedOn": "2024-01-01", "endedOn": "2024-01-05",
+                                               "revisitOf": other.inspection}, area.inspector, "INVALID", "revisitOf")
+    refused(server, area, "recordInspection", {"partnershipId": area.partnership, "framework": "AREA_SEND_2023",
+                                               "kind": "FULL", "startedOn": "2024-01-05", "endedOn": "2024-01-01"},
+            area.inspector, "INVALID", "endedOn")
+    refused(server, area, "publishInspection", {"inspectionId": area.inspection, "publishedOn": "2018-01-30",
+                                                "outcome": "POSITIVE_EXPERIENCES"}, area.inspector, "INVALID", "outcome")
+
+
+def test_transitions_out_of_order_are_invalid_transitions(server, area):
+    refused(server, area, "approvePlan", {"planId": area.plan, "on": "2018-06-01"}, area.inspector, "INVALID_TRANSITION")
+    refused(server, area, "closePlan", {"planId": area.plan, "on": "2018-06-01"}, area.lead, "INVALID_TRANSITION")
+    refused(server, area, "reopenAction", {"actionId": area.action}, area.lead, "INVALID_TRANSITION")
+    server.ok("publishInspection", {"inspectionId": area.inspection, "publishedOn": "2018-01-30",
+                                    "outcome": "WRITTEN_STATEMENT_REQUIRED"}, area.inspector)
+    refused(server, area, "recordFinding", {"inspectionId": area.inspection, "kind": "STRENGTH", "text": "Late"},
+            area.inspector, "INVALID_TRANSITION")
+    refused(server, area, "publishInspection", {"inspectionId": area.inspection, "publishedOn": "2018-02-01",
+                                                "outcome": "WRITTEN_STATEMENT_REQUIRED"}, area.inspector, "INVALID_TRANSITION")
+
+
+def test_a_stale_expected_version_is_a_conflict(server, area):
+    server.ok("startAction", {"actionId": area.action, "expectedVersion": 1}, area.lead)
+    error = refused(server, area, "reportActionProgress", {"actionId": area.action, "note": "x", "expectedVersion": 1},
+                    area.lead, "CONFLICT", "expectedVersion")
+    assert "version 2" in error["message"]
+    server.ok("reportActionProgress", {"actionId": area.action, "note": "x", "expectedVersion": 2}, area.lead)
+
+
+def test_of_concurrent_writers_at_one_version_exactly_one_wins(server, area):
+    def report(n):
+        return server.mutate("reportActionProgress", {"actionId": area.action, "note": f"writer {n}", "expectedVersion": 1},
+                             area.lead)
+
+    with ThreadPoolExecutor(8) as pool:
+        payloads = list(pool.map(report, range(8)))
+    winners = [p for p in payloads if not p["userErrors"]]
+    assert len(winners) == 1 and winners[0]["event"]["version"] == 2
+    assert all(p["userErrors"][0]["code"] == "CONFLICT" for p in payloads if p["userErrors"])
+    versions = server.query("query($id: ID!) { history(entityId: $id) { edges { node { version } } } }",
+                            area.auditor, id=area.action)["history"]["edges"]
+    assert [e["node"]["version"] for e in versions] == [1, 2]
+
+
+def test_a_retried_mutation_returns_the_first_answer_and_records_nothing(server, area):
+    input = {"actionId": area.action, "effectiveOn": "2018-07-01", "idempotencyKey": "start-" + uuid.uuid4().hex}
+    first = server.ok("startAction", input, area.lead, "action { id status }")
+    end = server.log_end(area.auditor)
+    again = server.ok("startAction", input, area.lead, "action { id status }")
+    assert again == first
+    assert server.recorded_since(end, area.auditor) == []
+    refused(server, area, "startAction", {**input, "effectiveOn": "2018-07-02"}, area.lead, "INVALID", "idempotencyKey")
+
+
+def test_retries_racing_with_one_key_record_once(server, area):
+    input = {"partnershipId": area.partnership, "name": "EHC timeliness", "unit": "PERCENT", "polarity": "HIGHER_IS_BETTER",
+             "idempotencyKey": "metric-" + uuid.uuid4().hex}
+    with ThreadPoolExecutor(6) as pool:
+        payloads = list(pool.map(lambda _: server.ok("defineMetric", input, area.lead, "metric { id }"), range(6)))
+    assert len({p["metric"]["id"] for p in payloads}) == 1
+    assert len({p["event"]["position"] for p in payloads}) == 1
+    metrics = server.query("query($id: ID!) { partnership(id: $id) { metrics { id } } }", area.auditor, id=area.partnership)
+    assert len(metrics["partnership"]["metrics"]) == 1
+
+
+def test_bad_input_types_are_graphql_errors_without_a_record(server, area):
+    end = server.log_end(area.auditor)
+    response = server.post("mutation { startAction(input: {actionId: 5, expectedVersion: \"one\"}) { userErrors { code } } }",
+                           token=area.lead)
+    body = response.json()
+    assert body.get("data") is None and body["errors"]
+    assert "Traceback" not in response.text
+    assert server.recorded_since(end, area.auditor) == []

@@ -1,0 +1,192 @@
+"""Helpers for tests that drive a real `send-records serve` process over HTTP."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from domain.vocabulary import Role
+from service.authorisation import Principal
+from service.tokens import issue
+
+SECRET = "test-secret-" + uuid.uuid4().hex
+BIN = Path(sys.executable).parent / "send-records"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def environment(data_dir: Path) -> dict:
+    return {**os.environ, "SEND_RECORDS_DATA_DIR": str(data_dir), "SEND_RECORDS_JWT_SECRET": SECRET}
+
+
+def token(role: Role | str, partnership: str | None = None, agency: str | None = None, subject: str | None = None) -> str:
+    principal = Principal(subject or f"{role}-{uuid.uuid4().hex[:8]}".lower(), Role(role), partnership, agency)
+    return issue(SECRET, principal)
+
+
+class GraphQLErrors(AssertionError):
+    pass
+
+
+@dataclass
+class Server:
+    data_dir: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+    last_cursor: str | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/graphql"
+
+    def start(self, *extra: str) -> Server:
+        self.log = open(self.data_dir / "server.log", "ab")
+        self.process = subprocess.Popen(
+            [str(BIN), "serve", "--port", str(self.port), *extra],
+            env=environment(self.data_dir), stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {(self.data_dir / 'server.log').read_text()}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise RuntimeError("server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=15)
+            self.log.close()
+            self.process = None
+
+    def post(self, query: str, variables: dict | None = None, token: str | None = None) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.post(self.url, json={"query": query, "variables": variables or {}}, headers=headers, timeout=30)
+
+    def query(self, query: str, token: str, **variables) -> dict:
+        """The data of a query that must succeed."""
+        response = self.post(query, variables, token)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        if body.get("errors"):
+            raise GraphQLErrors(body["errors"])
+        return body["data"]
+
+    def mutate(self, name: str, input: dict, token: str, selection: str = "") -> dict:
+        """The payload of one mutation: its userErrors, event and the selection asked for."""
+        input_type = MUTATION_INPUTS[name]
+        data = self.query(
+            f"mutation($input: {input_type}!) {{ {name}(input: $input) {{"
+            f" userErrors {{ code message field }} event {{ position type version entityId effectiveOn reason"
+            f" recordedAt actor {{ subject role agencyId }} partnershipId data }} {selection} }} }}",
+            token, input=input,
+        )
+        return data[name]
+
+    def ok(self, name: str, input: dict, token: str, selection: str = "") -> dict:
+        payload = self.mutate(name, input, token, selection)
+        assert payload["userErrors"] == [], payload["userErrors"]
+        return payload
+
+    def log_end(self, token: str) -> str | None:
+        """The cursor of the last event in the log (read on from the last one found, so it stays cheap)."""
+        while True:
+            page = self.recorded_since(self.last_cursor, token)
+            if not page:
+                return self.last_cursor
+            self.last_cursor = page[-1]["cursor"]
+
+    def recorded_since(self, cursor: str | None, token: str) -> list[dict]:
+        return self.query("query($after: String) { events(first: 100, after: $after) { edges { cursor node { type } } } }",
+                          token, after=cursor)["events"]["edges"]
+
+
+MUTATION_INPUTS = {
+    "registerPartnership": "RegisterPartnershipInput",
+    "addAgency": "AddAgencyInput",
+    "recordInspection": "RecordInspectionInput",
+    "recordFinding": "RecordFindingInput",
+    "publishInspection": "PublishInspectionInput",
+    "draftPlan": "DraftPlanInput",
+    "addPriorityArea": "AddPriorityAreaInput",
+    "submitPlan": "PlanTransitionInput",
+    "approvePlan": "PlanTransitionInput",
+    "returnPlan": "PlanTransitionInput",
+    "supersedePlan": "SupersedePlanInput",
+    "closePlan": "PlanTransitionInput",
+    "addAction": "AddActionInput",
+    "startAction": "ActionChangeInput",
+    "reportActionProgress": "ReportActionProgressInput",
+    "rescheduleAction": "RescheduleActionInput",
+    "reassignAction": "ReassignActionInput",
+    "completeAction": "CompleteActionInput",
+    "reopenAction": "ActionChangeInput",
+    "cancelAction": "ActionChangeInput",
+    "recordJudgement": "RecordJudgementInput",
+    "defineMetric": "DefineMetricInput",
+    "recordMeasurement": "RecordMeasurementInput",
+}
+
+
+@dataclass
+class Area:
+    """A freshly registered partnership with its agencies, an inspection with findings, and a plan with actions."""
+
+    partnership: str
+    council: str
+    health: str
+    inspection: str
+    findings: list[str]
+    plan: str
+    priority_area: str
+    action: str
+    admin: str
+    lead: str
+    inspector: str
+    monitor: str
+    auditor: str
+
+
+def new_area(server: Server, name: str | None = None) -> Area:
+    admin = token(Role.ADMIN)
+    name = name or f"Area {uuid.uuid4().hex[:6]}"
+    partnership = server.ok("registerPartnership", {"name": f"{name} SEND Partnership", "localAuthority": f"{name} Council"},
+                            admin, "partnership { id }")["partnership"]["id"]
+    lead, inspector = token(Role.PARTNERSHIP_LEAD, partnership), token(Role.INSPECTOR)
+    agencies = [
+        server.ok("addAgency", {"partnershipId": partnership, "name": agency, "kind": kind}, lead)["event"]["data"]["agencyId"]
+        for agency, kind in [(f"{name} Council", "LOCAL_AUTHORITY"), (f"{name} ICB", "HEALTH")]
+    ]
+    inspection = server.ok("recordInspection", {"partnershipId": partnership, "framework": "LOCAL_AREA_SEND_2016", "kind": "FULL",
+                                                "startedOn": "2017-11-13", "endedOn": "2017-11-17"}, inspector,
+                           "inspection { id }")["inspection"]["id"]
+    findings = [
+        server.ok("recordFinding", {"inspectionId": inspection, "kind": kind, "text": text}, inspector, "finding { id }")["finding"]["id"]
+        for kind, text in [("FUNDAMENTAL_FAILING", "The local offer is not fit for purpose"),
+                           ("SIGNIFICANT_CONCERN", "EHC plans are late")]
+    ]
+    plan = server.ok("draftPlan", {"partnershipId": partnership, "kind": "WRITTEN_STATEMENT_OF_ACTION", "title": "WSoA",
+                                   "respondsTo": inspection}, lead, "plan { id }")["plan"]["id"]
+    priority_area = server.ok("addPriorityArea", {"planId": plan, "title": "Timely EHC plans", "addresses": findings[1:]},
+                              lead, "priorityArea { id }")["priorityArea"]["id"]
+    action = server.ok("addAction", {"planId": plan, "priorityAreaId": priority_area, "title": "Recruit EHC coordinators",
+                                     "ownerAgencyId": agencies[0], "leadOfficer": "Head of SEND", "dueOn": "2030-10-31"},
+                       lead, "action { id }")["action"]["id"]
+    return Area(partnership, agencies[0], agencies[1], inspection, findings, plan, priority_area, action, admin, lead,
+                inspector, token(Role.MONITOR), token(Role.AUDITOR))
