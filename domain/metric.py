@@ -90,7 +90,8 @@ def rag_for(value: float, target: float | None, polarity: Polarity) -> Rag | Non
     shortfall = target - value if polarity == Polarity.HIGHER_IS_BETTER else value - target
     if shortfall <= 0:
         return Rag.GREEN
-    if shortfall <= AMBER_TOLERANCE * abs(target):
+    tolerance = AMBER_TOLERANCE * abs(target)
+    if shortfall <= tolerance or math.isclose(shortfall, tolerance):  # 8.8 against 8 is within 10%, whatever floats say
         return Rag.AMBER
     return Rag.RED
 

@@ -55,8 +55,9 @@ def main(argv: list[str] | None = None) -> int:
             if args.hours <= 0:
                 raise TokenError("--hours must be positive")
             principal = Principal(args.subject, Role(args.role), args.partnership, args.agency)
+            bearer_token = issue(services.secret, principal, timedelta(hours=args.hours))
             print(f"# {args.role} token for {args.subject}, valid {args.hours:g} hours", file=sys.stderr)
-            print(issue(services.secret, principal, timedelta(hours=args.hours)))
+            print(bearer_token)
             return 0
         if args.command == "demo" or args.demo:
             from service import demo

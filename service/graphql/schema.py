@@ -27,11 +27,11 @@ schema = strawberry.Schema(
     subscription=Subscription,
     types=[Partnership, Inspection, Plan, Action, Judgement, Metric],
     extensions=[
-        QueryDepthLimiter(max_depth=MAX_DEPTH),
-        MaxTokensLimiter(max_token_count=5000),
-        MaxAliasesLimiter(max_alias_count=30),
-        MaskErrors(should_mask_error=is_unexpected),
-        ParserCache(maxsize=256),
-        ValidationCache(maxsize=256),
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxTokensLimiter(max_token_count=5000),
+        lambda: MaxAliasesLimiter(max_alias_count=30),
+        lambda: MaskErrors(should_mask_error=is_unexpected),
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
     ],
 )

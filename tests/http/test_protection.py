@@ -1,0 +1,66 @@
+"""Authentication and the limits that protect the service."""
+
+from datetime import timedelta
+
+import httpx
+import jwt
+import pytest
+
+from domain.vocabulary import Role
+from service.authorisation import Principal
+from service.tokens import issue
+from tests.support import SECRET, token
+
+
+def test_requests_without_a_good_token_get_401_and_no_data(server):
+    forged = issue("another-secret-of-32-bytes-or-longer", Principal("mallory", Role.ADMIN))
+    expired = issue(SECRET, Principal("old", Role.ADMIN), ttl=timedelta(seconds=-10))
+    unsigned = jwt.encode({"sub": "x", "role": "ADMIN", "exp": 9999999999}, key=None, algorithm="none")
+    lead_without_partnership = jwt.encode({"sub": "x", "role": "PARTNERSHIP_LEAD", "exp": 9999999999}, SECRET, algorithm="HS256")
+    for bad in [None, "", "not-a-token", forged, expired, unsigned, lead_without_partnership]:
+        response = server.post("{ partnerships { id name } }", token=bad)
+        assert response.status_code == 401, bad
+        assert "data" not in response.json()
+
+
+def test_graphiql_is_served_on_get(server):
+    response = httpx.get(server.url, headers={"Accept": "text/html"})
+    assert response.status_code == 200 and "graphiql" in response.text.lower()
+
+
+def test_a_deep_query_is_refused(server):
+    def nested(levels):
+        return "{ partnerships { " + "plans { partnership { " * levels + "id" + " } }" * levels + " } }"
+
+    assert server.query(nested(4), token(Role.AUDITOR)) is not None
+    body = server.post(nested(6), token=token(Role.AUDITOR)).json()
+    assert body.get("data") is None and "exceeds maximum operation depth" in body["errors"][0]["message"]
+
+
+def test_page_sizes_are_capped(server):
+    body = server.post("{ events(first: 1000) { edges { cursor } } }", token=token(Role.AUDITOR)).json()
+    assert "first must be between 1 and 100" in body["errors"][0]["message"]
+
+
+def test_a_bad_cursor_is_a_clear_error(server):
+    body = server.post('{ events(after: "nonsense") { edges { cursor } } }', token=token(Role.AUDITOR)).json()
+    assert "is not a cursor" in body["errors"][0]["message"]
+
+
+def test_large_request_bodies_are_refused(server):
+    response = httpx.post(server.url, content=b"{" + b" " * 2_000_000 + b"}",
+                          headers={"Authorization": f"Bearer {token(Role.ADMIN)}", "Content-Type": "application/json"})
+    assert response.status_code == 413
+
+
+@pytest.mark.parametrize("argument", ['asAt: "2020-01-01T00:00:00Z"', 'asOf: "2020-01-01"'])
+def test_time_travel_is_refused_clearly_until_it_is_built(server, argument):
+    body = server.post(f"{{ partnerships({argument}) {{ id }} }}", token=token(Role.AUDITOR)).json()
+    assert body["data"] is None and "asAt and asOf are not answered" in body["errors"][0]["message"]
+
+
+def test_no_stack_trace_reaches_a_client(server):
+    body = server.post('{ node(id: "") { id } plan(id: "\\u0000") { id } }', token=token(Role.AUDITOR)).json()
+    assert body == {"data": {"node": None, "plan": None}}
+    text = server.post("{ partnerships { nope } }", token=token(Role.AUDITOR)).text
+    assert "Traceback" not in text and "File \"" not in text

@@ -1,0 +1,243 @@
+"""The rules of the domain, on the aggregates alone (no store, no GraphQL)."""
+
+from datetime import date
+
+import pytest
+
+from domain.action import Action, is_overdue
+from domain.base import Actor, InvalidError, InvalidTransitionError, stamped
+from domain.inspection import Inspection
+from domain.judgement import Judgement
+from domain.metric import Metric, latest_measurement, rag_for
+from domain.partnership import Partnership
+from domain.plan import Plan
+from domain.vocabulary import ActionStatus, PlanStatus, Polarity, Rag, Role
+
+D = date(2018, 6, 1)
+
+
+def partnership() -> tuple[Partnership, str, str]:
+    p = Partnership.register("Lancashire SEND Partnership", "Lancashire")
+    return p, p.add_agency("Lancashire County Council", "LOCAL_AUTHORITY"), p.add_agency("NHS", "HEALTH")
+
+
+def inspection(p: Partnership, **kw) -> Inspection:
+    return Inspection.record(p.partnership_id, "LOCAL_AREA_SEND_2016", kw.pop("kind", "FULL"), date(2017, 11, 13),
+                             date(2017, 11, 17), **kw)
+
+
+def plan_in(status: PlanStatus) -> Plan:
+    p, _, _ = partnership()
+    plan = Plan.draft(p.partnership_id, "WRITTEN_STATEMENT_OF_ACTION", "WSoA")
+    path = {
+        PlanStatus.DRAFT: [],
+        PlanStatus.SUBMITTED: ["submit"],
+        PlanStatus.RETURNED: ["submit", "return_"],
+        PlanStatus.APPROVED: ["submit", "approve"],
+        PlanStatus.CLOSED: ["submit", "approve", "close"],
+        PlanStatus.SUPERSEDED: ["submit", "approve", "supersede"],
+    }[status]
+    for step in path:
+        if step == "supersede":
+            plan.supersede(Plan.draft(p.partnership_id, "IMPROVEMENT_PLAN", "Next"), D)
+        else:
+            getattr(plan, step)(D)
+    assert plan.status == status
+    return plan
+
+
+PLAN_MOVES = {
+    "submit": ({PlanStatus.DRAFT, PlanStatus.RETURNED}, PlanStatus.SUBMITTED),
+    "approve": ({PlanStatus.SUBMITTED}, PlanStatus.APPROVED),
+    "return_": ({PlanStatus.SUBMITTED}, PlanStatus.RETURNED),
+    "close": ({PlanStatus.APPROVED}, PlanStatus.CLOSED),
+    "supersede": ({PlanStatus.APPROVED}, PlanStatus.SUPERSEDED),
+}
+
+
+@pytest.mark.parametrize("status", list(PlanStatus))
+@pytest.mark.parametrize("move", list(PLAN_MOVES))
+def test_plan_lifecycle(status, move):
+    plan = plan_in(status)
+    allowed, target = PLAN_MOVES[move]
+    arguments = (Plan.draft(plan.partnership_id, "IMPROVEMENT_PLAN", "Next"), D) if move == "supersede" else (D,)
+    if status in allowed:
+        getattr(plan, move)(*arguments)
+        assert plan.status == target
+    else:
+        with pytest.raises(InvalidTransitionError):
+            getattr(plan, move)(*arguments)
+        assert plan.status == status
+
+
+def test_a_plan_is_superseded_only_by_another_plan_of_its_partnership():
+    plan = plan_in(PlanStatus.APPROVED)
+    with pytest.raises(InvalidError):
+        plan.supersede(plan, D)
+    with pytest.raises(InvalidError):
+        plan.supersede(Plan.draft("another-partnership", "IMPROVEMENT_PLAN", "Theirs"), D)
+    plan.supersede(Plan.draft(plan.partnership_id, "IMPROVEMENT_PLAN", "Ours"), D)
+
+
+def test_approval_is_not_dated_before_submission():
+    plan = plan_in(PlanStatus.SUBMITTED)
+    with pytest.raises(InvalidError):
+        plan.approve(date(2018, 5, 1))
+
+
+def test_priority_areas_address_only_findings_of_the_plans_inspection():
+    p, _, _ = partnership()
+    ours, theirs = inspection(p), inspection(p)
+    finding, other = ours.record_finding("FUNDAMENTAL_FAILING", "Local offer"), theirs.record_finding("STRENGTH", "x")
+    plan = Plan.draft(p.partnership_id, "WRITTEN_STATEMENT_OF_ACTION", "WSoA", responds_to=ours)
+    area = plan.add_priority_area("Local offer", [finding], ["Relaunched"], ours)
+    assert plan.priority_areas[area]["addresses"] == [finding]
+    with pytest.raises(InvalidError):
+        plan.add_priority_area("Other", [other], [], ours)
+    unanchored = Plan.draft(p.partnership_id, "IMPROVEMENT_PLAN", "Plan")
+    with pytest.raises(InvalidError):
+        unanchored.add_priority_area("Other", [finding], [], None)
+    with pytest.raises(InvalidError):
+        Plan.draft("another-partnership", "WRITTEN_STATEMENT_OF_ACTION", "WSoA", responds_to=ours)
+
+
+def action_in(status: ActionStatus) -> Action:
+    p, council, _ = partnership()
+    plan = Plan.draft(p.partnership_id, "WRITTEN_STATEMENT_OF_ACTION", "WSoA")
+    action = Action.add(plan, p, "Recruit coordinators", council, date(2018, 10, 31))
+    if status != ActionStatus.NOT_STARTED:
+        action.cancel("Not needed") if status == ActionStatus.CANCELLED else action.start()
+    if status == ActionStatus.COMPLETED:
+        action.complete(D, ["Six in post"], None)
+    assert action.status == status
+    return action
+
+
+ACTION_MOVES = {
+    "start": ({ActionStatus.NOT_STARTED}, ActionStatus.IN_PROGRESS, ()),
+    "complete": ({ActionStatus.IN_PROGRESS}, ActionStatus.COMPLETED, (D, ["Minutes"], None)),
+    "reopen": ({ActionStatus.COMPLETED}, ActionStatus.IN_PROGRESS, ("Slipped",)),
+    "cancel": ({ActionStatus.NOT_STARTED, ActionStatus.IN_PROGRESS}, ActionStatus.CANCELLED, ("Superseded",)),
+    "reschedule": ({ActionStatus.NOT_STARTED, ActionStatus.IN_PROGRESS}, None, (date(2019, 1, 1), "Later")),
+    "report_progress": ({ActionStatus.NOT_STARTED, ActionStatus.IN_PROGRESS}, None, ("Going well", "GREEN")),
+}
+
+
+@pytest.mark.parametrize("status", list(ActionStatus))
+@pytest.mark.parametrize("move", list(ACTION_MOVES))
+def test_action_lifecycle(status, move):
+    action = action_in(status)
+    allowed, target, arguments = ACTION_MOVES[move]
+    if status in allowed:
+        getattr(action, move)(*arguments)
+        assert action.status == (target or status)
+    else:
+        with pytest.raises(InvalidTransitionError):
+            getattr(action, move)(*arguments)
+        assert action.status == status
+
+
+def test_completing_needs_evidence_and_cancelling_rescheduling_reassigning_need_reasons():
+    action = action_in(ActionStatus.IN_PROGRESS)
+    p, council, health = partnership()
+    for attempt in [lambda: action.complete(D, [], None), lambda: action.complete(D, ["  ", ""], None),
+                    lambda: action.cancel(""), lambda: action.reschedule(D, " "),
+                    lambda: action.reassign(p, health, None, "")]:
+        with pytest.raises(InvalidError):
+            attempt()
+    assert action.status == ActionStatus.IN_PROGRESS and action.version == 2
+
+
+def test_the_owner_agency_belongs_to_the_plans_partnership():
+    p, council, _ = partnership()
+    other, theirs, _ = partnership()
+    plan = Plan.draft(p.partnership_id, "WRITTEN_STATEMENT_OF_ACTION", "WSoA")
+    with pytest.raises(InvalidError):
+        Action.add(plan, p, "x", theirs, D)
+    action = Action.add(plan, p, "x", council, D)
+    with pytest.raises(InvalidError):
+        action.reassign(p, theirs, None, "Move it")
+
+
+def test_finished_plans_take_no_actions():
+    plan = plan_in(PlanStatus.CLOSED)
+    p, council, _ = partnership()
+    with pytest.raises(InvalidTransitionError):
+        Action.add(plan, p, "x", council, D)
+
+
+def test_overdue_means_due_before_the_day_and_still_open():
+    assert is_overdue(ActionStatus.IN_PROGRESS, date(2020, 1, 1), date(2020, 1, 2))
+    assert not is_overdue(ActionStatus.IN_PROGRESS, date(2020, 1, 2), date(2020, 1, 2))
+    assert not is_overdue(ActionStatus.COMPLETED, date(2020, 1, 1), date(2020, 1, 2))
+    assert not is_overdue(ActionStatus.CANCELLED, date(2020, 1, 1), date(2020, 1, 2))
+
+
+def test_findings_only_before_publication_and_outcomes_of_the_framework():
+    p, _, _ = partnership()
+    i = inspection(p)
+    with pytest.raises(InvalidError):
+        i.publish(date(2018, 1, 30), "POSITIVE_EXPERIENCES")
+    with pytest.raises(InvalidError):
+        i.publish(date(2017, 11, 1), "WRITTEN_STATEMENT_REQUIRED")
+    i.publish(date(2018, 1, 30), "WRITTEN_STATEMENT_REQUIRED")
+    with pytest.raises(InvalidTransitionError):
+        i.record_finding("STRENGTH", "Late")
+    with pytest.raises(InvalidTransitionError):
+        i.publish(date(2018, 2, 1), "WRITTEN_STATEMENT_REQUIRED")
+
+
+def test_a_revisit_names_an_earlier_inspection_of_the_same_partnership():
+    p, _, _ = partnership()
+    other, _, _ = partnership()
+    first = inspection(p)
+    with pytest.raises(InvalidError):
+        inspection(p, kind="REVISIT")
+    with pytest.raises(InvalidError):
+        inspection(other, kind="REVISIT", revisit_of=first)
+    revisit = Inspection.record(p.partnership_id, "LOCAL_AREA_SEND_2016", "REVISIT", date(2019, 10, 15),
+                                date(2019, 10, 17), first)
+    assert revisit.revisit_of == str(first.id)
+
+
+def test_a_judgement_gives_an_outcome_or_a_rag_and_a_rationale():
+    with pytest.raises(InvalidError):
+        Judgement.record("p", "s", "Plan", "DFE", D, "Slow")
+    with pytest.raises(InvalidError):
+        Judgement.record("p", "s", "Plan", "DFE", D, " ", rag="RED")
+    with pytest.raises(InvalidError):
+        Judgement.record("p", "s", "Metric", "DFE", D, "x", rag="RED")
+    assert Judgement.record("p", "s", "Finding", "OFSTED_CQC", D, "x", outcome="SUFFICIENT_PROGRESS").outcome
+
+
+@pytest.mark.parametrize(
+    "value, target, polarity, rag",
+    [(60, 60, Polarity.HIGHER_IS_BETTER, Rag.GREEN), (55, 60, Polarity.HIGHER_IS_BETTER, Rag.AMBER),
+     (53.9, 60, Polarity.HIGHER_IS_BETTER, Rag.RED), (8, 8, Polarity.LOWER_IS_BETTER, Rag.GREEN),
+     (8.8, 8, Polarity.LOWER_IS_BETTER, Rag.AMBER), (9, 8, Polarity.LOWER_IS_BETTER, Rag.RED),
+     (5, None, Polarity.LOWER_IS_BETTER, None)],
+)
+def test_rag_follows_target_and_polarity(value, target, polarity, rag):
+    assert rag_for(value, target, polarity) == rag
+
+
+def test_measurements_keep_every_period_and_latest_is_by_period_end():
+    metric = Metric.define("p", "EHC plans within 20 weeks", "PERCENT", "HIGHER_IS_BETTER", 60.0)
+    metric.record_measurement("Summer term 2020", date(2020, 7, 22), 63.2)
+    metric.record_measurement("Autumn term 2019", date(2019, 12, 20), 38.0)
+    assert set(metric.measurements) == {"Summer term 2020", "Autumn term 2019"}
+    assert latest_measurement(list(metric.measurements.values()))["period"] == "Summer term 2020"
+    with pytest.raises(InvalidError):
+        metric.record_measurement("Spring term 2020", date(2020, 4, 3), 140.0)
+    with pytest.raises(InvalidError):
+        metric.record_measurement("Spring term 2020", date(2020, 4, 3), float("nan"))
+
+
+def test_every_event_names_its_actor_and_effective_date():
+    with stamped(Actor("sian.rees", Role.PARTNERSHIP_LEAD), date(2019, 1, 29)):
+        p, _, _ = partnership()
+    events = p.collect_events()
+    assert [type(e).__name__ for e in events] == ["PartnershipRegistered", "AgencyAdded", "AgencyAdded"]
+    assert {e.effective_on for e in events} == {date(2019, 1, 29)}
+    assert {e.actor["subject"] for e in events} == {"sian.rees"}
+    assert [e.originator_version for e in events] == [1, 2, 3]
