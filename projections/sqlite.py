@@ -46,6 +46,12 @@ READ_MODEL_TABLES = [
     "CREATE INDEX IF NOT EXISTS entities_by_plan ON entities (plan_id, seq) WHERE plan_id IS NOT NULL",
     "CREATE INDEX IF NOT EXISTS entities_by_inspection ON entities (inspection_id, seq) WHERE inspection_id IS NOT NULL",
     "CREATE INDEX IF NOT EXISTS entities_by_subject ON entities (subject_id, seq) WHERE subject_id IS NOT NULL",
+    """CREATE TABLE IF NOT EXISTS entity_versions (
+        id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        recorded_at TEXT NOT NULL,
+        state TEXT NOT NULL,
+        PRIMARY KEY (id, version))""",
     """CREATE TABLE IF NOT EXISTS idempotency (
         subject TEXT NOT NULL,
         key TEXT NOT NULL,
@@ -105,6 +111,11 @@ def write_change(c: Any, positions: Sequence[int], change: Change) -> None:
             for e in change.entities
         ],
     )
+    aggregate = change.entities[0]  # the changed aggregate; the rest are the findings or priority areas in it
+    c.execute(
+        "INSERT INTO entity_versions (id, version, recorded_at, state) VALUES (?,?,?,?)",
+        (aggregate.id, aggregate.version, aggregate.updated_at, aggregate.state),
+    )
     if change.idempotency is not None:
         k = change.idempotency
         c.execute(
@@ -148,6 +159,19 @@ class SQLiteReadModel:
             params.extend(partnership_ids)
         sql = "SELECT seq, state FROM entities" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY seq"
         return [{**json.loads(r["state"]), "seq": r["seq"]} for r in self._all(sql, params)]
+
+    def states_at(self, ids: Sequence[str], as_at: str) -> dict[str, dict]:
+        """The state of each of these aggregates as last recorded at or before the instant (ISO text, UTC)."""
+        if not ids:
+            return {}
+        rows = self._all(
+            f"""SELECT v.id, v.state FROM entity_versions v
+                JOIN (SELECT id, MAX(version) AS version FROM entity_versions
+                      WHERE id IN ({','.join('?' * len(ids))}) AND recorded_at <= ? GROUP BY id) latest
+                ON v.id = latest.id AND v.version = latest.version""",
+            [*ids, as_at],
+        )
+        return {r["id"]: json.loads(r["state"]) for r in rows}
 
     def records(
         self,

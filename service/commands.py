@@ -66,6 +66,7 @@ class Outcome:
     event: dict | None = None
     extra: dict = field(default_factory=dict)
     errors: list[UserError] = field(default_factory=list)
+    replayed: bool = False
 
 
 @dataclass
@@ -364,4 +365,4 @@ class Commands:
         if stored_fingerprint != fingerprint:
             return Outcome(errors=[UserError("INVALID", "this idempotencyKey was used with a different input", ["idempotencyKey"])])
         entity_id = result.pop("entityId")
-        return Outcome(entity_id=entity_id, event=self.read_model.record_at(position), extra=result)
+        return Outcome(entity_id=entity_id, event=self.read_model.record_at(position), extra=result, replayed=True)

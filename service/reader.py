@@ -1,40 +1,78 @@
-"""The read side of one request: what the caller may see of the read model.
+"""The read side of one request: what the caller may see of the record, now or at a past view.
 
-Lookups of another partnership's entities answer None and lists skip them, so
-a caller never learns of data outside its partnership. Entities read within a
-request are kept for the rest of it, so nested fields do not read one row twice.
+Lookups of another partnership's entities answer None and lists skip them, so a
+caller never learns of data outside its partnership. Answers at a view (asAt,
+asOf) come from projections.temporal; see its docstring for how they are built.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
+from projections.temporal import NOW, View, state_at
 from service.authorisation import Principal
+
+# Entities kept inside an aggregate: their kind, the key naming their owner, the owner's kind and list.
+CHILDREN = {"Finding": ("inspectionId", "Inspection", "findings"), "PriorityArea": ("planId", "Plan", "priorityAreas")}
 
 
 class Reader:
-    def __init__(self, read_model: Any, principal: Principal):
+    def __init__(self, read_model: Any, principal: Principal, event_store: Any):
         self.read_model = read_model
         self.principal = principal
-        self._seen: dict[str, tuple[str, dict] | None] = {}
+        self.event_store = event_store
+        self._seen: dict[tuple[str, View], tuple[str, dict] | None] = {}
 
-    def entity(self, entity_id: str, *kinds: str) -> dict | None:
-        """The state of the entity with this id, if it is one of these kinds and the caller may read it."""
-        if entity_id not in self._seen:
-            found = self.read_model.entity(entity_id)
-            if found is not None and not self.principal.can_read(found[1]["partnershipId"]):
-                found = None
-            self._seen[entity_id] = found
-        found = self._seen[entity_id]
+    def entity(self, entity_id: str | None, *kinds: str, view: View = NOW) -> dict | None:
+        """The state of the entity with this id at the view, if it is one of these kinds and the caller may read it."""
+        if entity_id is None:
+            return None
+        if (entity_id, view) not in self._seen:
+            self._seen[(entity_id, view)] = self._find(entity_id, view)
+        found = self._seen[(entity_id, view)]
         if found is None or (kinds and found[0] not in kinds):
             return None
         return found[1]
 
-    def kind_of(self, entity_id: str) -> str | None:
-        return self._seen[entity_id][0] if self.entity(entity_id) is not None else None
+    def _find(self, entity_id: str, view: View) -> tuple[str, dict] | None:
+        found = self.read_model.entity(entity_id)
+        if found is None or not self.principal.can_read(found[1]["partnershipId"]):
+            return None
+        kind, state = found
+        if view.current:
+            return found
+        at_view = self._at_view(kind, [state], view)
+        return (kind, at_view[0]) if at_view else None
 
-    def entities(self, kind: str, column: str | None = None, value: str | None = None) -> list[dict]:
-        return self.read_model.entities(column, value, kind, self.principal.readable)
+    def kind_of(self, entity_id: str, view: View = NOW) -> str | None:
+        return self._seen[(entity_id, view)][0] if self.entity(entity_id, view=view) is not None else None
+
+    def entities(self, kind: str, column: str | None = None, value: str | None = None, view: View = NOW) -> list[dict]:
+        """Entities of a kind (where column = value) the caller may read, at the view, oldest first."""
+        current = self.read_model.entities(column, value, kind, self.principal.readable)
+        return current if view.current else self._at_view(kind, current, view)
+
+    def _at_view(self, kind: str, states: list[dict], view: View) -> list[dict]:
+        if kind in CHILDREN:
+            owner_key, owner_kind, members = CHILDREN[kind]
+            owners = {o["id"]: o for o in self._at_view(owner_kind, self._owners(states, owner_key), view)}
+            answers = []
+            for state in states:
+                owner = owners.get(state[owner_key])
+                child = next((c for c in owner[members] if c["id"] == state["id"]), None) if owner else None
+                if child is not None:
+                    answers.append({**child, owner_key: owner["id"], "partnershipId": owner["partnershipId"], "seq": state.get("seq")})
+            return answers
+        if view.as_of is None:
+            at = self.read_model.states_at([s["id"] for s in states], view.as_at_text)
+            return [{**at[s["id"]], "seq": s.get("seq")} for s in states if s["id"] in at]
+        folded = [(s, state_at(self.event_store.get(UUID(s["id"])), view)) for s in states]
+        return [{**f, "seq": s.get("seq")} for s, f in folded if f is not None]
+
+    def _owners(self, states: list[dict], owner_key: str) -> list[dict]:
+        ids = dict.fromkeys(s[owner_key] for s in states)
+        return [found[1] for found in map(self.read_model.entity, ids) if found is not None]
 
     def records(self, after: int, limit: int, partnership_id: str | None = None, **filters: Any) -> list[dict]:
         """Event records after a position, in log order, of the partnerships the caller may read."""

@@ -13,7 +13,7 @@ def test_the_demo_tells_the_lancashire_and_bcp_story_once(tmp_path, monkeypatch)
     monkeypatch.setenv("SEND_RECORDS_DATA_DIR", str(tmp_path))
     commands = bootstrap().commands
     ids = load(commands)
-    reader = Reader(commands.read_model, Principal("auditor", Role.AUDITOR))
+    reader = Reader(commands.read_model, Principal("auditor", Role.AUDITOR), commands.app.events)
 
     inspection = reader.entity(ids["lancashireInspection"], "Inspection")
     assert Counter(f["kind"] for f in inspection["findings"]) == {"FUNDAMENTAL_FAILING": 2, "SIGNIFICANT_CONCERN": 12}

@@ -24,7 +24,7 @@ class Context:
     @cached_property
     def reader(self) -> Reader:
         assert self.principal is not None, "the caller is authenticated before anything is read"
-        return Reader(self.commands.read_model, self.principal)
+        return Reader(self.commands.read_model, self.principal, self.commands.app.events)
 
 
 Info = StrawberryInfo[Context, None]

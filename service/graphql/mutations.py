@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Optional
 
 import strawberry
 from anyio import to_thread
 
+from projections.temporal import NOW, View
 from service.commands import Outcome
 from service.graphql.context import Info
 from service.graphql.types import (
@@ -218,8 +219,15 @@ def errors(outcome: Outcome) -> list[UserError]:
     return [UserError(code=e.code, message=e.message, field=e.field) for e in outcome.errors]
 
 
-def entity(info: Info, entity_id: str | None, kind: str) -> dict | None:
-    return info.context.reader.entity(entity_id, kind) if entity_id else None
+def view_of(o: Outcome) -> View:
+    """A retried mutation answers as the first one did: with the entity as it stood just after that change."""
+    return View(as_at=datetime.fromisoformat(o.event["recordedAt"])) if o.replayed else NOW
+
+
+def entity(info: Info, o: Outcome, kind: str, extra: str | None = None) -> dict | None:
+    """The state of the entity changed (or of the finding or priority area it added, named in extra)."""
+    entity_id = o.extra.get(extra) if extra else o.entity_id
+    return info.context.reader.entity(entity_id, kind, view=view_of(o)) if entity_id else None
 
 
 @strawberry.type
@@ -230,7 +238,7 @@ class PartnershipPayload:
 
     @classmethod
     def of(cls, info: Info, o: Outcome) -> PartnershipPayload:
-        return cls(partnership=Partnership.of(entity(info, o.entity_id, "Partnership")), event=EventRecord.of(o.event),
+        return cls(partnership=Partnership.of(entity(info, o, "Partnership"), view_of(o)), event=EventRecord.of(o.event),
                    user_errors=errors(o))
 
 
@@ -243,8 +251,8 @@ class InspectionPayload:
 
     @classmethod
     def of(cls, info: Info, o: Outcome) -> InspectionPayload:
-        return cls(inspection=Inspection.of(entity(info, o.entity_id, "Inspection")),
-                   finding=Finding.of(entity(info, o.extra.get("findingId"), "Finding")),
+        return cls(inspection=Inspection.of(entity(info, o, "Inspection"), view_of(o)),
+                   finding=Finding.of(entity(info, o, "Finding", "findingId"), view_of(o)),
                    event=EventRecord.of(o.event), user_errors=errors(o))
 
 
@@ -257,8 +265,8 @@ class PlanPayload:
 
     @classmethod
     def of(cls, info: Info, o: Outcome) -> PlanPayload:
-        return cls(plan=Plan.of(entity(info, o.entity_id, "Plan")),
-                   priority_area=PriorityArea.of(entity(info, o.extra.get("priorityAreaId"), "PriorityArea")),
+        return cls(plan=Plan.of(entity(info, o, "Plan"), view_of(o)),
+                   priority_area=PriorityArea.of(entity(info, o, "PriorityArea", "priorityAreaId"), view_of(o)),
                    event=EventRecord.of(o.event), user_errors=errors(o))
 
 
@@ -270,7 +278,7 @@ class ActionPayload:
 
     @classmethod
     def of(cls, info: Info, o: Outcome) -> ActionPayload:
-        return cls(action=Action.of(entity(info, o.entity_id, "Action")), event=EventRecord.of(o.event), user_errors=errors(o))
+        return cls(action=Action.of(entity(info, o, "Action"), view_of(o)), event=EventRecord.of(o.event), user_errors=errors(o))
 
 
 @strawberry.type
@@ -281,7 +289,7 @@ class JudgementPayload:
 
     @classmethod
     def of(cls, info: Info, o: Outcome) -> JudgementPayload:
-        return cls(judgement=Judgement.of(entity(info, o.entity_id, "Judgement")), event=EventRecord.of(o.event),
+        return cls(judgement=Judgement.of(entity(info, o, "Judgement"), view_of(o)), event=EventRecord.of(o.event),
                    user_errors=errors(o))
 
 
@@ -293,7 +301,7 @@ class MetricPayload:
 
     @classmethod
     def of(cls, info: Info, o: Outcome) -> MetricPayload:
-        return cls(metric=Metric.of(entity(info, o.entity_id, "Metric")), event=EventRecord.of(o.event), user_errors=errors(o))
+        return cls(metric=Metric.of(entity(info, o, "Metric"), view_of(o)), event=EventRecord.of(o.event), user_errors=errors(o))
 
 
 def mutation(name: str, input_type: type, payload: type) -> object:

@@ -8,6 +8,7 @@ from typing import Optional
 import strawberry
 from graphql import GraphQLError
 
+from projections.temporal import View
 from service.graphql import cursors
 from service.graphql.context import Info
 from service.graphql.types import (
@@ -16,38 +17,32 @@ from service.graphql.types import (
 )
 
 
-def current_only(as_at: datetime | None, as_of: date | None) -> None:
-    # Until the temporal read model is built, a past view is refused rather than answered wrongly.
-    if as_at is not None or as_of is not None:
-        raise GraphQLError("asAt and asOf are not answered by this version of the service yet")
-
-
 @strawberry.type
 class Query:
     @strawberry.field
     def partnerships(self, info: Info, as_at: Optional[datetime] = None, as_of: Optional[date] = None) -> list[Partnership]:
-        current_only(as_at, as_of)
-        return [Partnership.of(s) for s in info.context.reader.entities("Partnership")]
+        view = View(as_at, as_of)
+        return [Partnership.of(s, view) for s in info.context.reader.entities("Partnership", view=view)]
 
     @strawberry.field
     def partnership(self, info: Info, id: strawberry.ID, as_at: Optional[datetime] = None, as_of: Optional[date] = None) -> Optional[Partnership]:
-        current_only(as_at, as_of)
-        return Partnership.of(info.context.reader.entity(id, "Partnership"))
+        view = View(as_at, as_of)
+        return Partnership.of(info.context.reader.entity(id, "Partnership", view=view), view)
 
     @strawberry.field
     def inspection(self, info: Info, id: strawberry.ID, as_at: Optional[datetime] = None, as_of: Optional[date] = None) -> Optional[Inspection]:
-        current_only(as_at, as_of)
-        return Inspection.of(info.context.reader.entity(id, "Inspection"))
+        view = View(as_at, as_of)
+        return Inspection.of(info.context.reader.entity(id, "Inspection", view=view), view)
 
     @strawberry.field
     def plan(self, info: Info, id: strawberry.ID, as_at: Optional[datetime] = None, as_of: Optional[date] = None) -> Optional[Plan]:
-        current_only(as_at, as_of)
-        return Plan.of(info.context.reader.entity(id, "Plan"))
+        view = View(as_at, as_of)
+        return Plan.of(info.context.reader.entity(id, "Plan", view=view), view)
 
     @strawberry.field
     def action(self, info: Info, id: strawberry.ID, as_at: Optional[datetime] = None, as_of: Optional[date] = None) -> Optional[Action]:
-        current_only(as_at, as_of)
-        return Action.of(info.context.reader.entity(id, "Action"))
+        view = View(as_at, as_of)
+        return Action.of(info.context.reader.entity(id, "Action", view=view), view)
 
     @strawberry.field
     def actions(
@@ -60,14 +55,15 @@ class Query:
         first: Optional[int] = None,
         after: Optional[str] = None,
     ) -> ActionConnection:
-        current_only(as_at, as_of)
+        view = View(as_at, as_of)
         column = "partnership_id" if partnership_id is not None else None
-        return ActionConnection.of(info.context.reader.entities("Action", column, partnership_id), filter, first, after)
+        actions = info.context.reader.entities("Action", column, partnership_id, view=view)
+        return ActionConnection.of(actions, filter, first, after, view)
 
     @strawberry.field
     def metric(self, info: Info, id: strawberry.ID, as_at: Optional[datetime] = None, as_of: Optional[date] = None) -> Optional[Metric]:
-        current_only(as_at, as_of)
-        return Metric.of(info.context.reader.entity(id, "Metric"))
+        view = View(as_at, as_of)
+        return Metric.of(info.context.reader.entity(id, "Metric", view=view), view)
 
     @strawberry.field(description="Every event of one entity, oldest first.")
     def history(self, info: Info, entity_id: strawberry.ID, first: Optional[int] = None, after: Optional[str] = None) -> EventConnection:

@@ -6,7 +6,7 @@ through the request's reader, so they see only what the caller may see.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Optional
 
 import strawberry
@@ -18,6 +18,7 @@ from domain.metric import latest_measurement
 from service import commands
 from service.graphql import cursors
 from service.graphql.context import Info
+from projections.temporal import NOW, View
 
 AgencyKind = strawberry.enum(v.AgencyKind)
 InspectionFramework = strawberry.enum(v.InspectionFramework)
@@ -44,8 +45,11 @@ def moment(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def today() -> date:
-    return datetime.now(timezone.utc).date()
+def required(info: Info, entity_id: str, kind: str, view: View) -> dict:
+    """A relation the schema promises is there: at the view, else as it stands now (only a backdated
+    effective date can put a plan's or an action's own date before its partnership's or plan's)."""
+    reader = info.context.reader
+    return reader.entity(entity_id, kind, view=view) or reader.entity(entity_id, kind)
 
 
 @strawberry.interface
@@ -88,26 +92,27 @@ class Partnership(Node):
     agencies: list[Agency]
     version: int
     updated_at: datetime
+    view: strawberry.Private[View]
 
     @classmethod
-    def of(cls, s: dict | None) -> Partnership | None:
+    def of(cls, s: dict | None, view: View = NOW) -> Partnership | None:
         if s is None:
             return None
         agencies = [Agency(id=a["id"], name=a["name"], kind=v.AgencyKind(a["kind"])) for a in s["agencies"]]
         return cls(id=s["id"], name=s["name"], local_authority=s["localAuthority"], agencies=agencies,
-                   version=s["version"], updated_at=moment(s["updatedAt"]))
+                   version=s["version"], updated_at=moment(s["updatedAt"]), view=view)
 
     @strawberry.field
     def inspections(self, info: Info) -> list[Inspection]:
-        return [Inspection.of(s) for s in info.context.reader.entities("Inspection", "partnership_id", self.id)]
+        return [Inspection.of(s, self.view) for s in info.context.reader.entities("Inspection", "partnership_id", self.id, view=self.view)]
 
     @strawberry.field
     def plans(self, info: Info) -> list[Plan]:
-        return [Plan.of(s) for s in info.context.reader.entities("Plan", "partnership_id", self.id)]
+        return [Plan.of(s, self.view) for s in info.context.reader.entities("Plan", "partnership_id", self.id, view=self.view)]
 
     @strawberry.field
     def metrics(self, info: Info) -> list[Metric]:
-        return [Metric.of(s) for s in info.context.reader.entities("Metric", "partnership_id", self.id)]
+        return [Metric.of(s, self.view) for s in info.context.reader.entities("Metric", "partnership_id", self.id, view=self.view)]
 
 
 @strawberry.type
@@ -123,33 +128,34 @@ class Inspection(Node):
     revisit_of_id: strawberry.Private[str | None]
     finding_states: strawberry.Private[list[dict]]
     version: int
+    view: strawberry.Private[View]
 
     @classmethod
-    def of(cls, s: dict | None) -> Inspection | None:
+    def of(cls, s: dict | None, view: View = NOW) -> Inspection | None:
         if s is None:
             return None
         return cls(
             id=s["id"], partnership_id=s["partnershipId"], framework=v.InspectionFramework(s["framework"]),
             kind=v.InspectionKind(s["kind"]), started_on=day(s["startedOn"]), ended_on=day(s["endedOn"]),
             published_on=day(s["publishedOn"]), outcome=v.InspectionOutcome(s["outcome"]) if s["outcome"] else None,
-            revisit_of_id=s["revisitOf"], finding_states=s["findings"], version=s["version"],
+            revisit_of_id=s["revisitOf"], finding_states=s["findings"], version=s["version"], view=view,
         )
 
     @strawberry.field
     def partnership(self, info: Info) -> Partnership:
-        return Partnership.of(info.context.reader.entity(self.partnership_id, "Partnership"))
+        return Partnership.of(required(info, self.partnership_id, "Partnership", self.view), self.view)
 
     @strawberry.field
     def revisit_of(self, info: Info) -> Optional[Inspection]:
-        return Inspection.of(info.context.reader.entity(self.revisit_of_id, "Inspection")) if self.revisit_of_id else None
+        return Inspection.of(info.context.reader.entity(self.revisit_of_id, "Inspection", view=self.view), self.view) if self.revisit_of_id else None
 
     @strawberry.field
     def findings(self) -> list[Finding]:
-        return [Finding.of({**f, "inspectionId": self.id, "partnershipId": self.partnership_id}) for f in self.finding_states]
+        return [Finding.of({**f, "inspectionId": self.id, "partnershipId": self.partnership_id}, self.view) for f in self.finding_states]
 
     @strawberry.field(description="Judgements made during this inspection (a revisit's judgements of earlier findings).")
     def judgements(self, info: Info) -> list[Judgement]:
-        return [Judgement.of(s) for s in info.context.reader.entities("Judgement", "inspection_id", self.id)]
+        return [Judgement.of(s, self.view) for s in info.context.reader.entities("Judgement", "inspection_id", self.id, view=self.view)]
 
 
 @strawberry.type
@@ -159,27 +165,28 @@ class Finding:
     text: str
     inspection_id: strawberry.Private[str]
     partnership_id: strawberry.Private[str]
+    view: strawberry.Private[View]
 
     @classmethod
-    def of(cls, s: dict | None) -> Finding | None:
+    def of(cls, s: dict | None, view: View = NOW) -> Finding | None:
         if s is None:
             return None
         return cls(id=s["id"], kind=v.FindingKind(s["kind"]), text=s["text"], inspection_id=s["inspectionId"],
-                   partnership_id=s["partnershipId"])
+                   partnership_id=s["partnershipId"], view=view)
 
     @strawberry.field
     def inspection(self, info: Info) -> Inspection:
-        return Inspection.of(info.context.reader.entity(self.inspection_id, "Inspection"))
+        return Inspection.of(required(info, self.inspection_id, "Inspection", self.view), self.view)
 
     @strawberry.field(description="The judgement with the latest madeOn (the later recorded, on the same day).")
     def latest_judgement(self, info: Info) -> Optional[Judgement]:
-        judgements = info.context.reader.entities("Judgement", "subject_id", self.id)
-        return Judgement.of(max(judgements, key=lambda j: (j["madeOn"], j["seq"]), default=None))
+        judgements = info.context.reader.entities("Judgement", "subject_id", self.id, view=self.view)
+        return Judgement.of(max(judgements, key=lambda j: (j["madeOn"], j["seq"]), default=None), self.view)
 
     @strawberry.field
     def addressed_by(self, info: Info) -> list[PriorityArea]:
-        areas = info.context.reader.entities("PriorityArea", "partnership_id", self.partnership_id)
-        return [PriorityArea.of(a) for a in areas if self.id in a["addresses"]]
+        areas = info.context.reader.entities("PriorityArea", "partnership_id", self.partnership_id, view=self.view)
+        return [PriorityArea.of(a, self.view) for a in areas if self.id in a["addresses"]]
 
 
 @strawberry.input
@@ -217,11 +224,12 @@ class ActionConnection:
     total_count: int
 
     @classmethod
-    def of(cls, actions: list[dict], filter: ActionFilter | None, first: int | None, after: str | None) -> ActionConnection:
-        size, start, on = cursors.page_size(first), cursors.decode("a", after), today()
+    def of(cls, actions: list[dict], filter: ActionFilter | None, first: int | None, after: str | None,
+           view: View = NOW) -> ActionConnection:
+        size, start, on = cursors.page_size(first), cursors.decode("a", after), view.day
         chosen = [a for a in actions if filter is None or filter.admits(a, on)]
         page = [a for a in chosen if a["seq"] > start]
-        edges = [ActionEdge(cursor=cursors.encode("a", a["seq"]), node=Action.of(a)) for a in page[:size]]
+        edges = [ActionEdge(cursor=cursors.encode("a", a["seq"]), node=Action.of(a, view)) for a in page[:size]]
         return cls(
             edges=edges,
             page_info=PageInfo(has_next_page=len(page) > size, end_cursor=edges[-1].cursor if edges else None),
@@ -266,9 +274,10 @@ class Plan(Node):
     priority_area_states: strawberry.Private[list[dict]]
     version: int
     updated_at: datetime
+    view: strawberry.Private[View]
 
     @classmethod
-    def of(cls, s: dict | None) -> Plan | None:
+    def of(cls, s: dict | None, view: View = NOW) -> Plan | None:
         if s is None:
             return None
         return cls(
@@ -277,34 +286,34 @@ class Plan(Node):
             period_end=day(s["periodEnd"]), submission_due=day(s["submissionDue"]),
             submitted_on=day(s["submittedOn"]), approved_on=day(s["approvedOn"]), returned_on=day(s["returnedOn"]),
             superseded_by_id=s["supersededBy"], priority_area_states=s["priorityAreas"], version=s["version"],
-            updated_at=moment(s["updatedAt"]),
+            updated_at=moment(s["updatedAt"]), view=view,
         )
 
     @strawberry.field
     def partnership(self, info: Info) -> Partnership:
-        return Partnership.of(info.context.reader.entity(self.partnership_id, "Partnership"))
+        return Partnership.of(required(info, self.partnership_id, "Partnership", self.view), self.view)
 
     @strawberry.field
     def responds_to(self, info: Info) -> Optional[Inspection]:
-        return Inspection.of(info.context.reader.entity(self.responds_to_id, "Inspection")) if self.responds_to_id else None
+        return Inspection.of(info.context.reader.entity(self.responds_to_id, "Inspection", view=self.view), self.view) if self.responds_to_id else None
 
     @strawberry.field
     def superseded_by(self, info: Info) -> Optional[Plan]:
-        return Plan.of(info.context.reader.entity(self.superseded_by_id, "Plan")) if self.superseded_by_id else None
+        return Plan.of(info.context.reader.entity(self.superseded_by_id, "Plan", view=self.view), self.view) if self.superseded_by_id else None
 
     @strawberry.field
     def priority_areas(self) -> list[PriorityArea]:
-        return [PriorityArea.of({**p, "planId": self.id, "partnershipId": self.partnership_id}) for p in self.priority_area_states]
+        return [PriorityArea.of({**p, "planId": self.id, "partnershipId": self.partnership_id}, self.view) for p in self.priority_area_states]
 
     @strawberry.field
     def actions(
         self, info: Info, filter: Optional[ActionFilter] = None, first: Optional[int] = None, after: Optional[str] = None
     ) -> ActionConnection:
-        return ActionConnection.of(info.context.reader.entities("Action", "plan_id", self.id), filter, first, after)
+        return ActionConnection.of(info.context.reader.entities("Action", "plan_id", self.id, view=self.view), filter, first, after, self.view)
 
     @strawberry.field
     def progress(self, info: Info) -> PlanProgress:
-        return PlanProgress.of(info.context.reader.entities("Action", "plan_id", self.id), today())
+        return PlanProgress.of(info.context.reader.entities("Action", "plan_id", self.id, view=self.view), self.view.day)
 
 
 @strawberry.type
@@ -315,22 +324,23 @@ class PriorityArea:
     plan_id: strawberry.Private[str]
     partnership_id: strawberry.Private[str]
     finding_ids: strawberry.Private[list[str]]
+    view: strawberry.Private[View]
 
     @classmethod
-    def of(cls, s: dict | None) -> PriorityArea | None:
+    def of(cls, s: dict | None, view: View = NOW) -> PriorityArea | None:
         if s is None:
             return None
         return cls(id=s["id"], title=s["title"], success_measures=s["successMeasures"], plan_id=s["planId"],
-                   partnership_id=s["partnershipId"], finding_ids=s["addresses"])
+                   partnership_id=s["partnershipId"], finding_ids=s["addresses"], view=view)
 
     @strawberry.field
     def addresses(self, info: Info) -> list[Finding]:
-        return [Finding.of(info.context.reader.entity(f, "Finding")) for f in self.finding_ids]
+        return [f for f in (Finding.of(info.context.reader.entity(f, "Finding", view=self.view), self.view) for f in self.finding_ids) if f]
 
     @strawberry.field
     def actions(self, info: Info) -> list[Action]:
-        actions = info.context.reader.entities("Action", "plan_id", self.plan_id)
-        return [Action.of(a) for a in actions if a["priorityAreaId"] == self.id]
+        actions = info.context.reader.entities("Action", "plan_id", self.plan_id, view=self.view)
+        return [Action.of(a, self.view) for a in actions if a["priorityAreaId"] == self.id]
 
 
 @strawberry.type
@@ -351,9 +361,10 @@ class Action(Node):
     latest_note: Optional[str]
     version: int
     updated_at: datetime
+    view: strawberry.Private[View]
 
     @classmethod
-    def of(cls, s: dict | None) -> Action | None:
+    def of(cls, s: dict | None, view: View = NOW) -> Action | None:
         if s is None:
             return None
         return cls(
@@ -361,25 +372,26 @@ class Action(Node):
             title=s["title"], description=s["description"], owner_agency_id=s["ownerAgencyId"],
             lead_officer=s["leadOfficer"], due_on=day(s["dueOn"]), status=v.ActionStatus(s["status"]),
             rag=v.Rag(s["rag"]) if s["rag"] else None, completed_on=day(s["completedOn"]), evidence=s["evidence"],
-            latest_note=s["latestNote"], version=s["version"], updated_at=moment(s["updatedAt"]),
+            latest_note=s["latestNote"], version=s["version"], updated_at=moment(s["updatedAt"]), view=view,
         )
 
     @strawberry.field
     def plan(self, info: Info) -> Plan:
-        return Plan.of(info.context.reader.entity(self.plan_id, "Plan"))
+        return Plan.of(required(info, self.plan_id, "Plan", self.view), self.view)
 
     @strawberry.field
     def priority_area(self, info: Info) -> Optional[PriorityArea]:
-        return PriorityArea.of(info.context.reader.entity(self.priority_area_id, "PriorityArea")) if self.priority_area_id else None
+        return PriorityArea.of(info.context.reader.entity(self.priority_area_id, "PriorityArea", view=self.view), self.view) if self.priority_area_id else None
 
     @strawberry.field
     def owner_agency(self, info: Info) -> Agency:
-        partnership = Partnership.of(info.context.reader.entity(self.partnership_id, "Partnership"))
-        return next(a for a in partnership.agencies if a.id == self.owner_agency_id)
+        partnership = Partnership.of(required(info, self.partnership_id, "Partnership", self.view), self.view)
+        agencies = partnership.agencies + Partnership.of(required(info, self.partnership_id, "Partnership", NOW)).agencies
+        return next(a for a in agencies if a.id == self.owner_agency_id)
 
     @strawberry.field(description="Due before the day the answer is for (asOf, else the day of asAt, else today) and neither completed nor cancelled.")
     def overdue(self) -> bool:
-        return is_overdue(self.status, self.due_on, today())
+        return is_overdue(self.status, self.due_on, self.view.day)
 
 
 @strawberry.type
@@ -392,21 +404,22 @@ class Judgement(Node):
     made_on: date
     rationale: str
     inspection_id: strawberry.Private[str | None]
+    view: strawberry.Private[View]
 
     @classmethod
-    def of(cls, s: dict | None) -> Judgement | None:
+    def of(cls, s: dict | None, view: View = NOW) -> Judgement | None:
         if s is None:
             return None
         return cls(
             id=s["id"], body=v.JudgingBody(s["body"]), subject_id=s["subjectId"],
             outcome=v.ProgressJudgement(s["outcome"]) if s["outcome"] else None,
             rag=v.Rag(s["rag"]) if s["rag"] else None, made_on=day(s["madeOn"]), rationale=s["rationale"],
-            inspection_id=s["inspectionId"],
+            inspection_id=s["inspectionId"], view=view,
         )
 
     @strawberry.field
     def inspection(self, info: Info) -> Optional[Inspection]:
-        return Inspection.of(info.context.reader.entity(self.inspection_id, "Inspection")) if self.inspection_id else None
+        return Inspection.of(info.context.reader.entity(self.inspection_id, "Inspection", view=self.view), self.view) if self.inspection_id else None
 
 
 @strawberry.type
@@ -434,17 +447,18 @@ class Metric(Node):
     polarity: Polarity
     target: Optional[float]
     measurement_states: strawberry.Private[list[dict]]
+    view: strawberry.Private[View]
 
     @classmethod
-    def of(cls, s: dict | None) -> Metric | None:
+    def of(cls, s: dict | None, view: View = NOW) -> Metric | None:
         if s is None:
             return None
         return cls(id=s["id"], partnership_id=s["partnershipId"], name=s["name"], unit=v.MetricUnit(s["unit"]),
-                   polarity=v.Polarity(s["polarity"]), target=s["target"], measurement_states=s["measurements"])
+                   polarity=v.Polarity(s["polarity"]), target=s["target"], measurement_states=s["measurements"], view=view)
 
     @strawberry.field
     def partnership(self, info: Info) -> Partnership:
-        return Partnership.of(info.context.reader.entity(self.partnership_id, "Partnership"))
+        return Partnership.of(required(info, self.partnership_id, "Partnership", self.view), self.view)
 
     @strawberry.field(description="Every period measured, in order of periodEnd.")
     def measurements(self) -> list[Measurement]:
@@ -507,5 +521,5 @@ class AuditVerification:
     first_broken_position: Optional[str]
 
 
-STATE_TYPES = {"Partnership": Partnership, "Inspection": Inspection, "Plan": Plan, "Action": Action,
+STATE_TYPES: dict[str, type] = {"Partnership": Partnership, "Inspection": Inspection, "Plan": Plan, "Action": Action,
                "Judgement": Judgement, "Metric": Metric}

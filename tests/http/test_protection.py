@@ -4,8 +4,6 @@ from datetime import timedelta
 
 import httpx
 import jwt
-import pytest
-
 from domain.vocabulary import Role
 from service.authorisation import Principal
 from service.tokens import issue
@@ -51,12 +49,6 @@ def test_large_request_bodies_are_refused(server):
     response = httpx.post(server.url, content=b"{" + b" " * 2_000_000 + b"}",
                           headers={"Authorization": f"Bearer {token(Role.ADMIN)}", "Content-Type": "application/json"})
     assert response.status_code == 413
-
-
-@pytest.mark.parametrize("argument", ['asAt: "2020-01-01T00:00:00Z"', 'asOf: "2020-01-01"'])
-def test_time_travel_is_refused_clearly_until_it_is_built(server, argument):
-    body = server.post(f"{{ partnerships({argument}) {{ id }} }}", token=token(Role.AUDITOR)).json()
-    assert body["data"] is None and "asAt and asOf are not answered" in body["errors"][0]["message"]
 
 
 def test_no_stack_trace_reaches_a_client(server):
