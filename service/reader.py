@@ -23,6 +23,7 @@ class Reader:
         self.principal = principal
         self.event_store = event_store
         self._seen: dict[tuple[str, View], tuple[str, dict] | None] = {}
+        self._lists: dict[tuple, list[dict]] = {}
 
     def entity(self, entity_id: str | None, *kinds: str, view: View = NOW) -> dict | None:
         """The state of the entity with this id at the view, if it is one of these kinds and the caller may read it."""
@@ -50,8 +51,11 @@ class Reader:
 
     def entities(self, kind: str, column: str | None = None, value: str | None = None, view: View = NOW) -> list[dict]:
         """Entities of a kind (where column = value) the caller may read, at the view, oldest first."""
-        current = self.read_model.entities(column, value, kind, self.principal.readable)
-        return current if view.current else self._at_view(kind, current, view)
+        key = (kind, column, value, view)
+        if key not in self._lists:
+            current = self.read_model.entities(column, value, kind, self.principal.readable)
+            self._lists[key] = current if view.current else self._at_view(kind, current, view)
+        return self._lists[key]
 
     def _at_view(self, kind: str, states: list[dict], view: View) -> list[dict]:
         if kind in CHILDREN:
@@ -85,3 +89,4 @@ class Reader:
     def forget(self) -> None:
         """Drop what this request has read, after a mutation has changed the record."""
         self._seen.clear()
+        self._lists.clear()

@@ -83,6 +83,10 @@ class Agency:
     name: str
     kind: AgencyKind
 
+    @classmethod
+    def of(cls, a: dict) -> Agency:
+        return cls(id=a["id"], name=a["name"], kind=v.AgencyKind(a["kind"]))
+
 
 @strawberry.type
 class Partnership(Node):
@@ -98,8 +102,7 @@ class Partnership(Node):
     def of(cls, s: dict | None, view: View = NOW) -> Partnership | None:
         if s is None:
             return None
-        agencies = [Agency(id=a["id"], name=a["name"], kind=v.AgencyKind(a["kind"])) for a in s["agencies"]]
-        return cls(id=s["id"], name=s["name"], local_authority=s["localAuthority"], agencies=agencies,
+        return cls(id=s["id"], name=s["name"], local_authority=s["localAuthority"], agencies=[Agency.of(a) for a in s["agencies"]],
                    version=s["version"], updated_at=moment(s["updatedAt"]), view=view)
 
     @strawberry.field
@@ -385,9 +388,13 @@ class Action(Node):
 
     @strawberry.field
     def owner_agency(self, info: Info) -> Agency:
-        partnership = Partnership.of(required(info, self.partnership_id, "Partnership", self.view), self.view)
-        agencies = partnership.agencies + Partnership.of(required(info, self.partnership_id, "Partnership", NOW)).agencies
-        return next(a for a in agencies if a.id == self.owner_agency_id)
+        # At the view, else now (an agency added with a later effective date than the action's).
+        for view in (self.view, NOW):
+            partnership = info.context.reader.entity(self.partnership_id, "Partnership", view=view) or {"agencies": []}
+            agency = next((a for a in partnership["agencies"] if a["id"] == self.owner_agency_id), None)
+            if agency is not None:
+                return Agency.of(agency)
+        raise LookupError(f"agency {self.owner_agency_id} is not in partnership {self.partnership_id}")
 
     @strawberry.field(description="Due before the day the answer is for (asOf, else the day of asAt, else today) and neither completed nor cancelled.")
     def overdue(self) -> bool:

@@ -1,0 +1,89 @@
+"""Time travel at a cost that does not grow with the log.
+
+Builds logs of 10^4 and 10^6 events (many partnerships, plans and actions), each
+holding one plan with 200 actions whose history runs through the log, serves
+each with `send-records serve`, and times the same plan query over HTTP three
+ways: current state, asAt an instant mid-history, and asOf a date mid-history.
+
+    .venv/bin/python bench/timetravel.py [--sizes 10000 1000000] [--requests 200]
+
+Prints p50/p95 per size and the ratios as-at/current, as-of/current and
+10^6/10^4 (targets: as-at <= 2x current; <= 1.5x from 10^4 to 10^6).
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import httpx
+
+from common import BulkLoader, each, latencies, p, partnership_with_plan, server, token
+
+QUERY = """query($id: ID!, $asAt: DateTime, $asOf: Date) { plan(id: $id, asAt: $asAt, asOf: $asOf) {
+  title status version progress { total notStarted inProgress completed overdue }
+  priorityAreas { title actions { id title status dueOn overdue latestNote rag version ownerAgency { name } } } } }"""
+
+
+def build(size: int, data_dir: Path) -> tuple[str, str, str]:
+    """A log of about `size` events; returns the target plan's id, an instant and a date mid-way through its history."""
+    loader = BulkLoader(data_dir)
+    _, plan, actions = partnership_with_plan(loader, "Lancashire", 200, date(2019, 1, 7))
+    each(loader, actions, date(2019, 2, 1), lambda a: a.start())
+    each(loader, actions, date(2019, 3, 1), lambda a: a.report_progress("On track", "GREEN"))
+    loader.flush()
+    instant = datetime.now(timezone.utc).isoformat()
+    time.sleep(0.01)
+    each(loader, actions, date(2019, 6, 1), lambda a: a.reschedule(date(2019, 12, 31), "Slipped"))
+    each(loader, actions[::2], date(2019, 9, 1), lambda a: a.complete(date(2019, 9, 1), ["Report to the board"], None))
+    n = 0
+    while loader.events + len(loader.pending) < size:
+        n += 1
+        _, _, filler = partnership_with_plan(loader, f"Area {n}", 40, date(2020, 1, 6))
+        each(loader, filler, date(2020, 2, 3), lambda a: a.start())
+        each(loader, filler, date(2020, 3, 2), lambda a: a.report_progress("Update", "AMBER"))
+        each(loader, filler[::2], date(2020, 5, 4), lambda a: a.complete(date(2020, 5, 4), ["Minutes"], None))
+    loader.flush()
+    return str(plan.id), instant, "2019-04-01"
+
+
+def measure(size: int, requests: int, port: int) -> dict[str, list[float]]:
+    with tempfile.TemporaryDirectory(prefix=f"bench-tt-{size}-") as directory:
+        data_dir = Path(directory)
+        started = time.perf_counter()
+        plan, instant, day = build(size, data_dir)
+        print(f"built a log of {size} events in {time.perf_counter() - started:.0f}s", flush=True)
+        with server(data_dir, port) as url, httpx.Client(timeout=60) as client:
+            auditor = token()
+            return {
+                "current": latencies(client, url, QUERY, {"id": plan}, auditor, requests),
+                "asAt": latencies(client, url, QUERY, {"id": plan, "asAt": instant}, auditor, requests),
+                "asOf": latencies(client, url, QUERY, {"id": plan, "asOf": day}, auditor, requests),
+            }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs=2, default=[10_000, 1_000_000])
+    parser.add_argument("--requests", type=int, default=200)
+    args = parser.parse_args()
+    small, large = args.sizes
+    results = {size: measure(size, args.requests, 8780 + i) for i, size in enumerate((small, large))}
+    print(f"\nplan query, 200 actions, {args.requests} requests each (ms)")
+    print(f"{'events':>9} {'query':>8} {'p50':>8} {'p95':>8}")
+    for size, timings in results.items():
+        for name, t in timings.items():
+            print(f"{size:>9} {name:>8} {p(t, 50):8.2f} {p(t, 95):8.2f}")
+    print("\nratios (p50)")
+    for size, timings in results.items():
+        current = p(timings["current"], 50)
+        print(f"{size:>9} as-at/current {p(timings['asAt'], 50) / current:5.2f}   as-of/current {p(timings['asOf'], 50) / current:5.2f}")
+    for name in ("current", "asAt", "asOf"):
+        print(f"{large}/{small} {name:>8} {p(results[large][name], 50) / p(results[small][name], 50):5.2f}")
+
+
+if __name__ == "__main__":
+    main()
