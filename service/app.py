@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator
+
+from anyio import CapacityLimiter
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -21,6 +24,7 @@ from service.graphql.schema import schema
 from service.tokens import TokenError, bearer, verify
 
 MAX_BODY_BYTES = 1_000_000
+COMMAND_THREADS = 10
 log = logging.getLogger("send_records")
 
 
@@ -33,11 +37,13 @@ class RecordsGraphQL(GraphQL):
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         )
         self.services = services
+        self.limiter: CapacityLimiter | None = None
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         # Over HTTP the caller was authenticated on the way in; over WebSocket, at connection_init.
         principal = request.scope.get("state", {}).get("principal")
-        return Context(commands=self.services.commands, principal=principal, request=request, response=response)
+        return Context(commands=self.services.commands, principal=principal, limiter=self.limiter, request=request,
+                       response=response)
 
     async def on_ws_connect(self, context: Context) -> Any:
         params = context.connection_params or {}
@@ -116,12 +122,25 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 def create_app(services: Services) -> Starlette:
-    graphql = Unauthenticated(RecordsGraphQL(services), services)
+    view = RecordsGraphQL(services)
+    graphql = Unauthenticated(view, services)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Appends run in worker threads, no more at once than the store's pool has connections.
+        view.limiter = CapacityLimiter(COMMAND_THREADS)
+        await services.store.start()
+        try:
+            yield
+        finally:
+            await services.store.close()
+
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
-        ]
+        ],
+        lifespan=lifespan,
     )
     return BodyLimit(app)

@@ -9,7 +9,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from domain.base import Record
-from projections.sqlite import Change, IdempotencyKey
+from projections.store import Change, IdempotencyKey
 from projections.views import entity_rows, event_record
 
 
@@ -35,6 +35,7 @@ class RecordsApplication(Application):
         """Store the aggregate's new events with their records and its current-state rows, in one
         transaction; return the last event's record."""
         records = [event_record(e, aggregate.partnership_id) for e in aggregate.pending_events]
+        assert len(records) == 1, "a command records one event; the versioned read model relies on it"
         change = Change(records=records, entities=entity_rows(aggregate), idempotency=idempotency)
         recordings = self.save(aggregate, change=change)
         return {**records[-1], "position": recordings[-1].notification.id}

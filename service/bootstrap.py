@@ -1,4 +1,9 @@
-"""Wiring: one place that builds the application, the read model and the commands from the environment."""
+"""Wiring: one place that builds the application, the store and the commands from the environment.
+
+Without DATABASE_URL the record lives in an embedded SQLite file under
+SEND_RECORDS_DATA_DIR; with it, everything (events, read models, idempotency
+keys) lives in that PostgreSQL database.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from projections.sqlite import SQLiteReadModel
+from projections.store import ReadModel
 from service.application import RecordsApplication
 from service.commands import Commands
 from service.tokens import load_secret
@@ -25,6 +30,10 @@ class Services:
     secret: str
     data_dir: Path
 
+    @property
+    def store(self):
+        return self.commands.read_model.store
+
 
 def data_dir() -> Path:
     path = Path(os.environ.get("SEND_RECORDS_DATA_DIR") or DEFAULT_DATA_DIR)
@@ -36,16 +45,25 @@ def data_dir() -> Path:
 
 
 def bootstrap() -> Services:
-    if os.environ.get("DATABASE_URL"):
-        raise ConfigurationError("DATABASE_URL is set, but this version of the service keeps its record in the embedded store only")
     directory = data_dir()
-    db_name = str(directory / DB_FILE)
-    app = RecordsApplication(
-        env={
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-            "SQLITE_DBNAME": db_name,
-            "SQLITE_LOCK_TIMEOUT": "30",
-            "APPLICATION_RECORDER_TOPIC": "projections.sqlite:RecordsRecorder",
-        }
-    )
-    return Services(commands=Commands(app, SQLiteReadModel(db_name)), secret=load_secret(directory), data_dir=directory)
+    database_url = os.environ.get("DATABASE_URL")
+    try:
+        if database_url:
+            from projections.postgres import PostgresStore, library_env
+
+            app = RecordsApplication(env=library_env(database_url))
+            store = PostgresStore(database_url, app.recorder.datastore)
+        else:
+            from projections.sqlite import SQLiteStore
+
+            db_name = str(directory / DB_FILE)
+            app = RecordsApplication(env={
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": db_name,
+                "SQLITE_LOCK_TIMEOUT": "30",
+                "APPLICATION_RECORDER_TOPIC": "projections.sqlite:RecordsRecorder",
+            })
+            store = SQLiteStore(db_name)
+    except Exception as error:  # a bad URL, an unreachable server, bad credentials, an unwritable file
+        raise ConfigurationError(f"cannot open the record store: {error}") from None
+    return Services(commands=Commands(app, ReadModel(store)), secret=load_secret(directory), data_dir=directory)

@@ -28,7 +28,8 @@ from domain.metric import Metric
 from domain.partnership import Partnership
 from domain.plan import Plan
 from domain.vocabulary import JudgingBody, Role
-from projections.sqlite import IdempotencyKey
+from projections import store as q
+from projections.store import IdempotencyKey, StoreUnavailable
 from projections.views import plain
 from service.application import RecordsApplication
 from service.authorisation import JUDGES, WRITERS, Principal, plan_approvers
@@ -97,7 +98,7 @@ class Scope:
 
     def locate(self, entity_id: str, field_name: str) -> tuple[str, dict]:
         """The kind and state of any entity, aggregates and the findings and priority areas in them."""
-        found = self.read_model.entity(entity_id)
+        found = self.read_model.run(q.entity(entity_id))
         if found is None:
             raise Refused("NOT_FOUND", f"nothing has id {entity_id!r}", field_name)
         return found
@@ -355,14 +356,16 @@ class Commands:
             return replayed or Outcome(
                 errors=[UserError("CONFLICT", "the record changed while this change was being made; read it and retry")]
             )
+        except self.read_model.store.unavailable as error:
+            raise StoreUnavailable() from error
         return Outcome(entity_id=entity_id, event=event, extra=done.extra)
 
     def _replay(self, principal: Principal, key: str, fingerprint: str) -> Outcome | None:
-        stored = self.read_model.idempotency(principal.subject, key)
+        stored = self.read_model.run(q.idempotency(principal.subject, key))
         if stored is None:
             return None
         stored_fingerprint, position, result = stored
         if stored_fingerprint != fingerprint:
             return Outcome(errors=[UserError("INVALID", "this idempotencyKey was used with a different input", ["idempotencyKey"])])
         entity_id = result.pop("entityId")
-        return Outcome(entity_id=entity_id, event=self.read_model.record_at(position), extra=result, replayed=True)
+        return Outcome(entity_id=entity_id, event=self.read_model.run(q.record_at(position)), extra=result, replayed=True)

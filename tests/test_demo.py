@@ -1,8 +1,10 @@
 """The demo story, loaded into a real embedded store, tells what the seed minutes tell."""
 
+import asyncio
 from collections import Counter
 
 from domain.vocabulary import Role
+from projections import store as q
 from service.authorisation import Principal
 from service.bootstrap import bootstrap
 from service.demo import load
@@ -13,22 +15,26 @@ def test_the_demo_tells_the_lancashire_and_bcp_story_once(tmp_path, monkeypatch)
     monkeypatch.setenv("SEND_RECORDS_DATA_DIR", str(tmp_path))
     commands = bootstrap().commands
     ids = load(commands)
-    reader = Reader(commands.read_model, Principal("auditor", Role.AUDITOR), commands.app.events)
+    reader = Reader(commands.read_model, Principal("auditor", Role.AUDITOR), commands.app.mapper)
+    asyncio.run(check_story(commands, reader, ids))
 
-    inspection = reader.entity(ids["lancashireInspection"], "Inspection")
+
+async def check_story(commands, reader, ids):
+
+    inspection = await reader.entity(ids["lancashireInspection"], "Inspection")
     assert Counter(f["kind"] for f in inspection["findings"]) == {"FUNDAMENTAL_FAILING": 2, "SIGNIFICANT_CONCERN": 12}
     assert (inspection["startedOn"], inspection["outcome"]) == ("2017-11-13", "WRITTEN_STATEMENT_REQUIRED")
-    judgements = reader.entities("Judgement", "inspection_id", ids["lancashireRevisit"])
+    judgements = await reader.entities("Judgement", "inspection_id", ids["lancashireRevisit"])
     assert Counter(j["outcome"] for j in judgements) == {"SUFFICIENT_PROGRESS": 3, "INSUFFICIENT_PROGRESS": 2}
-    wsoa = reader.entity(ids["lancashireWsoa"], "Plan")
+    wsoa = await reader.entity(ids["lancashireWsoa"], "Plan")
     assert wsoa["kind"] == "WRITTEN_STATEMENT_OF_ACTION" and wsoa["status"] == "SUPERSEDED"
     assert wsoa["supersededBy"] == ids["lancashireImprovementPlan"]
-    owners = {a["ownerAgencyId"] for a in reader.entities("Action", "plan_id", ids["lancashireWsoa"])}
-    agencies = {a["id"]: a["kind"] for a in reader.entity(ids["lancashire"], "Partnership")["agencies"]}
+    owners = {a["ownerAgencyId"] for a in await reader.entities("Action", "plan_id", ids["lancashireWsoa"])}
+    agencies = {a["id"]: a["kind"] for a in (await reader.entity(ids["lancashire"], "Partnership"))["agencies"]}
     assert {agencies[o] for o in owners} >= {"LOCAL_AUTHORITY", "HEALTH", "PARENT_CARER_FORUM"}
-    scorecard = reader.entities("Metric", "partnership_id", ids["lancashire"])
+    scorecard = await reader.entities("Metric", "partnership_id", ids["lancashire"])
     assert scorecard and all(len(m["measurements"]) >= 2 for m in scorecard)
 
-    end = commands.read_model.last_position()
+    end = commands.read_model.run(q.last_position())
     assert load(commands) == ids
-    assert commands.read_model.last_position() == end, "loading the demo again recorded something"
+    assert commands.read_model.run(q.last_position()) == end, "loading the demo again recorded something"

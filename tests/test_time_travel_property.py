@@ -8,6 +8,7 @@ oracle that knows nothing of the domain code: it replays the EventRecords of
 the `events` log with a few lines per event type.
 """
 
+import asyncio
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -136,7 +137,8 @@ def oracle(records, plan_id, as_at, as_of):
 
 
 def query(commands, text, **variables):
-    result = schema.execute_sync(text, variable_values=variables, context_value=Context(commands=commands, principal=ADMIN))
+    context = Context(commands=commands, principal=ADMIN)
+    result = asyncio.run(schema.execute(text, variable_values=variables, context_value=context))
     assert result.errors is None, result.errors
     return result.data
 

@@ -17,6 +17,7 @@ from service.reader import Reader
 class Context:
     commands: Commands
     principal: Principal | None = None
+    limiter: Any = None
     request: Any = None
     response: Any = None
     connection_params: dict = field(default_factory=dict)
@@ -24,7 +25,7 @@ class Context:
     @cached_property
     def reader(self) -> Reader:
         assert self.principal is not None, "the caller is authenticated before anything is read"
-        return Reader(self.commands.read_model, self.principal, self.commands.app.events)
+        return Reader(self.commands.read_model, self.principal, self.commands.app.mapper)
 
 
 Info = StrawberryInfo[Context, None]

@@ -210,7 +210,8 @@ class RecordMeasurementInput:
 
 async def execute(info: Info, name: str, input: object) -> Outcome:
     context = info.context
-    outcome = await to_thread.run_sync(context.commands.execute, context.principal, name, vars(input))
+    outcome = await to_thread.run_sync(context.commands.execute, context.principal, name, vars(input),
+                                       limiter=context.limiter)
     context.reader.forget()
     return outcome
 
@@ -224,10 +225,10 @@ def view_of(o: Outcome) -> View:
     return View(as_at=datetime.fromisoformat(o.event["recordedAt"])) if o.replayed else NOW
 
 
-def entity(info: Info, o: Outcome, kind: str, extra: str | None = None) -> dict | None:
+async def entity(info: Info, o: Outcome, kind: str, extra: str | None = None) -> dict | None:
     """The state of the entity changed (or of the finding or priority area it added, named in extra)."""
     entity_id = o.extra.get(extra) if extra else o.entity_id
-    return info.context.reader.entity(entity_id, kind, view=view_of(o)) if entity_id else None
+    return await info.context.reader.entity(entity_id, kind, view=view_of(o)) if entity_id else None
 
 
 @strawberry.type
@@ -237,8 +238,8 @@ class PartnershipPayload:
     user_errors: list[UserError]
 
     @classmethod
-    def of(cls, info: Info, o: Outcome) -> PartnershipPayload:
-        return cls(partnership=Partnership.of(entity(info, o, "Partnership"), view_of(o)), event=EventRecord.of(o.event),
+    async def of(cls, info: Info, o: Outcome) -> PartnershipPayload:
+        return cls(partnership=Partnership.of(await entity(info, o, "Partnership"), view_of(o)), event=EventRecord.of(o.event),
                    user_errors=errors(o))
 
 
@@ -250,9 +251,9 @@ class InspectionPayload:
     user_errors: list[UserError]
 
     @classmethod
-    def of(cls, info: Info, o: Outcome) -> InspectionPayload:
-        return cls(inspection=Inspection.of(entity(info, o, "Inspection"), view_of(o)),
-                   finding=Finding.of(entity(info, o, "Finding", "findingId"), view_of(o)),
+    async def of(cls, info: Info, o: Outcome) -> InspectionPayload:
+        return cls(inspection=Inspection.of(await entity(info, o, "Inspection"), view_of(o)),
+                   finding=Finding.of(await entity(info, o, "Finding", "findingId"), view_of(o)),
                    event=EventRecord.of(o.event), user_errors=errors(o))
 
 
@@ -264,9 +265,9 @@ class PlanPayload:
     user_errors: list[UserError]
 
     @classmethod
-    def of(cls, info: Info, o: Outcome) -> PlanPayload:
-        return cls(plan=Plan.of(entity(info, o, "Plan"), view_of(o)),
-                   priority_area=PriorityArea.of(entity(info, o, "PriorityArea", "priorityAreaId"), view_of(o)),
+    async def of(cls, info: Info, o: Outcome) -> PlanPayload:
+        return cls(plan=Plan.of(await entity(info, o, "Plan"), view_of(o)),
+                   priority_area=PriorityArea.of(await entity(info, o, "PriorityArea", "priorityAreaId"), view_of(o)),
                    event=EventRecord.of(o.event), user_errors=errors(o))
 
 
@@ -277,8 +278,8 @@ class ActionPayload:
     user_errors: list[UserError]
 
     @classmethod
-    def of(cls, info: Info, o: Outcome) -> ActionPayload:
-        return cls(action=Action.of(entity(info, o, "Action"), view_of(o)), event=EventRecord.of(o.event), user_errors=errors(o))
+    async def of(cls, info: Info, o: Outcome) -> ActionPayload:
+        return cls(action=Action.of(await entity(info, o, "Action"), view_of(o)), event=EventRecord.of(o.event), user_errors=errors(o))
 
 
 @strawberry.type
@@ -288,8 +289,8 @@ class JudgementPayload:
     user_errors: list[UserError]
 
     @classmethod
-    def of(cls, info: Info, o: Outcome) -> JudgementPayload:
-        return cls(judgement=Judgement.of(entity(info, o, "Judgement"), view_of(o)), event=EventRecord.of(o.event),
+    async def of(cls, info: Info, o: Outcome) -> JudgementPayload:
+        return cls(judgement=Judgement.of(await entity(info, o, "Judgement"), view_of(o)), event=EventRecord.of(o.event),
                    user_errors=errors(o))
 
 
@@ -300,15 +301,15 @@ class MetricPayload:
     user_errors: list[UserError]
 
     @classmethod
-    def of(cls, info: Info, o: Outcome) -> MetricPayload:
-        return cls(metric=Metric.of(entity(info, o, "Metric"), view_of(o)), event=EventRecord.of(o.event), user_errors=errors(o))
+    async def of(cls, info: Info, o: Outcome) -> MetricPayload:
+        return cls(metric=Metric.of(await entity(info, o, "Metric"), view_of(o)), event=EventRecord.of(o.event), user_errors=errors(o))
 
 
 def mutation(name: str, input_type: type, payload: type) -> object:
     """A mutation field that runs the command of this name and answers with this payload."""
 
     async def resolve(info: Info, input: input_type) -> payload:  # type: ignore[valid-type]
-        return payload.of(info, await execute(info, name, input))
+        return await payload.of(info, await execute(info, name, input))
 
     resolve.__annotations__ = {"info": Info, "input": input_type, "return": payload}
     return strawberry.mutation(resolver=resolve, name=name)

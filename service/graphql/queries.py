@@ -20,32 +20,32 @@ from service.graphql.types import (
 @strawberry.type
 class Query:
     @strawberry.field
-    def partnerships(self, info: Info, as_at: Optional[datetime] = None, as_of: Optional[date] = None) -> list[Partnership]:
+    async def partnerships(self, info: Info, as_at: Optional[datetime] = None, as_of: Optional[date] = None) -> list[Partnership]:
         view = View(as_at, as_of)
-        return [Partnership.of(s, view) for s in info.context.reader.entities("Partnership", view=view)]
+        return [Partnership.of(s, view) for s in await info.context.reader.entities("Partnership", view=view)]
 
     @strawberry.field
-    def partnership(self, info: Info, id: strawberry.ID, as_at: Optional[datetime] = None, as_of: Optional[date] = None) -> Optional[Partnership]:
+    async def partnership(self, info: Info, id: strawberry.ID, as_at: Optional[datetime] = None, as_of: Optional[date] = None) -> Optional[Partnership]:
         view = View(as_at, as_of)
-        return Partnership.of(info.context.reader.entity(id, "Partnership", view=view), view)
+        return Partnership.of(await info.context.reader.entity(id, "Partnership", view=view), view)
 
     @strawberry.field
-    def inspection(self, info: Info, id: strawberry.ID, as_at: Optional[datetime] = None, as_of: Optional[date] = None) -> Optional[Inspection]:
+    async def inspection(self, info: Info, id: strawberry.ID, as_at: Optional[datetime] = None, as_of: Optional[date] = None) -> Optional[Inspection]:
         view = View(as_at, as_of)
-        return Inspection.of(info.context.reader.entity(id, "Inspection", view=view), view)
+        return Inspection.of(await info.context.reader.entity(id, "Inspection", view=view), view)
 
     @strawberry.field
-    def plan(self, info: Info, id: strawberry.ID, as_at: Optional[datetime] = None, as_of: Optional[date] = None) -> Optional[Plan]:
+    async def plan(self, info: Info, id: strawberry.ID, as_at: Optional[datetime] = None, as_of: Optional[date] = None) -> Optional[Plan]:
         view = View(as_at, as_of)
-        return Plan.of(info.context.reader.entity(id, "Plan", view=view), view)
+        return Plan.of(await info.context.reader.entity(id, "Plan", view=view), view)
 
     @strawberry.field
-    def action(self, info: Info, id: strawberry.ID, as_at: Optional[datetime] = None, as_of: Optional[date] = None) -> Optional[Action]:
+    async def action(self, info: Info, id: strawberry.ID, as_at: Optional[datetime] = None, as_of: Optional[date] = None) -> Optional[Action]:
         view = View(as_at, as_of)
-        return Action.of(info.context.reader.entity(id, "Action", view=view), view)
+        return Action.of(await info.context.reader.entity(id, "Action", view=view), view)
 
     @strawberry.field
-    def actions(
+    async def actions(
         self,
         info: Info,
         partnership_id: Optional[strawberry.ID] = None,
@@ -57,21 +57,21 @@ class Query:
     ) -> ActionConnection:
         view = View(as_at, as_of)
         column = "partnership_id" if partnership_id is not None else None
-        actions = info.context.reader.entities("Action", column, partnership_id, view=view)
+        actions = await info.context.reader.entities("Action", column, partnership_id, view=view)
         return ActionConnection.of(actions, filter, first, after, view)
 
     @strawberry.field
-    def metric(self, info: Info, id: strawberry.ID, as_at: Optional[datetime] = None, as_of: Optional[date] = None) -> Optional[Metric]:
+    async def metric(self, info: Info, id: strawberry.ID, as_at: Optional[datetime] = None, as_of: Optional[date] = None) -> Optional[Metric]:
         view = View(as_at, as_of)
-        return Metric.of(info.context.reader.entity(id, "Metric", view=view), view)
+        return Metric.of(await info.context.reader.entity(id, "Metric", view=view), view)
 
     @strawberry.field(description="Every event of one entity, oldest first.")
-    def history(self, info: Info, entity_id: strawberry.ID, first: Optional[int] = None, after: Optional[str] = None) -> EventConnection:
+    async def history(self, info: Info, entity_id: strawberry.ID, first: Optional[int] = None, after: Optional[str] = None) -> EventConnection:
         size = cursors.page_size(first)
-        return EventConnection.of(info.context.reader.records(cursors.decode("e", after), size + 1, entity_id=entity_id), size)
+        return EventConnection.of(await info.context.reader.records(cursors.decode("e", after), size + 1, entity_id=entity_id), size)
 
     @strawberry.field(description="The global log, oldest first, from after the given cursor.")
-    def events(
+    async def events(
         self,
         info: Info,
         after: Optional[str] = None,
@@ -80,13 +80,13 @@ class Query:
         types: Optional[list[str]] = None,
     ) -> EventConnection:
         size = cursors.page_size(first)
-        records = info.context.reader.records(cursors.decode("e", after), size + 1, partnership_id, types=types)
+        records = await info.context.reader.records(cursors.decode("e", after), size + 1, partnership_id, types=types)
         return EventConnection.of(records, size)
 
     @strawberry.field
-    def node(self, info: Info, id: strawberry.ID) -> Optional[Node]:
-        kind = info.context.reader.kind_of(id)
-        return STATE_TYPES[kind].of(info.context.reader.entity(id)) if kind in STATE_TYPES else None
+    async def node(self, info: Info, id: strawberry.ID) -> Optional[Node]:
+        kind = await info.context.reader.kind_of(id)
+        return STATE_TYPES[kind].of(await info.context.reader.entity(id)) if kind in STATE_TYPES else None
 
     @strawberry.field
     def verify_audit_trail(self, info: Info, partnership_id: Optional[strawberry.ID] = None) -> AuditVerification:

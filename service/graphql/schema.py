@@ -6,6 +6,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
 
+from projections.store import StoreUnavailable
 from service.graphql.mutations import Mutation
 from service.graphql.queries import Query
 from service.graphql.subscriptions import Subscription
@@ -18,7 +19,7 @@ def is_unexpected(error: GraphQLError) -> bool:
     """Errors the service raised on purpose, or that GraphQL raised about the request, are told;
     anything else is masked, so no stack trace or internal detail reaches a client."""
     original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError)
+    return original is not None and not isinstance(original, (GraphQLError, StoreUnavailable))
 
 
 schema = strawberry.Schema(

@@ -11,6 +11,7 @@ from typing import AsyncGenerator, Optional
 
 import strawberry
 
+from projections import store as q
 from service.graphql import cursors
 from service.graphql.context import Info
 from service.graphql.types import EventRecord
@@ -21,9 +22,9 @@ BATCH = 100
 
 async def follow(info: Info, partnership_id: str | None, types: list[str] | None, after: str | None) -> AsyncGenerator[EventRecord, None]:
     reader = info.context.reader
-    position = cursors.decode("e", after) if after is not None else reader.read_model.last_position()
+    position = cursors.decode("e", after) if after is not None else await reader.read_model.ask(q.last_position())
     while True:
-        records = reader.records(position, BATCH, partnership_id, types=types)
+        records = await reader.records(position, BATCH, partnership_id, types=types)
         for record in records:
             position = record["position"]
             yield EventRecord.of(record)

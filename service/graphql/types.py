@@ -45,11 +45,11 @@ def moment(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def required(info: Info, entity_id: str, kind: str, view: View) -> dict:
+async def required(info: Info, entity_id: str, kind: str, view: View) -> dict:
     """A relation the schema promises is there: at the view, else as it stands now (only a backdated
     effective date can put a plan's or an action's own date before its partnership's or plan's)."""
     reader = info.context.reader
-    return reader.entity(entity_id, kind, view=view) or reader.entity(entity_id, kind)
+    return await reader.entity(entity_id, kind, view=view) or await reader.entity(entity_id, kind)
 
 
 @strawberry.interface
@@ -106,16 +106,16 @@ class Partnership(Node):
                    version=s["version"], updated_at=moment(s["updatedAt"]), view=view)
 
     @strawberry.field
-    def inspections(self, info: Info) -> list[Inspection]:
-        return [Inspection.of(s, self.view) for s in info.context.reader.entities("Inspection", "partnership_id", self.id, view=self.view)]
+    async def inspections(self, info: Info) -> list[Inspection]:
+        return [Inspection.of(s, self.view) for s in await info.context.reader.entities("Inspection", "partnership_id", self.id, view=self.view)]
 
     @strawberry.field
-    def plans(self, info: Info) -> list[Plan]:
-        return [Plan.of(s, self.view) for s in info.context.reader.entities("Plan", "partnership_id", self.id, view=self.view)]
+    async def plans(self, info: Info) -> list[Plan]:
+        return [Plan.of(s, self.view) for s in await info.context.reader.entities("Plan", "partnership_id", self.id, view=self.view)]
 
     @strawberry.field
-    def metrics(self, info: Info) -> list[Metric]:
-        return [Metric.of(s, self.view) for s in info.context.reader.entities("Metric", "partnership_id", self.id, view=self.view)]
+    async def metrics(self, info: Info) -> list[Metric]:
+        return [Metric.of(s, self.view) for s in await info.context.reader.entities("Metric", "partnership_id", self.id, view=self.view)]
 
 
 @strawberry.type
@@ -145,20 +145,20 @@ class Inspection(Node):
         )
 
     @strawberry.field
-    def partnership(self, info: Info) -> Partnership:
-        return Partnership.of(required(info, self.partnership_id, "Partnership", self.view), self.view)
+    async def partnership(self, info: Info) -> Partnership:
+        return Partnership.of(await required(info, self.partnership_id, "Partnership", self.view), self.view)
 
     @strawberry.field
-    def revisit_of(self, info: Info) -> Optional[Inspection]:
-        return Inspection.of(info.context.reader.entity(self.revisit_of_id, "Inspection", view=self.view), self.view) if self.revisit_of_id else None
+    async def revisit_of(self, info: Info) -> Optional[Inspection]:
+        return Inspection.of(await info.context.reader.entity(self.revisit_of_id, "Inspection", view=self.view), self.view) if self.revisit_of_id else None
 
     @strawberry.field
     def findings(self) -> list[Finding]:
         return [Finding.of({**f, "inspectionId": self.id, "partnershipId": self.partnership_id}, self.view) for f in self.finding_states]
 
     @strawberry.field(description="Judgements made during this inspection (a revisit's judgements of earlier findings).")
-    def judgements(self, info: Info) -> list[Judgement]:
-        return [Judgement.of(s, self.view) for s in info.context.reader.entities("Judgement", "inspection_id", self.id, view=self.view)]
+    async def judgements(self, info: Info) -> list[Judgement]:
+        return [Judgement.of(s, self.view) for s in await info.context.reader.entities("Judgement", "inspection_id", self.id, view=self.view)]
 
 
 @strawberry.type
@@ -178,17 +178,17 @@ class Finding:
                    partnership_id=s["partnershipId"], view=view)
 
     @strawberry.field
-    def inspection(self, info: Info) -> Inspection:
-        return Inspection.of(required(info, self.inspection_id, "Inspection", self.view), self.view)
+    async def inspection(self, info: Info) -> Inspection:
+        return Inspection.of(await required(info, self.inspection_id, "Inspection", self.view), self.view)
 
     @strawberry.field(description="The judgement with the latest madeOn (the later recorded, on the same day).")
-    def latest_judgement(self, info: Info) -> Optional[Judgement]:
-        judgements = info.context.reader.entities("Judgement", "subject_id", self.id, view=self.view)
+    async def latest_judgement(self, info: Info) -> Optional[Judgement]:
+        judgements = await info.context.reader.entities("Judgement", "subject_id", self.id, view=self.view)
         return Judgement.of(max(judgements, key=lambda j: (j["madeOn"], j["seq"]), default=None), self.view)
 
     @strawberry.field
-    def addressed_by(self, info: Info) -> list[PriorityArea]:
-        areas = info.context.reader.entities("PriorityArea", "partnership_id", self.partnership_id, view=self.view)
+    async def addressed_by(self, info: Info) -> list[PriorityArea]:
+        areas = await info.context.reader.entities("PriorityArea", "partnership_id", self.partnership_id, view=self.view)
         return [PriorityArea.of(a, self.view) for a in areas if self.id in a["addresses"]]
 
 
@@ -293,30 +293,30 @@ class Plan(Node):
         )
 
     @strawberry.field
-    def partnership(self, info: Info) -> Partnership:
-        return Partnership.of(required(info, self.partnership_id, "Partnership", self.view), self.view)
+    async def partnership(self, info: Info) -> Partnership:
+        return Partnership.of(await required(info, self.partnership_id, "Partnership", self.view), self.view)
 
     @strawberry.field
-    def responds_to(self, info: Info) -> Optional[Inspection]:
-        return Inspection.of(info.context.reader.entity(self.responds_to_id, "Inspection", view=self.view), self.view) if self.responds_to_id else None
+    async def responds_to(self, info: Info) -> Optional[Inspection]:
+        return Inspection.of(await info.context.reader.entity(self.responds_to_id, "Inspection", view=self.view), self.view) if self.responds_to_id else None
 
     @strawberry.field
-    def superseded_by(self, info: Info) -> Optional[Plan]:
-        return Plan.of(info.context.reader.entity(self.superseded_by_id, "Plan", view=self.view), self.view) if self.superseded_by_id else None
+    async def superseded_by(self, info: Info) -> Optional[Plan]:
+        return Plan.of(await info.context.reader.entity(self.superseded_by_id, "Plan", view=self.view), self.view) if self.superseded_by_id else None
 
     @strawberry.field
     def priority_areas(self) -> list[PriorityArea]:
         return [PriorityArea.of({**p, "planId": self.id, "partnershipId": self.partnership_id}, self.view) for p in self.priority_area_states]
 
     @strawberry.field
-    def actions(
+    async def actions(
         self, info: Info, filter: Optional[ActionFilter] = None, first: Optional[int] = None, after: Optional[str] = None
     ) -> ActionConnection:
-        return ActionConnection.of(info.context.reader.entities("Action", "plan_id", self.id, view=self.view), filter, first, after, self.view)
+        return ActionConnection.of(await info.context.reader.entities("Action", "plan_id", self.id, view=self.view), filter, first, after, self.view)
 
     @strawberry.field
-    def progress(self, info: Info) -> PlanProgress:
-        return PlanProgress.of(info.context.reader.entities("Action", "plan_id", self.id, view=self.view), self.view.day)
+    async def progress(self, info: Info) -> PlanProgress:
+        return PlanProgress.of(await info.context.reader.entities("Action", "plan_id", self.id, view=self.view), self.view.day)
 
 
 @strawberry.type
@@ -337,12 +337,13 @@ class PriorityArea:
                    partnership_id=s["partnershipId"], finding_ids=s["addresses"], view=view)
 
     @strawberry.field
-    def addresses(self, info: Info) -> list[Finding]:
-        return [f for f in (Finding.of(info.context.reader.entity(f, "Finding", view=self.view), self.view) for f in self.finding_ids) if f]
+    async def addresses(self, info: Info) -> list[Finding]:
+        findings = [await info.context.reader.entity(f, "Finding", view=self.view) for f in self.finding_ids]
+        return [Finding.of(f, self.view) for f in findings if f is not None]
 
     @strawberry.field
-    def actions(self, info: Info) -> list[Action]:
-        actions = info.context.reader.entities("Action", "plan_id", self.plan_id, view=self.view)
+    async def actions(self, info: Info) -> list[Action]:
+        actions = await info.context.reader.entities("Action", "plan_id", self.plan_id, view=self.view)
         return [Action.of(a, self.view) for a in actions if a["priorityAreaId"] == self.id]
 
 
@@ -379,18 +380,18 @@ class Action(Node):
         )
 
     @strawberry.field
-    def plan(self, info: Info) -> Plan:
-        return Plan.of(required(info, self.plan_id, "Plan", self.view), self.view)
+    async def plan(self, info: Info) -> Plan:
+        return Plan.of(await required(info, self.plan_id, "Plan", self.view), self.view)
 
     @strawberry.field
-    def priority_area(self, info: Info) -> Optional[PriorityArea]:
-        return PriorityArea.of(info.context.reader.entity(self.priority_area_id, "PriorityArea", view=self.view), self.view) if self.priority_area_id else None
+    async def priority_area(self, info: Info) -> Optional[PriorityArea]:
+        return PriorityArea.of(await info.context.reader.entity(self.priority_area_id, "PriorityArea", view=self.view), self.view) if self.priority_area_id else None
 
     @strawberry.field
-    def owner_agency(self, info: Info) -> Agency:
+    async def owner_agency(self, info: Info) -> Agency:
         # At the view, else now (an agency added with a later effective date than the action's).
         for view in (self.view, NOW):
-            partnership = info.context.reader.entity(self.partnership_id, "Partnership", view=view) or {"agencies": []}
+            partnership = await info.context.reader.entity(self.partnership_id, "Partnership", view=view) or {"agencies": []}
             agency = next((a for a in partnership["agencies"] if a["id"] == self.owner_agency_id), None)
             if agency is not None:
                 return Agency.of(agency)
@@ -425,8 +426,8 @@ class Judgement(Node):
         )
 
     @strawberry.field
-    def inspection(self, info: Info) -> Optional[Inspection]:
-        return Inspection.of(info.context.reader.entity(self.inspection_id, "Inspection", view=self.view), self.view) if self.inspection_id else None
+    async def inspection(self, info: Info) -> Optional[Inspection]:
+        return Inspection.of(await info.context.reader.entity(self.inspection_id, "Inspection", view=self.view), self.view) if self.inspection_id else None
 
 
 @strawberry.type
@@ -464,8 +465,8 @@ class Metric(Node):
                    polarity=v.Polarity(s["polarity"]), target=s["target"], measurement_states=s["measurements"], view=view)
 
     @strawberry.field
-    def partnership(self, info: Info) -> Partnership:
-        return Partnership.of(required(info, self.partnership_id, "Partnership", self.view), self.view)
+    async def partnership(self, info: Info) -> Partnership:
+        return Partnership.of(await required(info, self.partnership_id, "Partnership", self.view), self.view)
 
     @strawberry.field(description="Every period measured, in order of periodEnd.")
     def measurements(self) -> list[Measurement]:

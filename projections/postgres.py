@@ -1,0 +1,119 @@
+"""The production store: the library's PostgreSQL recorder, shared by several service processes.
+
+Appends go through the library's synchronous recorder (psycopg), in worker
+threads with a bounded pool: it takes an EXCLUSIVE lock on the events table for
+the insert, so positions are assigned in commit order and a cursor never skips a
+late-committing event. The read models are written after the positions are
+known, in the same transaction. Reads on the request path use asyncpg and never
+block the event loop.
+
+Tables are created at start-up under an advisory lock, so any number of
+processes may start at once; `schema_version` records the version for later
+migrations.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Sequence
+from urllib.parse import parse_qs, unquote, urlsplit
+from uuid import UUID
+
+import asyncpg
+import psycopg
+import psycopg_pool
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+
+from projections.store import Change, create_tables, write_change
+
+CREATE_TABLES_LOCK = 7_201_911  # an arbitrary advisory-lock key for creating the tables
+POOL_SIZE = 10
+
+
+def percent(sql: str) -> str:
+    return sql.replace("?", "%s")
+
+
+def numbered(sql: str) -> str:
+    count = iter(range(1, 10_000))
+    return re.sub(r"\?", lambda _: f"${next(count)}", sql)
+
+
+def library_env(database_url: str) -> dict[str, str]:
+    """The eventsourcing library's settings for a postgresql:// URL (a `host` query names a socket directory)."""
+    url = urlsplit(database_url)
+    if url.scheme not in ("postgres", "postgresql"):
+        raise ValueError("DATABASE_URL must be a postgresql:// URL")
+    query = parse_qs(url.query)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": unquote(url.path.lstrip("/")) or "postgres",
+        "POSTGRES_HOST": query.get("host", [url.hostname or "localhost"])[0],
+        "POSTGRES_PORT": str(url.port or query.get("port", ["5432"])[0]),
+        "POSTGRES_USER": unquote(url.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(url.password or ""),
+        "POSTGRES_POOL_SIZE": str(POOL_SIZE),
+        "POSTGRES_MAX_OVERFLOW": "0",
+        "POSTGRES_PRE_PING": "y",
+        "POSTGRES_CONNECT_TIMEOUT": "5",
+        "POSTGRES_LOCK_TIMEOUT": "10",
+        "APPLICATION_RECORDER_TOPIC": "projections.postgres:PostgresRecordsRecorder",
+    }
+
+
+class PostgresRecordsRecorder(PostgresApplicationRecorder):
+    def _create_table(self, curs: Any) -> None:
+        curs.execute("SELECT pg_advisory_xact_lock(%s)", (CREATE_TABLES_LOCK,))
+        super()._create_table(curs)
+
+        def fetch(sql: str) -> list:
+            curs.execute(sql)
+            return curs.fetchall()
+
+        create_tables(lambda sql, params: curs.execute(percent(sql), params), fetch, bigint="BIGINT")
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], *, change: Change | None = None, **kwargs: Any
+    ) -> Sequence[int] | None:
+        positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        if change is not None:
+            write_change(lambda sql, params: curs.execute(percent(sql), params),
+                         lambda sql, rows: curs.executemany(percent(sql), rows), positions, change)
+        return positions
+
+
+class PostgresStore:
+    unavailable = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError,
+                   asyncpg.exceptions.AdminShutdownError, psycopg.OperationalError, psycopg_pool.PoolTimeout,
+                   OperationalError, InterfaceError, TimeoutError)
+
+    def __init__(self, database_url: str, datastore: Any):
+        self.database_url = database_url
+        self.datastore = datastore
+        self.pool: asyncpg.Pool | None = None
+
+    async def start(self) -> None:
+        self.pool = await asyncpg.create_pool(self.database_url, min_size=1, max_size=POOL_SIZE, timeout=5,
+                                              command_timeout=30)
+
+    async def close(self) -> None:
+        if self.pool is not None:
+            await self.pool.close()
+
+    def fetch_sync(self, sql: str, params: Sequence[Any]) -> list:
+        with self.datastore.get_connection() as connection, connection.cursor() as cursor:
+            cursor.execute(percent(sql), list(params))
+            return cursor.fetchall()
+
+    async def fetch(self, sql: str, params: Sequence[Any]) -> list:
+        assert self.pool is not None, "the asyncpg pool starts with the app"
+        async with self.pool.acquire() as connection:
+            return await connection.fetch(numbered(sql), *params)
+
+    async def stored_events(self, entity_id: str) -> list[StoredEvent]:
+        rows = await self.fetch(
+            "SELECT originator_version, topic, state FROM stored_events WHERE originator_id = ?::uuid ORDER BY originator_version",
+            [entity_id],
+        )
+        return [StoredEvent(UUID(entity_id), r["originator_version"], r["topic"], bytes(r["state"])) for r in rows]

@@ -1,0 +1,227 @@
+"""The read-model tables and every query on them, written once for both stores.
+
+SQL here uses `?` placeholders and `{bigint}` in table definitions; each store
+turns them into its own dialect. A query is data (SQL, parameters, and how to
+turn rows into an answer), so the same query runs synchronously in a command's
+worker thread and asynchronously on the request path.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from projections.views import EntityRow
+
+SCHEMA_VERSION = 1
+
+TABLES = [
+    """CREATE TABLE IF NOT EXISTS records (
+        position {bigint} PRIMARY KEY,
+        entity_id TEXT NOT NULL,
+        about TEXT,
+        type TEXT NOT NULL,
+        partnership_id TEXT NOT NULL,
+        body TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS records_by_entity ON records (entity_id, position)",
+    "CREATE INDEX IF NOT EXISTS records_by_about ON records (about, position) WHERE about IS NOT NULL",
+    "CREATE INDEX IF NOT EXISTS records_by_partnership ON records (partnership_id, position)",
+    """CREATE TABLE IF NOT EXISTS entities (
+        id TEXT PRIMARY KEY,
+        type TEXT NOT NULL,
+        partnership_id TEXT NOT NULL,
+        plan_id TEXT,
+        inspection_id TEXT,
+        subject_id TEXT,
+        seq {bigint} NOT NULL,
+        version INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        state TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS entities_by_partnership ON entities (partnership_id, type, seq)",
+    "CREATE INDEX IF NOT EXISTS entities_by_plan ON entities (plan_id, seq) WHERE plan_id IS NOT NULL",
+    "CREATE INDEX IF NOT EXISTS entities_by_inspection ON entities (inspection_id, seq) WHERE inspection_id IS NOT NULL",
+    "CREATE INDEX IF NOT EXISTS entities_by_subject ON entities (subject_id, seq) WHERE subject_id IS NOT NULL",
+    """CREATE TABLE IF NOT EXISTS entity_versions (
+        id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        recorded_at TEXT NOT NULL,
+        state TEXT NOT NULL,
+        PRIMARY KEY (id, version))""",
+    """CREATE TABLE IF NOT EXISTS idempotency (
+        subject TEXT NOT NULL,
+        key TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        position {bigint} NOT NULL,
+        result TEXT NOT NULL,
+        PRIMARY KEY (subject, key))""",
+    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+]
+
+
+def create_tables(execute: Callable[[str, Sequence[Any]], Any], fetch: Callable[[str], list], bigint: str) -> None:
+    """Create what is missing and record the schema version (inside the caller's transaction)."""
+    for statement in TABLES:
+        execute(statement.format(bigint=bigint), ())
+    if not fetch("SELECT version FROM schema_version"):
+        execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+
+
+@dataclass(frozen=True)
+class IdempotencyKey:
+    subject: str
+    key: str
+    fingerprint: str
+    result: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one command writes beside its one event: its record, the entities' rows, its idempotency key."""
+
+    records: list[dict]
+    entities: list[EntityRow]
+    idempotency: IdempotencyKey | None = None
+
+
+def write_change(execute: Callable[[str, Sequence[Any]], Any], executemany: Callable[[str, list], Any],
+                 positions: Sequence[int], change: Change) -> None:
+    """Write a change's read models in the transaction that stored its events at these positions."""
+    executemany(
+        "INSERT INTO records (position, entity_id, about, type, partnership_id, body) VALUES (?,?,?,?,?,?)",
+        [
+            (p, r["entityId"], r["about"], r["type"], r["partnershipId"], json.dumps({**r, "position": p}))
+            for p, r in zip(positions, change.records, strict=True)
+        ],
+    )
+    executemany(
+        """INSERT INTO entities (id, type, partnership_id, plan_id, inspection_id, subject_id, seq, version, updated_at, state)
+           VALUES (?,?,?,?,?,?,?,?,?,?)
+           ON CONFLICT (id) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at,
+                                          state = excluded.state""",
+        [
+            (e.id, e.type, e.partnership_id, e.plan_id, e.inspection_id, e.subject_id, positions[0], e.version,
+             e.updated_at, e.state)
+            for e in change.entities
+        ],
+    )
+    aggregate = change.entities[0]  # the changed aggregate; the rest are the findings or priority areas in it
+    execute(
+        "INSERT INTO entity_versions (id, version, recorded_at, state) VALUES (?,?,?,?)",
+        (aggregate.id, aggregate.version, aggregate.updated_at, aggregate.state),
+    )
+    if change.idempotency is not None:
+        k = change.idempotency
+        execute(
+            "INSERT INTO idempotency (subject, key, fingerprint, position, result) VALUES (?,?,?,?,?)",
+            (k.subject, k.key, k.fingerprint, positions[-1], json.dumps(k.result)),
+        )
+
+
+@dataclass(frozen=True)
+class Query:
+    sql: str
+    params: list
+    answer: Callable[[list], Any]
+
+
+def _in(values: Sequence[Any]) -> str:
+    return f"({','.join('?' * len(values))})"
+
+
+def entity(entity_id: str) -> Query:
+    return Query("SELECT type, state FROM entities WHERE id = ?", [entity_id],
+                 lambda rows: (rows[0]["type"], json.loads(rows[0]["state"])) if rows else None)
+
+
+def entities(column: str | None, value: str | None, kind: str | None, partnership_ids: Sequence[str] | None) -> Query:
+    """States of entities (of one kind) where column = value, within the given partnerships, oldest first."""
+    where, params = [], []
+    if column is not None:
+        assert column in {"partnership_id", "plan_id", "inspection_id", "subject_id"}
+        where.append(f"{column} = ?")
+        params.append(value)
+    if kind is not None:
+        where.append("type = ?")
+        params.append(kind)
+    if partnership_ids is not None:
+        where.append(f"partnership_id IN {_in(partnership_ids)}")
+        params.extend(partnership_ids)
+    sql = "SELECT seq, state FROM entities" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY seq"
+    return Query(sql, params, lambda rows: [{**json.loads(r["state"]), "seq": r["seq"]} for r in rows])
+
+
+def states_at(ids: Sequence[str], as_at: str) -> Query:
+    """The state of each of these aggregates as last recorded at or before the instant (ISO text, UTC)."""
+    return Query(
+        f"""SELECT v.id, v.state FROM entity_versions v
+            JOIN (SELECT id, MAX(version) AS version FROM entity_versions
+                  WHERE id IN {_in(ids)} AND recorded_at <= ? GROUP BY id) latest
+            ON v.id = latest.id AND v.version = latest.version""",
+        [*ids, as_at],
+        lambda rows: {r["id"]: json.loads(r["state"]) for r in rows},
+    )
+
+
+def records(after: int, limit: int, partnership_ids: Sequence[str] | None = None, types: Sequence[str] | None = None,
+            entity_id: str | None = None) -> Query:
+    """Event records after a position, in log order."""
+    where, params = ["position > ?"], [after]
+    if entity_id is not None:
+        where.append("(entity_id = ? OR about = ?)")
+        params += [entity_id, entity_id]
+    if partnership_ids is not None:
+        where.append(f"partnership_id IN {_in(partnership_ids)}")
+        params.extend(partnership_ids)
+    if types:
+        where.append(f"type IN {_in(types)}")
+        params.extend(types)
+    return Query(f"SELECT body FROM records WHERE {' AND '.join(where)} ORDER BY position LIMIT ?", [*params, limit],
+                 lambda rows: [json.loads(r["body"]) for r in rows])
+
+
+def record_at(position: int) -> Query:
+    return Query("SELECT body FROM records WHERE position = ?", [position],
+                 lambda rows: json.loads(rows[0]["body"]) if rows else None)
+
+
+def last_position() -> Query:
+    return Query("SELECT COALESCE(MAX(position), 0) AS last FROM records", [], lambda rows: rows[0]["last"])
+
+
+def idempotency(subject: str, key: str) -> Query:
+    return Query("SELECT fingerprint, position, result FROM idempotency WHERE subject = ? AND key = ?", [subject, key],
+                 lambda rows: (rows[0]["fingerprint"], rows[0]["position"], json.loads(rows[0]["result"])) if rows else None)
+
+
+class StoreUnavailable(Exception):
+    """The store could not be reached (a database restarting, say); nothing was recorded or read."""
+
+    def __init__(self) -> None:
+        super().__init__("the record store is unavailable; nothing was changed, please retry shortly")
+
+
+class ReadModel:
+    """Runs the queries above on one store: `run` in a worker thread, `ask` on the request path."""
+
+    def __init__(self, store: Any):
+        self.store = store
+
+    def run(self, query: Query) -> Any:
+        try:
+            return query.answer(self.store.fetch_sync(query.sql, query.params))
+        except self.store.unavailable as error:
+            raise StoreUnavailable() from error
+
+    async def ask(self, query: Query) -> Any:
+        try:
+            return query.answer(await self.store.fetch(query.sql, query.params))
+        except self.store.unavailable as error:
+            raise StoreUnavailable() from error
+
+    async def stored_events(self, entity_id: str) -> list:
+        """One aggregate's stored events, in version order (for folding it at a view)."""
+        try:
+            return await self.store.stored_events(entity_id)
+        except self.store.unavailable as error:
+            raise StoreUnavailable() from error
