@@ -88,9 +88,10 @@ class PostgresStore:
                    asyncpg.exceptions.AdminShutdownError, psycopg.OperationalError, psycopg_pool.PoolTimeout,
                    OperationalError, InterfaceError, TimeoutError)
 
-    def __init__(self, database_url: str, datastore: Any):
+    def __init__(self, database_url: str, recorder: PostgresRecordsRecorder):
         self.database_url = database_url
-        self.datastore = datastore
+        self.datastore = recorder.datastore
+        self.events_table = recorder.events_table_name
         self.pool: asyncpg.Pool | None = None
 
     async def start(self) -> None:
@@ -113,7 +114,8 @@ class PostgresStore:
 
     async def stored_events(self, entity_id: str) -> list[StoredEvent]:
         rows = await self.fetch(
-            "SELECT originator_version, topic, state FROM stored_events WHERE originator_id = ?::uuid ORDER BY originator_version",
+            f"SELECT originator_version, topic, state FROM {self.events_table} WHERE originator_id = ?::uuid"
+            " ORDER BY originator_version",
             [entity_id],
         )
         return [StoredEvent(UUID(entity_id), r["originator_version"], r["topic"], bytes(r["state"])) for r in rows]

@@ -41,8 +41,9 @@ class RecordsRecorder(SQLiteApplicationRecorder):
 class SQLiteStore:
     unavailable = (sqlite3.OperationalError, OperationalError, InterfaceError)
 
-    def __init__(self, db_name: str):
+    def __init__(self, db_name: str, recorder: RecordsRecorder):
         self.db_name = db_name
+        self.events_table = recorder.events_table_name
         self.local = threading.local()
 
     def fetch_sync(self, sql: str, params: Sequence[Any]) -> list:
@@ -58,7 +59,8 @@ class SQLiteStore:
 
     async def stored_events(self, entity_id: str) -> list[StoredEvent]:
         rows = self.fetch_sync(
-            "SELECT originator_version, topic, state FROM stored_events WHERE originator_id = ? ORDER BY originator_version",
+            f"SELECT originator_version, topic, state FROM {self.events_table} WHERE originator_id = ?"
+            " ORDER BY originator_version",
             [UUID(entity_id).hex],
         )
         return [StoredEvent(UUID(entity_id), r["originator_version"], r["topic"], r["state"]) for r in rows]

@@ -52,7 +52,7 @@ def bootstrap() -> Services:
             from projections.postgres import PostgresStore, library_env
 
             app = RecordsApplication(env=library_env(database_url))
-            store = PostgresStore(database_url, app.recorder.datastore)
+            store = PostgresStore(database_url, app.recorder)
         else:
             from projections.sqlite import SQLiteStore
 
@@ -63,7 +63,7 @@ def bootstrap() -> Services:
                 "SQLITE_LOCK_TIMEOUT": "30",
                 "APPLICATION_RECORDER_TOPIC": "projections.sqlite:RecordsRecorder",
             })
-            store = SQLiteStore(db_name)
+            store = SQLiteStore(db_name, app.recorder)
     except Exception as error:  # a bad URL, an unreachable server, bad credentials, an unwritable file
         raise ConfigurationError(f"cannot open the record store: {error}") from None
     return Services(commands=Commands(app, ReadModel(store)), secret=load_secret(directory), data_dir=directory)

@@ -30,7 +30,7 @@ from domain.plan import Plan
 from domain.vocabulary import JudgingBody, Role
 from projections import store as q
 from projections.store import IdempotencyKey, StoreUnavailable
-from projections.views import plain
+from projections.views import camel, plain
 from service.application import RecordsApplication
 from service.authorisation import JUDGES, WRITERS, Principal, plan_approvers
 
@@ -317,6 +317,13 @@ HANDLERS: dict[str, Callable[..., Done]] = {
 }
 
 
+def has_nul(value: Any) -> bool:
+    """NUL is in no legitimate text, and PostgreSQL cannot store it."""
+    if isinstance(value, str):
+        return "\x00" in value
+    return isinstance(value, list) and any(has_nul(v) for v in value)
+
+
 def effective_date(arguments: dict, effective_on: date | None) -> date:
     own = next((arguments[name] for name in OWN_DATES if arguments.get(name) is not None), None)
     return own or effective_on or datetime.now(timezone.utc).date()
@@ -334,6 +341,10 @@ class Commands:
         fingerprint = hashlib.sha256(
             json.dumps([name, plain({**arguments, "effective_on": effective_on})], sort_keys=True).encode()
         ).hexdigest()
+        unwritable = next((name for name, value in arguments.items() if has_nul(value)), None)
+        if unwritable is not None or has_nul(key):
+            field_name = camel(unwritable) if unwritable else "idempotencyKey"
+            return Outcome(errors=[UserError("INVALID", "text must not contain NUL characters", [field_name])])
         if key is not None:
             replayed = self._replay(principal, key, fingerprint)
             if replayed is not None:

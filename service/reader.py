@@ -10,6 +10,7 @@ row once.
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from projections import store as q
 from projections.store import ReadModel
@@ -18,6 +19,15 @@ from service.authorisation import Principal
 
 # Entities kept inside an aggregate: their kind, the key naming their owner, the owner's kind and list.
 CHILDREN = {"Finding": ("inspectionId", "Inspection", "findings"), "PriorityArea": ("planId", "Plan", "priorityAreas")}
+
+
+def is_id(text: str | None) -> bool:
+    """Every entity's id is a UUID; anything else names nothing (and is never sent to the store)."""
+    try:
+        UUID(text or "")
+    except ValueError:
+        return False
+    return True
 
 
 class Reader:
@@ -30,7 +40,7 @@ class Reader:
 
     async def entity(self, entity_id: str | None, *kinds: str, view: View = NOW) -> dict | None:
         """The state of the entity with this id at the view, if it is one of these kinds and the caller may read it."""
-        if entity_id is None:
+        if not is_id(entity_id):
             return None
         if (entity_id, view) not in self._seen:
             self._seen[(entity_id, view)] = await self._find(entity_id, view)
@@ -88,6 +98,8 @@ class Reader:
 
     async def records(self, after: int, limit: int, partnership_id: str | None = None, **filters: Any) -> list[dict]:
         """Event records after a position, in log order, of the partnerships the caller may read."""
+        if filters.get("entity_id") is not None and not is_id(filters["entity_id"]):
+            return []
         if partnership_id is None:
             partnership_ids = self.principal.readable
         elif self.principal.can_read(partnership_id):

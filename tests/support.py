@@ -27,8 +27,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def environment(data_dir: Path) -> dict:
-    return {**os.environ, "SEND_RECORDS_DATA_DIR": str(data_dir), "SEND_RECORDS_JWT_SECRET": SECRET}
+def environment(data_dir: Path, store: dict | None = None) -> dict:
+    """The service's environment: a data directory, the test secret, and the store's settings (none: SQLite)."""
+    base = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    return {**base, "SEND_RECORDS_DATA_DIR": str(data_dir), "SEND_RECORDS_JWT_SECRET": SECRET, **(store or {})}
 
 
 def token(role: Role | str, partnership: str | None = None, agency: str | None = None, subject: str | None = None) -> str:
@@ -43,6 +45,7 @@ class GraphQLErrors(AssertionError):
 @dataclass
 class Server:
     data_dir: Path
+    store: dict = field(default_factory=dict)
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
     last_cursor: str | None = None
@@ -55,7 +58,7 @@ class Server:
         self.log = open(self.data_dir / "server.log", "ab")
         self.process = subprocess.Popen(
             [str(BIN), "serve", "--port", str(self.port), *extra],
-            env=environment(self.data_dir), stdout=self.log, stderr=subprocess.STDOUT,
+            env=environment(self.data_dir, self.store), stdout=self.log, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

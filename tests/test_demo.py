@@ -11,8 +11,7 @@ from service.demo import load
 from service.reader import Reader
 
 
-def test_the_demo_tells_the_lancashire_and_bcp_story_once(tmp_path, monkeypatch):
-    monkeypatch.setenv("SEND_RECORDS_DATA_DIR", str(tmp_path))
+def test_the_demo_tells_the_lancashire_and_bcp_story_once(store):
     commands = bootstrap().commands
     ids = load(commands)
     reader = Reader(commands.read_model, Principal("auditor", Role.AUDITOR), commands.app.mapper)
@@ -20,6 +19,7 @@ def test_the_demo_tells_the_lancashire_and_bcp_story_once(tmp_path, monkeypatch)
 
 
 async def check_story(commands, reader, ids):
+    await commands.read_model.store.start()
 
     inspection = await reader.entity(ids["lancashireInspection"], "Inspection")
     assert Counter(f["kind"] for f in inspection["findings"]) == {"FUNDAMENTAL_FAILING": 2, "SIGNIFICANT_CONCERN": 12}
@@ -35,6 +35,7 @@ async def check_story(commands, reader, ids):
     scorecard = await reader.entities("Metric", "partnership_id", ids["lancashire"])
     assert scorecard and all(len(m["measurements"]) >= 2 for m in scorecard)
 
+    await commands.read_model.store.close()
     end = commands.read_model.run(q.last_position())
     assert load(commands) == ids
     assert commands.read_model.run(q.last_position()) == end, "loading the demo again recorded something"

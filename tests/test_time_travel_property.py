@@ -37,12 +37,14 @@ PLAN = """query($id: ID!, $asAt: DateTime, $asOf: Date) { plan(id: $id, asAt: $a
   actions(first: 100) { totalCount edges { node { id status dueOn completedOn latestNote rag version overdue ownerAgency { id } } } } } }"""
 
 
-@pytest.fixture(scope="module")
-def commands(tmp_path_factory):
-    import os
-
-    os.environ["SEND_RECORDS_DATA_DIR"] = str(tmp_path_factory.mktemp("store"))
-    return bootstrap().commands
+@pytest.fixture
+def session(store):
+    """The commands, and one event loop in which the store's async side runs for the whole test."""
+    commands = bootstrap().commands
+    with asyncio.Runner() as loop:
+        loop.run(commands.read_model.store.start())
+        yield commands, loop
+        loop.run(commands.read_model.store.close())
 
 
 def run(commands, mutation, **arguments):
@@ -136,27 +138,28 @@ def oracle(records, plan_id, as_at, as_of):
     }
 
 
-def query(commands, text, **variables):
-    context = Context(commands=commands, principal=ADMIN)
-    result = asyncio.run(schema.execute(text, variable_values=variables, context_value=context))
+def query(session, text, **variables):
+    commands, loop = session
+    result = loop.run(schema.execute(text, variable_values=variables, context_value=Context(commands=commands, principal=ADMIN)))
     assert result.errors is None, result.errors
     return result.data
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=STEPS, data=st.data())
-def test_every_view_equals_a_fold_of_the_log(commands, steps, data):
+def test_every_view_equals_a_fold_of_the_log(session, steps, data):
+    commands = session[0]
     partnership, agencies, plan = area(commands)
     actions: list[str] = []
     for step in steps:
         apply(commands, plan, agencies, actions, step)
-    records = [e["node"] for e in query(commands, """query($p: ID!) { events(partnershipId: $p, first: 100) {
+    records = [e["node"] for e in query(session, """query($p: ID!) { events(partnershipId: $p, first: 100) {
         edges { node { entityId type version recordedAt effectiveOn data } } } }""", p=partnership)["events"]["edges"]]
     instants = [datetime.fromisoformat(r["recordedAt"]) for r in records]
     moments = st.one_of(st.none(), st.sampled_from(instants).flatmap(
         lambda t: st.sampled_from([t, t - timedelta(microseconds=1), t + timedelta(microseconds=1)])))
     for _ in range(8):
         as_at, as_of = data.draw(moments), data.draw(DAYS)
-        answer = query(commands, PLAN, id=plan, asAt=as_at.isoformat() if as_at else None,
+        answer = query(session, PLAN, id=plan, asAt=as_at.isoformat() if as_at else None,
                        asOf=as_of.isoformat() if as_of else None)["plan"]
         assert answer == oracle(records, plan, as_at, as_of), (as_at, as_of)

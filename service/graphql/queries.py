@@ -80,6 +80,8 @@ class Query:
         types: Optional[list[str]] = None,
     ) -> EventConnection:
         size = cursors.page_size(first)
+        if types is not None and any("\x00" in t for t in types):
+            raise GraphQLError("types are names of events, such as ActionCompleted")
         records = await info.context.reader.records(cursors.decode("e", after), size + 1, partnership_id, types=types)
         return EventConnection.of(records, size)
 

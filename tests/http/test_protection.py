@@ -56,3 +56,15 @@ def test_no_stack_trace_reaches_a_client(server):
     assert body == {"data": {"node": None, "plan": None}}
     text = server.post("{ partnerships { nope } }", token=token(Role.AUDITOR)).text
     assert "Traceback" not in text and "File \"" not in text
+
+
+def test_nul_characters_are_refused_as_invalid_text(server):
+    from tests.support import new_area
+
+    area = new_area(server)
+    payload = server.mutate("addAction", {"planId": area.plan, "title": "Bad\u0000title", "ownerAgencyId": area.council,
+                                          "dueOn": "2030-01-01"}, area.lead)
+    assert payload["userErrors"] == [{"code": "INVALID", "message": "text must not contain NUL characters", "field": ["title"]}]
+    payload = server.mutate("completeAction", {"actionId": area.action, "completedOn": "2030-01-01", "evidence": ["a\u0000"]},
+                            area.lead)
+    assert payload["userErrors"][0]["field"] == ["evidence"]

@@ -3,8 +3,9 @@
 from tests.support import Server, new_area
 
 
-def test_everything_is_still_there_after_a_restart(tmp_path):
-    server = Server(tmp_path).start()
+def test_everything_is_still_there_after_a_restart(tmp_path, new_store):
+    store = new_store()
+    server = Server(tmp_path, store).start()
     try:
         area = new_area(server)
         server.ok("startAction", {"actionId": area.action, "idempotencyKey": "start-once"}, area.lead)
@@ -12,7 +13,7 @@ def test_everything_is_still_there_after_a_restart(tmp_path):
                               " events(first: 100) { edges { cursor node { type } } } }", area.auditor, p=area.plan)
     finally:
         server.stop()
-    server = Server(tmp_path).start()
+    server = Server(tmp_path, store).start()
     try:
         after = server.query("query($p: ID!) { plan(id: $p) { version actions { edges { node { status version } } } }"
                              " events(first: 100) { edges { cursor node { type } } } }", area.auditor, p=area.plan)
