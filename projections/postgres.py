@@ -56,13 +56,19 @@ def library_env(database_url: str) -> dict[str, str]:
         "POSTGRES_POOL_SIZE": str(POOL_SIZE),
         "POSTGRES_MAX_OVERFLOW": "0",
         "POSTGRES_PRE_PING": "y",
-        "POSTGRES_CONNECT_TIMEOUT": "5",
+        "POSTGRES_CONNECT_TIMEOUT": "3",
         "POSTGRES_LOCK_TIMEOUT": "10",
         "APPLICATION_RECORDER_TOPIC": "projections.postgres:PostgresRecordsRecorder",
     }
 
 
 class PostgresRecordsRecorder(PostgresApplicationRecorder):
+    # The library retries a failed call ten times, each waiting for a connection; during an outage that holds
+    # a request for the best part of a minute. The service answers "unavailable" after one wait for a
+    # connection instead, and the client retries (safely, with an idempotency key).
+    insert_events = PostgresApplicationRecorder.insert_events.__wrapped__
+    select_events = PostgresApplicationRecorder.select_events.__wrapped__
+
     def _create_table(self, curs: Any) -> None:
         curs.execute("SELECT pg_advisory_xact_lock(%s)", (CREATE_TABLES_LOCK,))
         super()._create_table(curs)

@@ -195,10 +195,11 @@ def idempotency(subject: str, key: str) -> Query:
 
 
 class StoreUnavailable(Exception):
-    """The store could not be reached (a database restarting, say); nothing was recorded or read."""
+    """The store could not be reached (a database restarting, say)."""
 
     def __init__(self) -> None:
-        super().__init__("the record store is unavailable; nothing was changed, please retry shortly")
+        super().__init__("the record store is unavailable; please retry shortly "
+                         "(a change retried with the same idempotencyKey is made once)")
 
 
 class ReadModel:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from enum import StrEnum
@@ -33,6 +35,8 @@ from projections.store import IdempotencyKey, StoreUnavailable
 from projections.views import camel, plain
 from service.application import RecordsApplication
 from service.authorisation import JUDGES, WRITERS, Principal, plan_approvers
+
+ATTEMPTS = 12  # tries at a change without expectedVersion that keeps meeting concurrent writers
 
 # An input's own date is when its change took effect; failing that its effectiveOn; failing that today.
 OWN_DATES = ("started_on", "published_on", "on", "completed_on", "made_on", "period_end")
@@ -341,7 +345,7 @@ class Commands:
         fingerprint = hashlib.sha256(
             json.dumps([name, plain({**arguments, "effective_on": effective_on})], sort_keys=True).encode()
         ).hexdigest()
-        unwritable = next((name for name, value in arguments.items() if has_nul(value)), None)
+        unwritable = next((argument for argument, value in arguments.items() if has_nul(value)), None)
         if unwritable is not None or has_nul(key):
             field_name = camel(unwritable) if unwritable else "idempotencyKey"
             return Outcome(errors=[UserError("INVALID", "text must not contain NUL characters", [field_name])])
@@ -349,27 +353,34 @@ class Commands:
             replayed = self._replay(principal, key, fingerprint)
             if replayed is not None:
                 return replayed
-        try:
-            with stamped(principal.actor, effective_date(arguments, effective_on)):
-                done = HANDLERS[name](Scope(self, principal), **arguments)
-            entity_id = str(done.aggregate.id)
-            idempotency = None
-            if key is not None:
-                idempotency = IdempotencyKey(principal.subject, key, fingerprint, {"entityId": entity_id, **done.extra})
-            event = self.app.record(done.aggregate, idempotency)
-        except Refused as refused:
-            return Outcome(errors=[refused.error])
-        except DomainError as error:
-            return Outcome(errors=[UserError(error.code, error.message, [error.field] if error.field else None)])
-        except RecordConflictError:
-            # Another writer got there first: the same idempotency key, or the same entity version.
-            replayed = self._replay(principal, key, fingerprint) if key is not None else None
-            return replayed or Outcome(
-                errors=[UserError("CONFLICT", "the record changed while this change was being made; read it and retry")]
-            )
-        except self.read_model.store.unavailable as error:
-            raise StoreUnavailable() from error
-        return Outcome(entity_id=entity_id, event=event, extra=done.extra)
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                with stamped(principal.actor, effective_date(arguments, effective_on)):
+                    done = HANDLERS[name](Scope(self, principal), **arguments)
+                entity_id = str(done.aggregate.id)
+                idempotency = None
+                if key is not None:
+                    idempotency = IdempotencyKey(principal.subject, key, fingerprint, {"entityId": entity_id, **done.extra})
+                event = self.app.record(done.aggregate, idempotency)
+                return Outcome(entity_id=entity_id, event=event, extra=done.extra)
+            except Refused as refused:
+                return Outcome(errors=[refused.error])
+            except DomainError as error:
+                return Outcome(errors=[UserError(error.code, error.message, [error.field] if error.field else None)])
+            except RecordConflictError:
+                # Another writer got there first: with the same idempotency key, this call's answer is theirs;
+                # without an expectedVersion, the change is made again on the new state, its rules checked again.
+                replayed = self._replay(principal, key, fingerprint) if key is not None else None
+                if replayed is not None:
+                    return replayed
+                if arguments.get("expected_version") is not None or attempts == ATTEMPTS:
+                    return Outcome(errors=[UserError(
+                        "CONFLICT", "the record changed while this change was being made; read it and retry")])
+                time.sleep(random.uniform(0, 0.002 * attempts))  # so that the same writers do not meet again
+            except self.read_model.store.unavailable as error:
+                raise StoreUnavailable() from error
 
     def _replay(self, principal: Principal, key: str, fingerprint: str) -> Outcome | None:
         stored = self.read_model.run(q.idempotency(principal.subject, key))

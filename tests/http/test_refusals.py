@@ -129,3 +129,11 @@ def test_bad_input_types_are_graphql_errors_without_a_record(server, area):
     assert body.get("data") is None and body["errors"]
     assert "Traceback" not in response.text
     assert server.recorded_since(end, area.auditor) == []
+
+
+def test_concurrent_changes_without_an_expected_version_are_all_made(server, area):
+    with ThreadPoolExecutor(8) as pool:
+        payloads = list(pool.map(lambda n: server.mutate("reportActionProgress", {"actionId": area.action, "note": f"n{n}"},
+                                                         area.lead), range(8)))
+    assert all(p["userErrors"] == [] for p in payloads)
+    assert sorted(p["event"]["version"] for p in payloads) == list(range(2, 10))

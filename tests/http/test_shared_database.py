@@ -1,0 +1,122 @@
+"""Several `send-records serve` processes on one PostgreSQL database behave as one service."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import psycopg
+import pytest
+
+from tests.conftest import new_database
+from tests.support import Server, new_area
+
+
+@pytest.fixture
+def database(postgres_server):
+    return {"DATABASE_URL": new_database(postgres_server[1])}
+
+
+@pytest.fixture
+def pair(tmp_path, database):
+    first = Server(tmp_path / "a", database)
+    second = Server(tmp_path / "b", database)
+    for server in (first, second):
+        server.data_dir.mkdir()
+        server.start()
+    yield first, second
+    first.stop()
+    second.stop()
+
+
+def test_a_write_acknowledged_by_one_is_read_at_once_by_the_other(pair):
+    first, second = pair
+    area = new_area(first)
+    for n in range(20):
+        written = first.ok("reportActionProgress", {"actionId": area.action, "note": f"update {n}"}, area.lead)
+        read = second.query("query($id: ID!) { action(id: $id) { version latestNote } }", area.lead, id=area.action)["action"]
+        assert read == {"version": written["event"]["version"], "latestNote": f"update {n}"}
+
+
+def test_of_concurrent_writers_in_two_processes_exactly_one_wins_each_version(pair):
+    first, second = pair
+    area = new_area(first)
+    for version in range(1, 6):
+        def report(n):
+            server = (first, second)[n % 2]
+            return server.mutate("reportActionProgress", {"actionId": area.action, "note": f"writer {n}",
+                                                          "expectedVersion": version}, area.lead)
+
+        with ThreadPoolExecutor(8) as pool:
+            payloads = list(pool.map(report, range(8)))
+        assert sum(not p["userErrors"] for p in payloads) == 1
+        assert {p["userErrors"][0]["code"] for p in payloads if p["userErrors"]} == {"CONFLICT"}
+    history = first.query("query($id: ID!) { history(entityId: $id) { edges { node { version } } } }", area.auditor,
+                          id=area.action)["history"]["edges"]
+    assert [e["node"]["version"] for e in history] == [1, 2, 3, 4, 5, 6]
+
+
+def test_an_idempotency_key_holds_across_processes(pair):
+    first, second = pair
+    area = new_area(first)
+    input = {"partnershipId": area.partnership, "name": "Exclusions", "unit": "RATE", "polarity": "LOWER_IS_BETTER",
+             "idempotencyKey": "scorecard-exclusions"}
+    with ThreadPoolExecutor(6) as pool:
+        payloads = list(pool.map(lambda n: (first, second)[n % 2].ok("defineMetric", input, area.lead, "metric { id }"),
+                                 range(6)))
+    assert len({p["metric"]["id"] for p in payloads}) == 1 and len({p["event"]["position"] for p in payloads}) == 1
+    metrics = second.query("query($id: ID!) { partnership(id: $id) { metrics { id } } }", area.lead, id=area.partnership)
+    assert len(metrics["partnership"]["metrics"]) == 1
+
+
+def test_a_reader_following_the_log_never_skips_a_late_committing_event(pair):
+    first, second = pair
+    areas = [new_area(first) for _ in range(4)]
+    auditor = areas[0].auditor
+    start = first.log_end(auditor)
+    done = threading.Event()
+    seen = []
+
+    def follow():
+        cursor = start
+        while True:
+            finished = done.is_set()
+            page = second.query("query($after: String) { events(first: 100, after: $after) { edges { cursor } } }",
+                                auditor, after=cursor)["events"]["edges"]
+            seen.extend(e["cursor"] for e in page)
+            cursor = page[-1]["cursor"] if page else cursor
+            if finished and not page:
+                return
+
+    def write(n):
+        area = areas[n % 4]
+        (first, second)[n % 2].ok("reportActionProgress", {"actionId": area.action, "note": f"n{n}"}, area.lead)
+
+    reader = threading.Thread(target=follow)
+    reader.start()
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(write, range(160)))
+    done.set()
+    reader.join(60)
+    everything = []
+    cursor = start
+    while page := first.query("query($after: String) { events(first: 100, after: $after) { edges { cursor } } }",
+                              auditor, after=cursor)["events"]["edges"]:
+        everything += [e["cursor"] for e in page]
+        cursor = page[-1]["cursor"]
+    assert len(everything) == 160
+    assert seen == everything, "the follower skipped or repeated an event"
+
+
+def test_processes_starting_at_once_create_the_tables_once(tmp_path, database):
+    servers = [Server(tmp_path / str(n), database) for n in range(3)]
+    for server in servers:
+        server.data_dir.mkdir()
+    with ThreadPoolExecutor(3) as pool:
+        list(pool.map(lambda s: s.start(), servers))
+    try:
+        area = new_area(servers[2])
+        assert servers[0].query("query($id: ID!) { plan(id: $id) { id } }", area.auditor, id=area.plan)["plan"]
+        with psycopg.connect(database["DATABASE_URL"]) as connection:
+            assert connection.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+    finally:
+        for server in servers:
+            server.stop()
