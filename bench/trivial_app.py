@@ -1,0 +1,28 @@
+"""The framework's ceiling: the service's HTTP + strawberry stack (same extensions, same uvicorn) answering
+`action(id)` from memory, with no store and no authentication."""
+
+import strawberry
+from starlette.applications import Starlette
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+
+from service.graphql.schema import schema as service_schema
+
+
+@strawberry.type
+class Action:
+    id: strawberry.ID
+    title: str
+    status: str
+    version: int
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def action(self, id: strawberry.ID) -> Action:
+        return Action(id=id, title="Recruit EHC plan coordinators", status="IN_PROGRESS", version=3)
+
+
+schema = strawberry.Schema(query=Query, extensions=service_schema.extensions)
+app = Starlette(routes=[Route("/graphql", GraphQL(schema, graphql_ide=None), methods=["POST"])])
