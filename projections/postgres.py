@@ -14,8 +14,9 @@ migrations.
 
 from __future__ import annotations
 
+import asyncio
 import re
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 
@@ -98,15 +99,36 @@ class PostgresStore:
         self.database_url = database_url
         self.datastore = recorder.datastore
         self.events_table = recorder.events_table_name
+        self.channel = recorder.channel_name  # the library NOTIFYs it with every insert
         self.pool: asyncpg.Pool | None = None
+        self.listening: asyncio.Task | None = None
 
     async def start(self) -> None:
         self.pool = await asyncpg.create_pool(self.database_url, min_size=1, max_size=POOL_SIZE, timeout=5,
                                               command_timeout=30)
 
     async def close(self) -> None:
+        if self.listening is not None:
+            self.listening.cancel()
         if self.pool is not None:
             await self.pool.close()
+
+    async def listen(self, wake: Callable[[], None]) -> None:
+        """Call wake whenever any process commits events (LISTEN on a connection of its own, kept open)."""
+        self.listening = asyncio.create_task(self._keep_listening(wake))
+
+    async def _keep_listening(self, wake: Callable[[], None]) -> None:
+        while True:
+            try:
+                connection = await asyncpg.connect(self.database_url, timeout=5)
+                lost = asyncio.Event()
+                connection.add_termination_listener(lambda *_: lost.set())
+                await connection.add_listener(self.channel, lambda *_: wake())
+                wake()  # whatever was committed while nobody was listening
+                await lost.wait()
+            except self.unavailable:
+                pass
+            await asyncio.sleep(1)
 
     def fetch_sync(self, sql: str, params: Sequence[Any]) -> list:
         with self.datastore.get_connection() as connection, connection.cursor() as cursor:

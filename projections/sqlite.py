@@ -68,5 +68,8 @@ class SQLiteStore:
     async def start(self) -> None:
         pass
 
+    async def listen(self, wake: Any) -> None:
+        """Commits in this process wake the feed themselves; the embedded store has no other writers to hear."""
+
     async def close(self) -> None:
         pass

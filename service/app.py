@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
 
@@ -19,12 +20,18 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from service.bootstrap import Services
+from service.feed import Feed
 from service.graphql.context import Context
 from service.graphql.schema import schema
 from service.tokens import TokenError, bearer, verify
 
 MAX_BODY_BYTES = 1_000_000
 COMMAND_THREADS = 10
+
+
+def subscriber_buffer() -> int:
+    """How many events a subscriber may fall behind before it is disconnected (SEND_RECORDS_SUBSCRIBER_BUFFER)."""
+    return int(os.environ.get("SEND_RECORDS_SUBSCRIBER_BUFFER") or 1000)
 log = logging.getLogger("send_records")
 
 
@@ -38,12 +45,13 @@ class RecordsGraphQL(GraphQL):
         )
         self.services = services
         self.limiter: CapacityLimiter | None = None
+        self.feed: Feed | None = None
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         # Over HTTP the caller was authenticated on the way in; over WebSocket, at connection_init.
         principal = request.scope.get("state", {}).get("principal")
-        return Context(commands=self.services.commands, principal=principal, limiter=self.limiter, request=request,
-                       response=response)
+        return Context(commands=self.services.commands, principal=principal, limiter=self.limiter, feed=self.feed,
+                       request=request, response=response)
 
     async def on_ws_connect(self, context: Context) -> Any:
         params = context.connection_params or {}
@@ -130,9 +138,14 @@ def create_app(services: Services) -> Starlette:
         # Appends run in worker threads, no more at once than the store's pool has connections.
         view.limiter = CapacityLimiter(COMMAND_THREADS)
         await services.store.start()
+        view.feed = Feed(services.commands.read_model, subscriber_buffer())
+        services.commands.listeners.append(view.feed.wake)
+        await view.feed.start()
         try:
             yield
         finally:
+            await view.feed.close()
+            services.commands.listeners.remove(view.feed.wake)
             await services.store.close()
 
     app = Starlette(

@@ -337,6 +337,7 @@ class Commands:
     def __init__(self, app: RecordsApplication, read_model: Any):
         self.app = app
         self.read_model = read_model
+        self.listeners: list[Callable[[], None]] = []  # told after each commit (the live feed)
 
     def execute(self, principal: Principal, name: str, arguments: dict) -> Outcome:
         arguments = dict(arguments)
@@ -364,6 +365,8 @@ class Commands:
                 if key is not None:
                     idempotency = IdempotencyKey(principal.subject, key, fingerprint, {"entityId": entity_id, **done.extra})
                 event = self.app.record(done.aggregate, idempotency)
+                for listener in self.listeners:
+                    listener()
                 return Outcome(entity_id=entity_id, event=event, extra=done.extra)
             except Refused as refused:
                 return Outcome(errors=[refused.error])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -193,3 +194,33 @@ def new_area(server: Server, name: str | None = None) -> Area:
                        lead, "action { id }")["action"]["id"]
     return Area(partnership, agencies[0], agencies[1], inspection, findings, plan, priority_area, action, admin, lead,
                 inspector, token(Role.MONITOR), token(Role.AUDITOR))
+
+
+class Subscribed:
+    """A real graphql-transport-ws client of one subscription."""
+
+    def __init__(self, server: Server, token: str | None, query: str, variables: dict | None = None,
+                 receive_buffer: int | None = None):
+        import socket
+
+        from websockets.sync.client import connect
+
+        sock = None
+        if receive_buffer is not None:  # a client that reads slowly, or not at all, with a small window
+            sock = socket.socket()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+            sock.connect(("127.0.0.1", server.port))
+        self.ws = connect(server.url.replace("http", "ws"), subprotocols=["graphql-transport-ws"], sock=sock, compression=None, legacy=True,
+                          max_size=None, open_timeout=10)
+        self.ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"} if token else {}}))
+        acknowledged = json.loads(self.ws.recv(timeout=10))
+        assert acknowledged["type"] == "connection_ack", acknowledged
+        self.ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables or {}}}))
+
+    def next(self, timeout: float = 10) -> dict:
+        message = json.loads(self.ws.recv(timeout=timeout))
+        assert message["type"] == "next", message
+        return next(iter(message["payload"]["data"].values()))
+
+    def close(self) -> None:
+        self.ws.close()

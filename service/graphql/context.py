@@ -18,6 +18,7 @@ class Context:
     commands: Commands
     principal: Principal | None = None
     limiter: Any = None
+    feed: Any = None
     request: Any = None
     response: Any = None
     connection_params: dict = field(default_factory=dict)

@@ -1,7 +1,6 @@
-"""Subscriptions to the log: every matching event after a cursor, then live.
+"""Subscriptions to the log: every matching event after a cursor, then live, none missed or repeated.
 
-The log is read in position order, and positions are assigned in commit order,
-so following it from a cursor neither skips nor repeats an event.
+The hand-over from the stored log to live delivery is explained in service/feed.py.
 """
 
 from __future__ import annotations
@@ -11,25 +10,44 @@ from typing import AsyncGenerator, Optional
 
 import strawberry
 
-from projections import store as q
+from service.feed import BATCH, Subscriber, SubscriberTooSlow
 from service.graphql import cursors
 from service.graphql.context import Info
 from service.graphql.types import EventRecord
 
-POLL_SECONDS = 0.05
-BATCH = 100
+TOO_SLOW = 4008
 
 
 async def follow(info: Info, partnership_id: str | None, types: list[str] | None, after: str | None) -> AsyncGenerator[EventRecord, None]:
-    reader = info.context.reader
-    position = cursors.decode("e", after) if after is not None else await reader.read_model.ask(q.last_position())
-    while True:
-        records = await reader.records(position, BATCH, partnership_id, types=types)
-        for record in records:
-            position = record["position"]
-            yield EventRecord.of(record)
-        if len(records) < BATCH:
-            await asyncio.sleep(POLL_SECONDS)
+    context = info.context
+    websocket = context.request
+
+    def cut_off(subscriber: Subscriber) -> None:
+        reason = f"subscriber too slow: more than {subscriber.limit} events behind; resume after your last cursor"
+        asyncio.ensure_future(websocket.close(code=TOO_SLOW, reason=reason))
+
+    last = cursors.decode("e", after) if after is not None else None
+    subscriber = context.feed.subscribe(context.principal, partnership_id, types, cut_off)
+    try:
+        # Replay the stored log up to where the live feed took over.
+        while last is not None and last < subscriber.start:
+            records = [r for r in await context.reader.records(last, BATCH, partnership_id, types=types)
+                       if r["position"] <= subscriber.start]
+            if not records:
+                break
+            for record in records:
+                last = record["position"]
+                yield EventRecord.of(record)
+        last = max(last or 0, subscriber.start)
+        while True:
+            record = await subscriber.next()
+            if record["position"] > last:
+                last = record["position"]
+                yield EventRecord.of(record)
+    except SubscriberTooSlow:
+        return
+    finally:
+        context.feed.unsubscribe(subscriber)
 
 
 @strawberry.type

@@ -1,6 +1,7 @@
 """Several `send-records serve` processes on one PostgreSQL database behave as one service."""
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
@@ -17,8 +18,9 @@ def database(postgres_server):
 
 @pytest.fixture
 def pair(tmp_path, database):
-    first = Server(tmp_path / "a", database)
-    second = Server(tmp_path / "b", database)
+    settings = {**database, "SEND_RECORDS_FEED_POLL_SECONDS": "60"}
+    first = Server(tmp_path / "a", settings)
+    second = Server(tmp_path / "b", settings)
     for server in (first, second):
         server.data_dir.mkdir()
         server.start()
@@ -120,3 +122,21 @@ def test_processes_starting_at_once_create_the_tables_once(tmp_path, database):
     finally:
         for server in servers:
             server.stop()
+
+
+def test_a_completion_acknowledged_by_one_process_reaches_a_subscriber_of_the_other(pair):
+    from tests.support import Subscribed
+
+    first, second = pair
+    area = new_area(first)
+    subscriber = Subscribed(second, area.lead, "subscription($p: ID) { actionCompleted(partnershipId: $p) {"
+                                               " position entityId } }", {"p": area.partnership})
+    try:
+        time.sleep(0.3)
+        first.ok("startAction", {"actionId": area.action}, area.lead)
+        done = first.ok("completeAction", {"actionId": area.action, "completedOn": "2019-01-01", "evidence": ["Minutes"]},
+                        area.lead)
+        received = subscriber.next(timeout=20)  # the safety poll is set to 60 s here: only NOTIFY can bring it
+        assert received == {"position": done["event"]["position"], "entityId": area.action}
+    finally:
+        subscriber.close()

@@ -1,0 +1,127 @@
+"""Live delivery of the log to subscribers: one follower per process, many subscribers.
+
+The follower reads each new record once, in log order, and offers it to every
+subscriber whose filters and token admit it. It is woken by this process's own
+commits, by PostgreSQL's NOTIFY when another process commits, and by a slow
+poll as a safety net, so a wake-up lost (a dropped LISTEN connection, say) only
+delays delivery.
+
+A subscriber resuming after a cursor is registered first and told the follower's
+position P at that moment; it replays the stored log from its cursor up to P,
+then takes live records (all after P) from its queue: no gap and no repeat at
+the hand-over. Each subscriber's queue is bounded; one that falls further behind
+is disconnected with a clear reason (it can resume with its last cursor), so a
+slow or stuck subscriber never delays the others or grows memory without bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from projections import store as q
+from projections.store import ReadModel
+from service.authorisation import Principal
+
+log = logging.getLogger("send_records.feed")
+BATCH = 500
+
+
+def poll_seconds() -> float:
+    """How often the follower reads the log when nothing woke it (SEND_RECORDS_FEED_POLL_SECONDS, default 1)."""
+    return float(os.environ.get("SEND_RECORDS_FEED_POLL_SECONDS") or 1.0)
+
+
+class SubscriberTooSlow(Exception):
+    pass
+
+
+@dataclass(eq=False)
+class Subscriber:
+    principal: Principal
+    partnership_id: str | None
+    types: list[str] | None
+    start: int
+    limit: int
+    on_overflow: Callable[[Subscriber], None]
+    queue: asyncio.Queue = field(default_factory=asyncio.Queue)
+    overflowed: bool = False
+
+    def admits(self, record: dict) -> bool:
+        return (
+            self.principal.can_read(record["partnershipId"])
+            and (self.partnership_id is None or record["partnershipId"] == self.partnership_id)
+            and (not self.types or record["type"] in self.types)
+        )
+
+    def offer(self, record: dict) -> None:
+        if self.overflowed or not self.admits(record):
+            return
+        if self.queue.qsize() >= self.limit:
+            self.overflowed = True
+            self.queue.put_nowait(None)  # wakes the subscriber to find it has been cut off
+            self.on_overflow(self)
+            return
+        self.queue.put_nowait(record)
+
+    async def next(self) -> dict:
+        record = await self.queue.get()
+        if record is None or self.overflowed:
+            raise SubscriberTooSlow(f"more than {self.limit} events behind")
+        return record
+
+
+class Feed:
+    def __init__(self, read_model: ReadModel, limit: int):
+        self.read_model = read_model
+        self.limit = limit
+        self.subscribers: set[Subscriber] = set()
+        self.position = 0
+        self.woken = asyncio.Event()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.task: asyncio.Task | None = None
+        self.poll = poll_seconds()
+
+    async def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.position = await self.read_model.ask(q.last_position())
+        await self.read_model.store.listen(self.wake)
+        self.task = asyncio.create_task(self.follow())
+
+    async def close(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+
+    def wake(self, *_: Any) -> None:
+        """Safe to call from any thread: a change was committed somewhere."""
+        if self.loop is not None:
+            self.loop.call_soon_threadsafe(self.woken.set)
+
+    def subscribe(self, principal: Principal, partnership_id: str | None, types: list[str] | None,
+                  on_overflow: Callable[[Subscriber], None]) -> Subscriber:
+        subscriber = Subscriber(principal, partnership_id, types, self.position, self.limit, on_overflow)
+        self.subscribers.add(subscriber)
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        self.subscribers.discard(subscriber)
+
+    async def follow(self) -> None:
+        while True:
+            try:
+                await asyncio.wait_for(self.woken.wait(), self.poll)
+            except asyncio.TimeoutError:
+                pass
+            self.woken.clear()
+            try:
+                while records := await self.read_model.ask(q.records(self.position, BATCH)):
+                    for record in records:
+                        self.position = record["position"]
+                        for subscriber in list(self.subscribers):
+                            subscriber.offer(record)
+            except Exception:  # the store away for a moment: the next wake-up or poll reads on from here
+                log.warning("the feed could not read the log; it will try again", exc_info=True)
+                await asyncio.sleep(self.poll)

@@ -1,0 +1,111 @@
+"""Subscriptions over WebSocket (graphql-transport-ws) with real clients against running servers."""
+
+import secrets
+import threading
+import time
+
+import pytest
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from domain.vocabulary import Role
+from tests.support import Server, Subscribed, new_area, token
+
+EVENTS = """subscription($p: ID, $after: String, $types: [String!]) { events(partnershipId: $p, after: $after, types: $types) {
+  position type entityId version partnershipId data } }"""
+COMPLETED = """subscription($p: ID, $after: String) { actionCompleted(partnershipId: $p, after: $after) {
+  position type entityId effectiveOn actor { subject } data } }"""
+
+
+def test_an_action_completed_reaches_a_live_subscriber(server):
+    area = new_area(server)
+    subscriber = Subscribed(server, area.lead, COMPLETED, {"p": area.partnership})
+    try:
+        time.sleep(0.3)  # subscribed before the change is made
+        server.ok("startAction", {"actionId": area.action}, area.lead)
+        done = server.ok("completeAction", {"actionId": area.action, "completedOn": "2019-01-01", "evidence": ["Minutes"]},
+                         area.lead)
+        received = subscriber.next()
+        assert received["type"] == "ActionCompleted" and received["entityId"] == area.action
+        assert received["position"] == done["event"]["position"] and received["data"]["evidence"] == ["Minutes"]
+    finally:
+        subscriber.close()
+
+
+def test_resuming_after_a_cursor_while_writes_go_on_delivers_each_event_once_in_order(server):
+    area = new_area(server)
+    start = server.log_end(area.auditor)
+    written = threading.Event()
+
+    def write():
+        for n in range(60):
+            server.ok("reportActionProgress", {"actionId": area.action, "note": f"note {n}"}, area.lead)
+            if n == 20:
+                written.set()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    written.wait(30)
+    subscriber = Subscribed(server, area.lead, EVENTS, {"p": area.partnership, "after": start})
+    try:
+        received = [subscriber.next() for _ in range(60)]
+    finally:
+        writer.join(60)
+        subscriber.close()
+    log = server.query("query($p: ID!, $after: String) { events(partnershipId: $p, after: $after, first: 100) {"
+                       " edges { node { position } } } }", area.auditor, p=area.partnership, after=start)["events"]["edges"]
+    assert [r["position"] for r in received] == [e["node"]["position"] for e in log]
+    assert [r["data"]["note"] for r in received] == [f"note {n}" for n in range(60)]
+
+
+def test_a_subscriber_receives_nothing_of_another_partnership(server):
+    mine, theirs = new_area(server), new_area(server)
+    subscriber = Subscribed(server, mine.lead, EVENTS, {"p": None})
+    foreign = Subscribed(server, mine.lead, EVENTS, {"p": theirs.partnership})
+    try:
+        time.sleep(0.3)
+        for n in range(5):
+            server.ok("reportActionProgress", {"actionId": theirs.action, "note": f"theirs {n}"}, theirs.lead)
+        server.ok("reportActionProgress", {"actionId": mine.action, "note": "mine"}, mine.lead)
+        received = subscriber.next()
+        assert received["partnershipId"] == mine.partnership and received["data"]["note"] == "mine"
+        with pytest.raises(TimeoutError):
+            foreign.next(timeout=1)
+    finally:
+        subscriber.close()
+        foreign.close()
+
+
+@pytest.mark.parametrize("credential", [None, "forged"])
+def test_a_subscription_without_a_good_token_is_refused(server, credential):
+    from service.authorisation import Principal
+    from service.tokens import issue
+
+    bad = issue("a-secret-nobody-shares-with-this-server", Principal("mallory", Role.ADMIN)) if credential else None
+    with pytest.raises(ConnectionClosed) as closed:
+        Subscribed(server, bad, EVENTS, {})
+    assert closed.value.rcvd.code == 4403
+
+
+def test_a_slow_subscriber_is_cut_off_without_delaying_a_fast_one(tmp_path, new_store):
+    server = Server(tmp_path, {**new_store(), "SEND_RECORDS_SUBSCRIBER_BUFFER": "20"}).start()
+    try:
+        area = new_area(server)
+        start = server.log_end(area.auditor)
+        slow = Subscribed(server, area.lead, EVENTS, {"p": area.partnership, "after": start}, receive_buffer=4096)
+        fast = Subscribed(server, area.lead, EVENTS, {"p": area.partnership, "after": start})
+        note = secrets.token_hex(30_000)  # large, incompressible events fill the slow client's path quickly
+        received = []
+        for n in range(150):
+            server.ok("reportActionProgress", {"actionId": area.action, "note": f"{n} {note}"}, area.lead)
+            received += [fast.next()]
+        assert [int(r["data"]["note"].split()[0]) for r in received] == list(range(150))
+        count, code = 0, None
+        try:
+            while True:
+                slow.next(timeout=10)
+                count += 1
+        except ConnectionClosed as closed:
+            code, reason = closed.rcvd.code, closed.rcvd.reason
+        assert count < 150 and code == 4008 and "too slow" in reason
+    finally:
+        server.stop()
