@@ -26,6 +26,7 @@ import psycopg_pool
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 
+from projections.audit import ChainRow
 from projections.store import Change, create_tables, write_change
 
 CREATE_TABLES_LOCK = 7_201_911  # an arbitrary advisory-lock key for creating the tables
@@ -85,8 +86,13 @@ class PostgresRecordsRecorder(PostgresApplicationRecorder):
     ) -> Sequence[int] | None:
         positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         if change is not None:
+
+            def fetch(sql: str, params: Sequence[Any]) -> list:
+                curs.execute(percent(sql), params)
+                return curs.fetchall()
+
             write_change(lambda sql, params: curs.execute(percent(sql), params),
-                         lambda sql, rows: curs.executemany(percent(sql), rows), positions, change)
+                         lambda sql, rows: curs.executemany(percent(sql), rows), fetch, positions, stored_events, change)
         return positions
 
 
@@ -102,6 +108,37 @@ class PostgresStore:
         self.channel = recorder.channel_name  # the library NOTIFYs it with every insert
         self.pool: asyncpg.Pool | None = None
         self.listening: asyncio.Task | None = None
+
+    def chain_rows(self, after: int, until: int) -> list[ChainRow]:
+        """Every position in (after, until] held by an event or a link, with both (or None where one is missing)."""
+        rows = self.fetch_sync(
+            f"""SELECT p.position, e.originator_id::text AS originator_id, e.originator_version, e.topic, e.state,
+                       c.prev_hash, c.hash, r.partnership_id
+                FROM (SELECT notification_id AS position FROM {self.events_table}
+                      WHERE notification_id > ? AND notification_id <= ?
+                      UNION SELECT position FROM audit_chain WHERE position > ? AND position <= ?) p
+                LEFT JOIN {self.events_table} e ON e.notification_id = p.position
+                LEFT JOIN audit_chain c ON c.position = p.position
+                LEFT JOIN records r ON r.position = p.position
+                ORDER BY p.position""",
+            [after, until, after, until],
+        )
+        return [ChainRow(r["position"], r["originator_id"], r["originator_version"], r["topic"],
+                         bytes(r["state"]) if r["state"] is not None else None, r["prev_hash"], r["hash"],
+                         r["partnership_id"]) for r in rows]
+
+    def stored_with_links(self, entity_id: str) -> list[tuple[StoredEvent, int, str | None, str | None]]:
+        """One aggregate's stored events in version order, each with its position and audit link."""
+        rows = self.fetch_sync(
+            f"""SELECT e.notification_id AS position, e.originator_version, e.topic, e.state, c.prev_hash, c.hash
+                FROM {self.events_table} e LEFT JOIN audit_chain c ON c.position = e.notification_id
+                WHERE e.originator_id = ?::uuid ORDER BY e.originator_version""", [entity_id])
+        return [(StoredEvent(UUID(entity_id), r["originator_version"], r["topic"], bytes(r["state"])), r["position"],
+                 r["prev_hash"], r["hash"]) for r in rows]
+
+    def chain_end(self) -> int:
+        return self.fetch_sync(f"SELECT GREATEST((SELECT MAX(notification_id) FROM {self.events_table}),"
+                               " (SELECT MAX(position) FROM audit_chain)) AS last", [])[0]["last"] or 0
 
     async def start(self) -> None:
         self.pool = await asyncpg.create_pool(self.database_url, min_size=1, max_size=POOL_SIZE, timeout=5,

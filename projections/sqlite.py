@@ -16,6 +16,7 @@ from uuid import UUID
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
+from projections.audit import ChainRow
 from projections.store import Change, create_tables, write_change
 
 
@@ -34,7 +35,12 @@ class RecordsRecorder(SQLiteApplicationRecorder):
     ) -> Sequence[int] | None:
         positions = super()._insert_events(c, stored_events, **kwargs)
         if change is not None:
-            write_change(c.execute, c.executemany, positions, change)
+
+            def fetch(sql: str, params: Sequence[Any]) -> list:
+                c.execute(sql, params)
+                return c.fetchall()
+
+            write_change(c.execute, c.executemany, fetch, positions, stored_events, change)
         return positions
 
 
@@ -64,6 +70,34 @@ class SQLiteStore:
             [UUID(entity_id).hex],
         )
         return [StoredEvent(UUID(entity_id), r["originator_version"], r["topic"], r["state"]) for r in rows]
+
+    def chain_rows(self, after: int, until: int) -> list[ChainRow]:
+        """Every position in (after, until] held by an event or a link, with both (or None where one is missing)."""
+        rows = self.fetch_sync(
+            f"""SELECT p.position, e.originator_id, e.originator_version, e.topic, e.state, c.prev_hash, c.hash,
+                       r.partnership_id
+                FROM (SELECT rowid AS position FROM {self.events_table} WHERE rowid > ? AND rowid <= ?
+                      UNION SELECT position FROM audit_chain WHERE position > ? AND position <= ?) p
+                LEFT JOIN {self.events_table} e ON e.rowid = p.position
+                LEFT JOIN audit_chain c ON c.position = p.position
+                LEFT JOIN records r ON r.position = p.position
+                ORDER BY p.position""",
+            [after, until, after, until],
+        )
+        return [ChainRow(r[0], str(UUID(r[1])) if r[1] else None, *r[2:]) for r in rows]
+
+    def stored_with_links(self, entity_id: str) -> list[tuple[StoredEvent, int, str | None, str | None]]:
+        """One aggregate's stored events in version order, each with its position and audit link."""
+        rows = self.fetch_sync(
+            f"""SELECT e.rowid AS position, e.originator_version, e.topic, e.state, c.prev_hash, c.hash
+                FROM {self.events_table} e LEFT JOIN audit_chain c ON c.position = e.rowid
+                WHERE e.originator_id = ? ORDER BY e.originator_version""", [UUID(entity_id).hex])
+        return [(StoredEvent(UUID(entity_id), r["originator_version"], r["topic"], r["state"]), r["position"],
+                 r["prev_hash"], r["hash"]) for r in rows]
+
+    def chain_end(self) -> int:
+        return self.fetch_sync(f"SELECT MAX(m) AS last FROM (SELECT MAX(rowid) AS m FROM {self.events_table}"
+                               " UNION ALL SELECT MAX(position) FROM audit_chain)", [])[0]["last"] or 0
 
     async def start(self) -> None:
         pass

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+from projections.audit import GENESIS, link
 from projections.views import EntityRow
 
 SCHEMA_VERSION = 1
@@ -56,6 +57,11 @@ TABLES = [
         result TEXT NOT NULL,
         PRIMARY KEY (subject, key))""",
     "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+    # The audit trail's hash chain (projections/audit.py): part of the record, written with the events, never rebuilt.
+    """CREATE TABLE IF NOT EXISTS audit_chain (
+        position {bigint} PRIMARY KEY,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL)""",
 ]
 
 
@@ -85,8 +91,18 @@ class Change:
 
 
 def write_change(execute: Callable[[str, Sequence[Any]], Any], executemany: Callable[[str, list], Any],
-                 positions: Sequence[int], change: Change) -> None:
-    """Write a change's read models in the transaction that stored its events at these positions."""
+                 fetch: Callable[[str, Sequence[Any]], list], positions: Sequence[int], stored_events: Sequence[Any],
+                 change: Change) -> None:
+    """Write a change's audit links and read models in the transaction that stored its events at these positions
+    (writers are serialised there, so the chain's head read here is the previous event's)."""
+    head = fetch("SELECT hash FROM audit_chain ORDER BY position DESC LIMIT 1", ())
+    prev_hash = head[0]["hash"] if head else GENESIS
+    links = []
+    for position, stored in zip(positions, stored_events, strict=True):
+        hash = link(prev_hash, str(stored.originator_id), stored.originator_version, stored.topic, bytes(stored.state))
+        links.append((position, prev_hash, hash))
+        prev_hash = hash
+    executemany("INSERT INTO audit_chain (position, prev_hash, hash) VALUES (?,?,?)", links)
     executemany(
         "INSERT INTO records (position, entity_id, about, type, partnership_id, body) VALUES (?,?,?,?,?,?)",
         [

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import JSONTranscoder, Transcoding
+from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, Mapper, Transcoding, UUIDAsHex
 
 from domain.base import Record
 from projections.store import Change, IdempotencyKey
@@ -24,12 +24,16 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
+# The library's own, and dates (effectiveOn, dueOn, ...).
+TRANSCODINGS = (UUIDAsHex, DecimalAsStr, DatetimeAsISO, DateAsISO)
+
+
 class RecordsApplication(Application):
     name = "SendRecords"
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
-        super().register_transcodings(transcoder)
-        transcoder.register(DateAsISO())
+        for transcoding in TRANSCODINGS:
+            transcoder.register(transcoding())
 
     def record(self, aggregate: Record, idempotency: IdempotencyKey | None = None) -> dict:
         """Store the aggregate's new events with their records and its current-state rows, in one
@@ -39,6 +43,14 @@ class RecordsApplication(Application):
         change = Change(records=records, entities=entity_rows(aggregate), idempotency=idempotency)
         recordings = self.save(aggregate, change=change)
         return {**records[-1], "position": recordings[-1].notification.id}
+
+    @classmethod
+    def offline_mapper(cls) -> Mapper:
+        """Decodes stored events with no store at all (to recheck an audit bundle)."""
+        transcoder = JSONTranscoder()
+        for transcoding in TRANSCODINGS:
+            transcoder.register(transcoding())
+        return Mapper(transcoder=transcoder)
 
     def load(self, aggregate_id: Any) -> Record:
         return self.repository.get(aggregate_id)

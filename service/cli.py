@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from domain.vocabulary import Role
 from service.authorisation import Principal
-from service.bootstrap import ConfigurationError, bootstrap
+from service.audit import AuditError, canonical, check_checkpoint, export_history, make_checkpoint, verify_bundle, verify_log
+from service.bootstrap import ConfigurationError, Services, bootstrap
 from service.tokens import TokenError, issue
 
 
@@ -39,6 +42,17 @@ def parser() -> Parser:
     token.add_argument("--hours", type=float, default=12.0, help="lifetime of the token (default 12)")
     commands.add_parser("demo", help="load the demo story built from the seed minutes")
     commands.add_parser("schema", help="print the GraphQL SDL (schema.graphql is this output)")
+    verify = commands.add_parser("verify", help="verify the audit trail's hash chain (exit 0 intact, 1 broken)")
+    verify.add_argument("--partnership", help="rehash only this partnership's events (every link is still checked)")
+    verify.add_argument("--checkpoint", type=Path, help="a checkpoint made earlier: the log must have only grown since")
+    checkpoint = commands.add_parser("checkpoint", help="print a signed checkpoint of the chain's head, to keep elsewhere")
+    checkpoint.add_argument("--out", type=Path)
+    export = commands.add_parser("export-history", help="write a self-contained audit bundle of one plan")
+    export.add_argument("--plan", required=True)
+    export.add_argument("--as-at", type=datetime.fromisoformat, help="only what was recorded by this instant (ISO 8601)")
+    export.add_argument("--out", type=Path)
+    bundle = commands.add_parser("verify-bundle", help="recheck an audit bundle offline (exit 0 intact, 1 not)")
+    bundle.add_argument("file", type=Path)
     return p
 
 
@@ -49,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
 
         print(schema.as_str())
         return 0
+    if args.command == "verify-bundle":
+        return verify_bundle_file(args.file)
     try:
         services = bootstrap()
         if args.command == "token":
@@ -59,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"# {args.role} token for {args.subject}, valid {args.hours:g} hours", file=sys.stderr)
             print(bearer_token)
             return 0
+        if args.command in AUDIT_COMMANDS:
+            return AUDIT_COMMANDS[args.command](services, args)
         if args.command == "demo" or args.demo:
             from service import demo
 
@@ -75,9 +93,65 @@ def main(argv: list[str] | None = None) -> int:
 
             uvicorn.run(create_app(services), host=args.host, port=args.port, log_level="info")
         return 0
-    except (ConfigurationError, TokenError) as error:
+    except (ConfigurationError, TokenError, AuditError, OSError, ValueError) as error:
         print(f"send-records: {error}", file=sys.stderr)
         return 1
+
+
+def progress_bar(done: int, total: int) -> None:
+    """A progress bar on standard error, for logs large enough to wait for."""
+    if total >= 10_000:
+        filled = int(30 * done / total)
+        end = "\n" if done >= total else ""
+        print(f"\rverifying [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+
+def verify_command(services: Services, args: argparse.Namespace) -> int:
+    from service.graphql.cursors import encode
+
+    checkpoint = check_checkpoint(json.loads(args.checkpoint.read_text()), services.secret) if args.checkpoint else None
+    result = verify_log(services.store, args.partnership, checkpoint, progress_bar)
+    if result.ok:
+        print(f"intact: {result.events_checked} events checked, head at position {encode('e', result.head_position)}")
+        return 0
+    print(f"broken: first broken position {encode('e', result.first_broken_position)} "
+          f"(log position {result.first_broken_position}); {result.events_checked} events checked before it")
+    return 1
+
+
+def write_json(document: dict, out: Path | None) -> None:
+    text = canonical(document).decode()
+    if out is None:
+        print(text)
+    else:
+        out.write_text(text)
+        print(f"written to {out}", file=sys.stderr)
+
+
+def checkpoint_command(services: Services, args: argparse.Namespace) -> int:
+    write_json(make_checkpoint(services.store, services.secret), args.out)
+    return 0
+
+
+def export_command(services: Services, args: argparse.Namespace) -> int:
+    as_at = args.as_at.replace(tzinfo=args.as_at.tzinfo or timezone.utc) if args.as_at else None
+    write_json(export_history(services.commands, args.plan, as_at), args.out)
+    return 0
+
+
+def verify_bundle_file(path: Path) -> int:
+    from service.application import RecordsApplication
+
+    try:
+        count = verify_bundle(path.read_bytes(), RecordsApplication.offline_mapper())
+    except (AuditError, OSError) as error:
+        print(f"send-records: {error}", file=sys.stderr)
+        return 1
+    print(f"intact: {count} events rechecked")
+    return 0
+
+
+AUDIT_COMMANDS = {"verify": verify_command, "checkpoint": checkpoint_command, "export-history": export_command}
 
 
 if __name__ == "__main__":

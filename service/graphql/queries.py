@@ -8,7 +8,11 @@ from typing import Optional
 import strawberry
 from graphql import GraphQLError
 
+from anyio import to_thread
+
+from domain.vocabulary import Role
 from projections.temporal import View
+from service.audit import verify_log
 from service.graphql import cursors
 from service.graphql.context import Info
 from service.graphql.types import (
@@ -90,6 +94,15 @@ class Query:
         kind = await info.context.reader.kind_of(id)
         return STATE_TYPES[kind].of(await info.context.reader.entity(id)) if kind in STATE_TYPES else None
 
-    @strawberry.field
-    def verify_audit_trail(self, info: Info, partnership_id: Optional[strawberry.ID] = None) -> AuditVerification:
-        raise GraphQLError("verifyAuditTrail is not answered by this version of the service yet")
+    @strawberry.field(description="Re-reads the stored events and rechecks the audit trail's hash chain.")
+    async def verify_audit_trail(self, info: Info, partnership_id: Optional[strawberry.ID] = None) -> AuditVerification:
+        principal = info.context.principal
+        if not principal.may({Role.AUDITOR, Role.MONITOR}, partnership_id) and not (
+            principal.role == Role.PARTNERSHIP_LEAD and partnership_id == principal.partnership_id
+        ):
+            raise GraphQLError("a token of this role may not verify this audit trail (FORBIDDEN)")
+        store = info.context.commands.read_model.store
+        result = await to_thread.run_sync(verify_log, store, partnership_id, limiter=info.context.limiter)
+        broken = result.first_broken_position
+        return AuditVerification(ok=result.ok, events_checked=result.events_checked,
+                                 first_broken_position=cursors.encode("e", broken) if broken is not None else None)

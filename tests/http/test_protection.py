@@ -68,3 +68,18 @@ def test_nul_characters_are_refused_as_invalid_text(server):
     payload = server.mutate("completeAction", {"actionId": area.action, "completedOn": "2030-01-01", "evidence": ["a\u0000"]},
                             area.lead)
     assert payload["userErrors"][0]["field"] == ["evidence"]
+
+
+def test_who_may_verify_the_audit_trail(server):
+    from tests.support import new_area
+
+    area = new_area(server)
+    query = "query($p: ID) { verifyAuditTrail(partnershipId: $p) { ok eventsChecked firstBrokenPosition } }"
+    for who, partnership in [(token(Role.AUDITOR), None), (token(Role.MONITOR), area.partnership),
+                             (token(Role.ADMIN), None), (area.lead, area.partnership)]:
+        answer = server.query(query, who, p=partnership)["verifyAuditTrail"]
+        assert answer["ok"] and answer["eventsChecked"] > 0 and answer["firstBrokenPosition"] is None
+    for who, partnership in [(area.lead, None), (token(Role.PARTNER, area.partnership, area.council), area.partnership),
+                             (token(Role.INSPECTOR), None)]:
+        body = server.post(query, {"p": partnership}, who).json()
+        assert body["data"] is None and "may not verify" in body["errors"][0]["message"]
