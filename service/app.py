@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import json
 import os
+import time
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
 
-from anyio import CapacityLimiter
+from anyio import CapacityLimiter, to_thread
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -19,6 +21,8 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from projections import store as q
+from projections.store import StoreUnavailable
 from service.bootstrap import Services
 from service.feed import Feed
 from service.graphql.context import Context
@@ -32,7 +36,7 @@ COMMAND_THREADS = 10
 def subscriber_buffer() -> int:
     """How many events a subscriber may fall behind before it is disconnected (SEND_RECORDS_SUBSCRIBER_BUFFER)."""
     return int(os.environ.get("SEND_RECORDS_SUBSCRIBER_BUFFER") or 1000)
-log = logging.getLogger("send_records")
+access = logging.getLogger("send_records.access")
 
 
 class RecordsGraphQL(GraphQL):
@@ -125,8 +129,57 @@ async def too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> N
     await response(scope, receive, send)
 
 
+class RequestLog:
+    """One JSON line per request: method, path, status, duration and caller's role; never a token or a body."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        started, status = time.perf_counter(), None
+
+        async def observed(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "websocket.close" and status is None:
+                status = message.get("code", 1000)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, observed)
+        finally:
+            principal = scope.get("state", {}).get("principal")
+            access.info(json.dumps({
+                "method": scope.get("method", "WEBSOCKET"), "path": scope["path"], "status": status or 500,
+                "ms": round((time.perf_counter() - started) * 1000, 2),
+                "role": str(principal.role) if principal else None,
+                "outcome": "ok" if status and status < 400 or scope["type"] == "websocket" else "refused",
+            }))
+
+
 async def healthz(request: Request) -> JSONResponse:
+    """Liveness: the process answers."""
     return JSONResponse({"status": "ok"})
+
+
+def readyz(services: Services, view: RecordsGraphQL) -> Any:
+    async def ready(request: Request) -> JSONResponse:
+        """Readiness: the store answers, the read models are caught up with the log, the live feed's lag."""
+        read_model = services.commands.read_model
+        try:
+            last_record = await read_model.ask(q.last_position())
+            last_event = await to_thread.run_sync(services.store.chain_end)
+        except StoreUnavailable:
+            return JSONResponse({"ready": False, "store": "unavailable"}, status_code=503)
+        feed_lag = max(0, last_record - view.feed.position) if view.feed else None
+        return JSONResponse({"ready": True, "store": "reachable", "projectionLag": max(0, last_event - last_record),
+                             "feedLag": feed_lag})
+
+    return ready
 
 
 def create_app(services: Services) -> Starlette:
@@ -153,7 +206,8 @@ def create_app(services: Services) -> Starlette:
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
+            Route("/readyz", readyz(services, view)),
         ],
         lifespan=lifespan,
     )
-    return BodyLimit(app)
+    return RequestLog(BodyLimit(app))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -91,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
 
             from service.app import create_app
 
-            uvicorn.run(create_app(services), host=args.host, port=args.port, log_level="info")
+            logging.basicConfig(level=logging.INFO, format="%(message)s")
+            uvicorn.run(create_app(services), host=args.host, port=args.port, log_level="info", access_log=False)
         return 0
     except (ConfigurationError, TokenError, AuditError, OSError, ValueError) as error:
         print(f"send-records: {error}", file=sys.stderr)

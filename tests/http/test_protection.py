@@ -1,5 +1,6 @@
 """Authentication and the limits that protect the service."""
 
+import time
 from datetime import timedelta
 
 import httpx
@@ -83,3 +84,29 @@ def test_who_may_verify_the_audit_trail(server):
                              (token(Role.INSPECTOR), None)]:
         body = server.post(query, {"p": partnership}, who).json()
         assert body["data"] is None and "may not verify" in body["errors"][0]["message"]
+
+
+def test_readiness_tells_the_store_and_the_lags(server):
+    body = httpx.get(f"http://127.0.0.1:{server.port}/readyz").json()
+    assert body["ready"] is True and body["store"] == "reachable" and body["projectionLag"] == 0
+    assert body["feedLag"] >= 0
+
+
+def test_each_request_is_logged_as_one_line_without_token_or_body(server):
+    import json
+
+    secret_note = "a note only the request body carries"
+    who = token(Role.ADMIN)
+    server.post("mutation($i: RegisterPartnershipInput!) { registerPartnership(input: $i) { userErrors { code } } }",
+                {"i": {"name": secret_note, "localAuthority": "x"}}, who)
+    server.post("{ partnerships { id } }", token="a-forged-token")  # refused
+    for _ in range(50):  # a request's line is written as it finishes, just after its answer
+        log = (server.data_dir / "server.log").read_text()
+        lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+        if lines and lines[-1]["status"] == 401:
+            break
+        time.sleep(0.05)
+    assert {"method": "POST", "path": "/graphql", "status": 200, "role": "ADMIN", "outcome": "ok"}.items() <= lines[-2].items()
+    assert lines[-1]["status"] == 401 and lines[-1]["outcome"] == "refused" and lines[-1]["ms"] >= 0
+    assert "a-forged-token" not in log
+    assert who not in log and secret_note not in log
