@@ -90,10 +90,11 @@ def main(argv: list[str] | None = None) -> int:
             # database call returns, or every other writer waits behind it (the default is 5 ms).
             sys.setswitchinterval(0.0005)
 
-            from service.app import create_app
+            from service.app import MAX_BODY_BYTES, create_app
 
             logging.basicConfig(level=logging.INFO, format="%(message)s")
-            uvicorn.run(create_app(services), host=args.host, port=args.port, log_level="info", access_log=False)
+            uvicorn.run(create_app(services), host=args.host, port=args.port, log_level="info", access_log=False,
+                        ws_max_size=MAX_BODY_BYTES)
         return 0
     except (ConfigurationError, TokenError, AuditError, OSError, ValueError) as error:
         print(f"send-records: {error}", file=sys.stderr)

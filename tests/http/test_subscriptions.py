@@ -5,7 +5,7 @@ import threading
 import time
 
 import pytest
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.exceptions import ConnectionClosed
 
 from domain.vocabulary import Role
 from tests.support import Server, Subscribed, new_area, token
@@ -109,3 +109,14 @@ def test_a_slow_subscriber_is_cut_off_without_delaying_a_fast_one(tmp_path, new_
         assert count < 150 and code == 4008 and "too slow" in reason
     finally:
         server.stop()
+
+
+def test_an_oversized_websocket_message_closes_the_connection(server):
+    subscriber = Subscribed(server, token(Role.AUDITOR), EVENTS, {})
+    try:
+        subscriber.ws.send("{" + " " * 2_000_000 + "}")
+        with pytest.raises(ConnectionClosed) as closed:
+            subscriber.next(timeout=10)
+        assert closed.value.rcvd.code == 1009  # message too big
+    finally:
+        subscriber.close()
