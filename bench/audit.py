@@ -13,10 +13,9 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
-from common import BulkLoader, each, partnership_with_plan
+from common import BulkLoader, fill
 
 from projections.audit import walk
 from service.audit import verify_log
@@ -24,14 +23,7 @@ from service.audit import verify_log
 
 def build(size: int, data_dir: Path) -> BulkLoader:
     loader = BulkLoader(data_dir)
-    n = 0
-    while loader.events + len(loader.pending) < size:
-        n += 1
-        _, _, actions = partnership_with_plan(loader, f"Area {n}", 40, date(2020, 1, 6))
-        each(loader, actions, date(2020, 2, 3), lambda a: a.start())
-        each(loader, actions, date(2020, 3, 2), lambda a: a.report_progress("Update", "AMBER"))
-        each(loader, actions[::2], date(2020, 5, 4), lambda a: a.complete(date(2020, 5, 4), ["Minutes"], None))
-    loader.flush()
+    fill(loader, size)
     return loader
 
 

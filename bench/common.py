@@ -85,6 +85,18 @@ def partnership_with_plan(loader: BulkLoader, name: str, actions: int, on: date)
     return partnership, plan, added
 
 
+def fill(loader: BulkLoader, size: int) -> None:
+    """Add partnerships with a plan of 40 actions, started, reported on and half completed, to about `size` events."""
+    n = 0
+    while loader.events + len(loader.pending) < size:
+        n += 1
+        _, _, actions = partnership_with_plan(loader, f"Area {n}", 40, date(2020, 1, 6))
+        each(loader, actions, date(2020, 2, 3), lambda a: a.start())
+        each(loader, actions, date(2020, 3, 2), lambda a: a.report_progress("Update", "AMBER"))
+        each(loader, actions[::2], date(2020, 5, 4), lambda a: a.complete(date(2020, 5, 4), ["Minutes"], None))
+    loader.flush()
+
+
 def each(loader: BulkLoader, actions: list[Action], on: date, change) -> None:
     with stamped(LEAD, on):
         for action in actions:

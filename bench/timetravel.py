@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from common import BulkLoader, each, latencies, p, partnership_with_plan, server, token
+from common import BulkLoader, each, fill, latencies, p, partnership_with_plan, server, token
 
 QUERY = """query($id: ID!, $asAt: DateTime, $asOf: Date) { plan(id: $id, asAt: $asAt, asOf: $asOf) {
   title status version progress { total notStarted inProgress completed overdue }
@@ -39,14 +39,7 @@ def build(size: int, data_dir: Path) -> tuple[str, str, str]:
     time.sleep(0.01)
     each(loader, actions, date(2019, 6, 1), lambda a: a.reschedule(date(2019, 12, 31), "Slipped"))
     each(loader, actions[::2], date(2019, 9, 1), lambda a: a.complete(date(2019, 9, 1), ["Report to the board"], None))
-    n = 0
-    while loader.events + len(loader.pending) < size:
-        n += 1
-        _, _, filler = partnership_with_plan(loader, f"Area {n}", 40, date(2020, 1, 6))
-        each(loader, filler, date(2020, 2, 3), lambda a: a.start())
-        each(loader, filler, date(2020, 3, 2), lambda a: a.report_progress("Update", "AMBER"))
-        each(loader, filler[::2], date(2020, 5, 4), lambda a: a.complete(date(2020, 5, 4), ["Minutes"], None))
-    loader.flush()
+    fill(loader, size)
     return str(plan.id), instant, "2019-04-01"
 
 

@@ -21,6 +21,19 @@ from service.graphql.types import (
 )
 
 
+def lookup(cls: type) -> object:
+    """A query for one entity of this type by id, now or at a past view (asAt, asOf)."""
+
+    async def resolve(info: Info, id: strawberry.ID, as_at: Optional[datetime] = None,
+                      as_of: Optional[date] = None) -> Optional[cls]:  # type: ignore[valid-type]
+        view = View(as_at, as_of)
+        return cls.of(await info.context.reader.entity(id, cls.__name__, view=view), view)
+
+    resolve.__annotations__ = {"info": Info, "id": strawberry.ID, "as_at": Optional[datetime],
+                               "as_of": Optional[date], "return": Optional[cls]}
+    return strawberry.field(resolver=resolve)
+
+
 @strawberry.type
 class Query:
     @strawberry.field
@@ -28,26 +41,10 @@ class Query:
         view = View(as_at, as_of)
         return [Partnership.of(s, view) for s in await info.context.reader.entities("Partnership", view=view)]
 
-    @strawberry.field
-    async def partnership(self, info: Info, id: strawberry.ID, as_at: Optional[datetime] = None, as_of: Optional[date] = None) -> Optional[Partnership]:
-        view = View(as_at, as_of)
-        return Partnership.of(await info.context.reader.entity(id, "Partnership", view=view), view)
-
-    @strawberry.field
-    async def inspection(self, info: Info, id: strawberry.ID, as_at: Optional[datetime] = None, as_of: Optional[date] = None) -> Optional[Inspection]:
-        view = View(as_at, as_of)
-        return Inspection.of(await info.context.reader.entity(id, "Inspection", view=view), view)
-
-    @strawberry.field
-    async def plan(self, info: Info, id: strawberry.ID, as_at: Optional[datetime] = None, as_of: Optional[date] = None) -> Optional[Plan]:
-        view = View(as_at, as_of)
-        return Plan.of(await info.context.reader.entity(id, "Plan", view=view), view)
-
-    @strawberry.field
-    async def action(self, info: Info, id: strawberry.ID, as_at: Optional[datetime] = None, as_of: Optional[date] = None) -> Optional[Action]:
-        view = View(as_at, as_of)
-        return Action.of(await info.context.reader.entity(id, "Action", view=view), view)
-
+    partnership = lookup(Partnership)
+    inspection = lookup(Inspection)
+    plan = lookup(Plan)
+    action = lookup(Action)
     @strawberry.field
     async def actions(
         self,
@@ -64,11 +61,7 @@ class Query:
         actions = await info.context.reader.entities("Action", column, partnership_id, view=view)
         return ActionConnection.of(actions, filter, first, after, view)
 
-    @strawberry.field
-    async def metric(self, info: Info, id: strawberry.ID, as_at: Optional[datetime] = None, as_of: Optional[date] = None) -> Optional[Metric]:
-        view = View(as_at, as_of)
-        return Metric.of(await info.context.reader.entity(id, "Metric", view=view), view)
-
+    metric = lookup(Metric)
     @strawberry.field(description="Every event of one entity, oldest first.")
     async def history(self, info: Info, entity_id: strawberry.ID, first: Optional[int] = None, after: Optional[str] = None) -> EventConnection:
         size = cursors.page_size(first)

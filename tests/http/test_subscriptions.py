@@ -113,10 +113,10 @@ def test_a_slow_subscriber_is_cut_off_without_delaying_a_fast_one(tmp_path, new_
 
 def test_an_oversized_websocket_message_closes_the_connection(server):
     subscriber = Subscribed(server, token(Role.AUDITOR), EVENTS, {})
-    try:
+    with pytest.raises((ConnectionClosed, ConnectionError)) as closed:
         subscriber.ws.send("{" + " " * 2_000_000 + "}")
-        with pytest.raises(ConnectionClosed) as closed:
-            subscriber.next(timeout=10)
-        assert closed.value.rcvd.code == 1009  # message too big
-    finally:
-        subscriber.close()
+        subscriber.next(timeout=10)
+    received = getattr(closed.value, "rcvd", None)
+    assert received is None or received.code == 1009  # "message too big", unless the close met the send mid-way
+    healthy = Subscribed(server, token(Role.AUDITOR), EVENTS, {})
+    healthy.close()
