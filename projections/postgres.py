@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any, Callable, Sequence
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Sequence
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 
@@ -27,7 +28,7 @@ from eventsourcing.persistence import InterfaceError, OperationalError, StoredEv
 from eventsourcing.postgres import PostgresApplicationRecorder
 
 from projections.audit import ChainRow
-from projections.store import Change, create_tables, write_change
+from projections.store import Change, Writer, create_tables, write_change
 
 CREATE_TABLES_LOCK = 7_201_911  # an arbitrary advisory-lock key for creating the tables
 POOL_SIZE = 10
@@ -97,6 +98,7 @@ class PostgresRecordsRecorder(PostgresApplicationRecorder):
 
 
 class PostgresStore:
+    bigint = "BIGINT"
     unavailable = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError,
                    asyncpg.exceptions.AdminShutdownError, psycopg.OperationalError, psycopg_pool.PoolTimeout,
                    OperationalError, InterfaceError, TimeoutError)
@@ -135,6 +137,30 @@ class PostgresStore:
                 WHERE e.originator_id = ?::uuid ORDER BY e.originator_version""", [entity_id])
         return [(StoredEvent(UUID(entity_id), r["originator_version"], r["topic"], bytes(r["state"])), r["position"],
                  r["prev_hash"], r["hash"]) for r in rows]
+
+    @contextmanager
+    def writer(self, lock_writers: bool = False) -> Iterator[Writer]:
+        """A write transaction; with lock_writers, no one else writes events until it ends."""
+        with self.datastore.transaction(commit=True) as curs:
+
+            def fetch(sql: str, params: Sequence[Any]) -> list:
+                curs.execute(percent(sql), params)
+                return curs.fetchall()
+
+            if lock_writers:
+                curs.execute(f"LOCK TABLE {self.events_table} IN EXCLUSIVE MODE")
+            yield Writer(lambda sql, params=(): curs.execute(percent(sql), params),
+                         lambda sql, rows: curs.executemany(percent(sql), rows), fetch)
+
+    def aggregate_ids(self, fetch: Any, after: str | None = None, since: int | None = None) -> list[str]:
+        """The aggregates' ids in id order (after one), or those with events after a position."""
+        if since is not None:
+            rows = fetch(f"SELECT DISTINCT originator_id::text AS id FROM {self.events_table} WHERE notification_id > ?",
+                         [since])
+        else:
+            rows = fetch(f"SELECT DISTINCT originator_id::text AS id FROM {self.events_table}"
+                         " WHERE originator_id > ?::uuid ORDER BY id", [after or "00000000-0000-0000-0000-000000000000"])
+        return [r["id"] for r in rows]
 
     def chain_end(self) -> int:
         return self.fetch_sync(f"SELECT GREATEST((SELECT MAX(notification_id) FROM {self.events_table}),"

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from typing import Any, Sequence
+from contextlib import contextmanager
+from typing import Any, Iterator, Sequence
 from uuid import UUID
 
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from projections.audit import ChainRow
-from projections.store import Change, create_tables, write_change
+from projections.store import Change, Writer, create_tables, write_change
 
 
 class RecordsRecorder(SQLiteApplicationRecorder):
@@ -46,10 +47,12 @@ class RecordsRecorder(SQLiteApplicationRecorder):
 
 class SQLiteStore:
     unavailable = (sqlite3.OperationalError, OperationalError, InterfaceError)
+    bigint = "INTEGER"
 
     def __init__(self, db_name: str, recorder: RecordsRecorder):
         self.db_name = db_name
         self.events_table = recorder.events_table_name
+        self.datastore = recorder.datastore
         self.local = threading.local()
 
     def fetch_sync(self, sql: str, params: Sequence[Any]) -> list:
@@ -94,6 +97,28 @@ class SQLiteStore:
                 WHERE e.originator_id = ? ORDER BY e.originator_version""", [UUID(entity_id).hex])
         return [(StoredEvent(UUID(entity_id), r["originator_version"], r["topic"], r["state"]), r["position"],
                  r["prev_hash"], r["hash"]) for r in rows]
+
+    @contextmanager
+    def writer(self, lock_writers: bool = False) -> Iterator[Writer]:
+        """A write transaction; with lock_writers, no one else writes until it ends (its first statement writes)."""
+        with self.datastore.transaction(commit=True) as c:
+
+            def fetch(sql: str, params: Sequence[Any]) -> list:
+                c.execute(sql, params)
+                return c.fetchall()
+
+            if lock_writers:
+                c.execute("UPDATE rebuild_progress SET last_aggregate = last_aggregate")
+            yield Writer(c.execute, c.executemany, fetch)
+
+    def aggregate_ids(self, fetch: Any, after: str | None = None, since: int | None = None) -> list[str]:
+        """The aggregates' ids in id order (after one), or those with events after a position."""
+        if since is not None:
+            rows = fetch(f"SELECT DISTINCT originator_id FROM {self.events_table} WHERE rowid > ?", [since])
+        else:
+            rows = fetch(f"SELECT DISTINCT originator_id FROM {self.events_table} WHERE originator_id > ?"
+                         " ORDER BY originator_id", [UUID(after).hex if after else ""])
+        return [str(UUID(r[0])) for r in rows]
 
     def chain_end(self) -> int:
         return self.fetch_sync(f"SELECT MAX(m) AS last FROM (SELECT MAX(rowid) AS m FROM {self.events_table}"

@@ -17,38 +17,47 @@ from projections.views import EntityRow
 
 SCHEMA_VERSION = 1
 
-TABLES = [
-    """CREATE TABLE IF NOT EXISTS records (
-        position {bigint} PRIMARY KEY,
-        entity_id TEXT NOT NULL,
-        about TEXT,
-        type TEXT NOT NULL,
-        partnership_id TEXT NOT NULL,
-        body TEXT NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS records_by_entity ON records (entity_id, position)",
-    "CREATE INDEX IF NOT EXISTS records_by_about ON records (about, position) WHERE about IS NOT NULL",
-    "CREATE INDEX IF NOT EXISTS records_by_partnership ON records (partnership_id, position)",
-    """CREATE TABLE IF NOT EXISTS entities (
-        id TEXT PRIMARY KEY,
-        type TEXT NOT NULL,
-        partnership_id TEXT NOT NULL,
-        plan_id TEXT,
-        inspection_id TEXT,
-        subject_id TEXT,
-        seq {bigint} NOT NULL,
-        version INTEGER NOT NULL,
-        updated_at TEXT NOT NULL,
-        state TEXT NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS entities_by_partnership ON entities (partnership_id, type, seq)",
-    "CREATE INDEX IF NOT EXISTS entities_by_plan ON entities (plan_id, seq) WHERE plan_id IS NOT NULL",
-    "CREATE INDEX IF NOT EXISTS entities_by_inspection ON entities (inspection_id, seq) WHERE inspection_id IS NOT NULL",
-    "CREATE INDEX IF NOT EXISTS entities_by_subject ON entities (subject_id, seq) WHERE subject_id IS NOT NULL",
-    """CREATE TABLE IF NOT EXISTS entity_versions (
-        id TEXT NOT NULL,
-        version INTEGER NOT NULL,
-        recorded_at TEXT NOT NULL,
-        state TEXT NOT NULL,
-        PRIMARY KEY (id, version))""",
+READ_MODELS = ("records", "entities", "entity_versions")
+
+
+def read_model_tables(suffix: str = "") -> list[str]:
+    """The read models' tables and indexes; a rebuild makes a second set with a suffix and copies it over."""
+    return [statement.replace("{s}", suffix) for statement in [
+        """CREATE TABLE IF NOT EXISTS records{s} (
+            position {bigint} PRIMARY KEY,
+            entity_id TEXT NOT NULL,
+            about TEXT,
+            type TEXT NOT NULL,
+            partnership_id TEXT NOT NULL,
+            body TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS records{s}_by_entity ON records{s} (entity_id, position)",
+        "CREATE INDEX IF NOT EXISTS records{s}_by_about ON records{s} (about, position) WHERE about IS NOT NULL",
+        "CREATE INDEX IF NOT EXISTS records{s}_by_partnership ON records{s} (partnership_id, position)",
+        """CREATE TABLE IF NOT EXISTS entities{s} (
+            id TEXT PRIMARY KEY,
+            type TEXT NOT NULL,
+            partnership_id TEXT NOT NULL,
+            plan_id TEXT,
+            inspection_id TEXT,
+            subject_id TEXT,
+            seq {bigint} NOT NULL,
+            version INTEGER NOT NULL,
+            updated_at TEXT NOT NULL,
+            state TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS entities{s}_by_partnership ON entities{s} (partnership_id, type, seq)",
+        "CREATE INDEX IF NOT EXISTS entities{s}_by_plan ON entities{s} (plan_id, seq) WHERE plan_id IS NOT NULL",
+        "CREATE INDEX IF NOT EXISTS entities{s}_by_inspection ON entities{s} (inspection_id, seq) WHERE inspection_id IS NOT NULL",
+        "CREATE INDEX IF NOT EXISTS entities{s}_by_subject ON entities{s} (subject_id, seq) WHERE subject_id IS NOT NULL",
+        """CREATE TABLE IF NOT EXISTS entity_versions{s} (
+            id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            recorded_at TEXT NOT NULL,
+            state TEXT NOT NULL,
+            PRIMARY KEY (id, version))""",
+    ]]
+
+
+TABLES = read_model_tables() + [
     """CREATE TABLE IF NOT EXISTS idempotency (
         subject TEXT NOT NULL,
         key TEXT NOT NULL,
@@ -62,6 +71,8 @@ TABLES = [
         position {bigint} PRIMARY KEY,
         prev_hash TEXT NOT NULL,
         hash TEXT NOT NULL)""",
+    # A rebuild under way (projections/rebuild.py): where it started and the last aggregate it finished.
+    "CREATE TABLE IF NOT EXISTS rebuild_progress (started_position {bigint} NOT NULL, last_aggregate TEXT)",
 ]
 
 
@@ -103,35 +114,60 @@ def write_change(execute: Callable[[str, Sequence[Any]], Any], executemany: Call
         links.append((position, prev_hash, hash))
         prev_hash = hash
     executemany("INSERT INTO audit_chain (position, prev_hash, hash) VALUES (?,?,?)", links)
-    executemany(
-        "INSERT INTO records (position, entity_id, about, type, partnership_id, body) VALUES (?,?,?,?,?,?)",
-        [
-            (p, r["entityId"], r["about"], r["type"], r["partnershipId"], json.dumps({**r, "position": p}))
-            for p, r in zip(positions, change.records, strict=True)
-        ],
-    )
-    executemany(
-        """INSERT INTO entities (id, type, partnership_id, plan_id, inspection_id, subject_id, seq, version, updated_at, state)
-           VALUES (?,?,?,?,?,?,?,?,?,?)
-           ON CONFLICT (id) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at,
-                                          state = excluded.state""",
-        [
-            (e.id, e.type, e.partnership_id, e.plan_id, e.inspection_id, e.subject_id, positions[0], e.version,
-             e.updated_at, e.state)
-            for e in change.entities
-        ],
-    )
-    aggregate = change.entities[0]  # the changed aggregate; the rest are the findings or priority areas in it
-    execute(
-        "INSERT INTO entity_versions (id, version, recorded_at, state) VALUES (?,?,?,?)",
-        (aggregate.id, aggregate.version, aggregate.updated_at, aggregate.state),
-    )
+    write_read_models(executemany, positions, change)
     if change.idempotency is not None:
         k = change.idempotency
         execute(
             "INSERT INTO idempotency (subject, key, fingerprint, position, result) VALUES (?,?,?,?,?)",
             (k.subject, k.key, k.fingerprint, positions[-1], json.dumps(k.result)),
         )
+
+
+def record_row(position: int, record: dict) -> tuple:
+    return (position, record["entityId"], record["about"], record["type"], record["partnershipId"],
+            json.dumps({**record, "position": position}))
+
+
+def entity_row(entity: EntityRow, seq: int) -> tuple:
+    return (entity.id, entity.type, entity.partnership_id, entity.plan_id, entity.inspection_id, entity.subject_id, seq,
+            entity.version, entity.updated_at, entity.state)
+
+
+def version_row(entity: EntityRow) -> tuple:
+    return (entity.id, entity.version, entity.updated_at, entity.state)
+
+
+def write_rows(executemany: Callable[[str, list], Any], records: list[tuple], entities: list[tuple], versions: list[tuple],
+               suffix: str = "") -> None:
+    """Event records, current rows (an existing entity keeps its seq) and aggregate versions, in that order."""
+    executemany(f"INSERT INTO records{suffix} (position, entity_id, about, type, partnership_id, body) VALUES (?,?,?,?,?,?)",
+                records)
+    executemany(
+        f"""INSERT INTO entities{suffix} (id, type, partnership_id, plan_id, inspection_id, subject_id, seq, version,
+                                          updated_at, state)
+           VALUES (?,?,?,?,?,?,?,?,?,?)
+           ON CONFLICT (id) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at,
+                                          state = excluded.state""",
+        entities,
+    )
+    executemany(f"INSERT INTO entity_versions{suffix} (id, version, recorded_at, state) VALUES (?,?,?,?)", versions)
+
+
+def write_read_models(executemany: Callable[[str, list], Any], positions: Sequence[int], change: Change) -> None:
+    """A change's event records, its entities' current rows and the aggregate's new version (the same row
+    builders serve the rebuild)."""
+    write_rows(executemany, [record_row(p, r) for p, r in zip(positions, change.records, strict=True)],
+               [entity_row(e, positions[0]) for e in change.entities],
+               [version_row(change.entities[0])])  # the changed aggregate; the rest are findings or priority areas
+
+
+@dataclass(frozen=True)
+class Writer:
+    """Statements inside one write transaction of a store, with `?` placeholders whatever the store."""
+
+    execute: Callable[[str, Sequence[Any]], Any]
+    executemany: Callable[[str, list], Any]
+    fetch: Callable[[str, Sequence[Any]], list]
 
 
 @dataclass(frozen=True)
@@ -203,6 +239,12 @@ def record_at(position: int) -> Query:
 
 def last_position() -> Query:
     return Query("SELECT COALESCE(MAX(position), 0) AS last FROM records", [], lambda rows: rows[0]["last"])
+
+
+def rebuild_under_way() -> Query:
+    return Query("SELECT started_position, last_aggregate FROM rebuild_progress", [],
+                 lambda rows: {"startedAt": rows[0]["started_position"], "lastAggregate": rows[0]["last_aggregate"]}
+                 if rows else None)
 
 
 def idempotency(subject: str, key: str) -> Query:

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 from domain.base import Record
@@ -37,13 +38,19 @@ class EntityRow:
     state: str
 
 
+SCALARS = {str, int, float, bool}
+
+
+@lru_cache(maxsize=1024)
 def camel(name: str) -> str:
     head, *rest = name.lstrip("_").split("_")
     return head + "".join(part.title() for part in rest)
 
 
 def plain(value: Any) -> Any:
-    """A JSON-ready copy: dates as ISO text, enums as their names, dicts of children as lists."""
+    """A JSON-ready copy: dates as ISO text, enums as their values."""
+    if value is None or type(value) in SCALARS:  # most values, checked first: this runs for every field of every event
+        return value
     if isinstance(value, datetime):
         return instant(value)
     if isinstance(value, date):

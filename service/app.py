@@ -173,11 +173,12 @@ def readyz(services: Services, view: RecordsGraphQL) -> Any:
         try:
             last_record = await read_model.ask(q.last_position())
             last_event = await to_thread.run_sync(services.store.chain_end)
+            rebuilding = await read_model.ask(q.rebuild_under_way())
         except StoreUnavailable:
             return JSONResponse({"ready": False, "store": "unavailable"}, status_code=503)
         feed_lag = max(0, last_record - view.feed.position) if view.feed else None
         return JSONResponse({"ready": True, "store": "reachable", "projectionLag": max(0, last_event - last_record),
-                             "feedLag": feed_lag})
+                             "feedLag": feed_lag, "rebuild": rebuilding})
 
     return ready
 

@@ -8,10 +8,12 @@ import logging
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Callable
 
 from domain.vocabulary import Role
 from service.authorisation import Principal
 from service.audit import AuditError, canonical, check_checkpoint, export_history, make_checkpoint, verify_bundle, verify_log
+from projections.rebuild import RebuildError, rebuild
 from service.bootstrap import ConfigurationError, Services, bootstrap
 from service.tokens import TokenError, issue
 
@@ -54,6 +56,7 @@ def parser() -> Parser:
     export.add_argument("--out", type=Path)
     bundle = commands.add_parser("verify-bundle", help="recheck an audit bundle offline (exit 0 intact, 1 not)")
     bundle.add_argument("file", type=Path)
+    commands.add_parser("rebuild", help="rebuild the read models from the event log (resumes an interrupted rebuild)")
     return p
 
 
@@ -76,8 +79,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"# {args.role} token for {args.subject}, valid {args.hours:g} hours", file=sys.stderr)
             print(bearer_token)
             return 0
-        if args.command in AUDIT_COMMANDS:
-            return AUDIT_COMMANDS[args.command](services, args)
+        if args.command in STORE_COMMANDS:
+            return STORE_COMMANDS[args.command](services, args)
         if args.command == "demo" or args.demo:
             from service import demo
 
@@ -96,24 +99,28 @@ def main(argv: list[str] | None = None) -> int:
             uvicorn.run(create_app(services), host=args.host, port=args.port, log_level="info", access_log=False,
                         ws_max_size=MAX_BODY_BYTES)
         return 0
-    except (ConfigurationError, TokenError, AuditError, OSError, ValueError) as error:
+    except (ConfigurationError, TokenError, AuditError, RebuildError, OSError, ValueError) as error:
         print(f"send-records: {error}", file=sys.stderr)
         return 1
 
 
-def progress_bar(done: int, total: int) -> None:
-    """A progress bar on standard error, for logs large enough to wait for."""
-    if total >= 10_000:
-        filled = int(30 * done / total)
-        end = "\n" if done >= total else ""
-        print(f"\rverifying [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}", end=end, file=sys.stderr, flush=True)
+def progress_bar(doing: str, least: int) -> Callable[[int, int], None]:
+    """A progress bar on standard error, for work large enough to wait for."""
+
+    def show(done: int, total: int) -> None:
+        if total >= least:
+            filled = int(30 * done / max(total, 1))
+            end = "\n" if done >= total else ""
+            print(f"\r{doing} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return show
 
 
 def verify_command(services: Services, args: argparse.Namespace) -> int:
     from service.graphql.cursors import encode
 
     checkpoint = check_checkpoint(json.loads(args.checkpoint.read_text()), services.secret) if args.checkpoint else None
-    result = verify_log(services.store, args.partnership, checkpoint, progress_bar)
+    result = verify_log(services.store, args.partnership, checkpoint, progress_bar("verifying", 10_000))
     if result.ok:
         print(f"intact: {result.events_checked} events checked, head at position {encode('e', result.head_position)}")
         return 0
@@ -154,7 +161,14 @@ def verify_bundle_file(path: Path) -> int:
     return 0
 
 
-AUDIT_COMMANDS = {"verify": verify_command, "checkpoint": checkpoint_command, "export-history": export_command}
+def rebuild_command(services: Services, args: argparse.Namespace) -> int:
+    replayed = rebuild(services.store, services.commands.app.mapper, progress_bar("rebuilding aggregates", 100))
+    print(f"rebuilt the read models from {replayed} events")
+    return 0
+
+
+STORE_COMMANDS = {"verify": verify_command, "checkpoint": checkpoint_command, "export-history": export_command,
+                  "rebuild": rebuild_command}
 
 
 if __name__ == "__main__":

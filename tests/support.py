@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import socket
 import subprocess
 import sys
@@ -224,3 +225,33 @@ class Subscribed:
 
     def close(self) -> None:
         self.ws.close()
+
+
+class Database:
+    """Raw SQL on the store, as someone with database access would tamper with it."""
+
+    def __init__(self, services):
+        self.table = services.commands.app.recorder.events_table_name
+        self.url = os.environ.get("DATABASE_URL")
+        self.position = "notification_id" if self.url else "rowid"
+        if self.url:
+            import psycopg
+
+            self.connection = psycopg.connect(self.url, autocommit=True)
+            self.mark = "%s"
+        else:
+            self.connection = sqlite3.connect(Path(os.environ["SEND_RECORDS_DATA_DIR"]) / "records.sqlite",
+                                              isolation_level=None)
+            self.mark = "?"
+
+    def run(self, statement: str, params=()):
+        cursor = self.connection.execute(statement.replace("?", self.mark).format(events=self.table, position=self.position), params)
+        return cursor.fetchall() if cursor.description else None
+
+    def event(self, position: int):
+        return self.run("SELECT originator_id, originator_version, topic, state FROM {events} WHERE {position} = ?", (position,))[0]
+
+    def snapshot(self) -> dict[str, list]:
+        """Every row of the read models, in order."""
+        return {table: [tuple(row) for row in self.run(f"SELECT * FROM {table} ORDER BY 1, 2")]
+                for table in ("records", "entities", "entity_versions")}

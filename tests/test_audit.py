@@ -3,7 +3,6 @@
 import json
 import os
 import random
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +17,7 @@ from service.authorisation import Principal
 from service.audit import AuditError, canonical, check_checkpoint, export_history, make_checkpoint, verify_bundle, verify_log
 from service.bootstrap import bootstrap
 from service.demo import load
+from tests.support import Database
 
 
 @pytest.fixture
@@ -25,30 +25,6 @@ def services(store):
     services = bootstrap()
     services.ids = load(services.commands)
     return services
-
-
-class Database:
-    """Raw SQL on the store, as someone with database access would tamper with it."""
-
-    def __init__(self, services):
-        self.table = services.commands.app.recorder.events_table_name
-        self.url = os.environ.get("DATABASE_URL")
-        self.position = "notification_id" if self.url else "rowid"
-        if self.url:
-            import psycopg
-
-            self.connection = psycopg.connect(self.url, autocommit=True)
-            self.mark = "%s"
-        else:
-            self.connection = sqlite3.connect(Path(os.environ["SEND_RECORDS_DATA_DIR"]) / "records.sqlite", isolation_level=None)
-            self.mark = "?"
-
-    def run(self, statement: str, params=()):
-        cursor = self.connection.execute(statement.replace("?", self.mark).format(events=self.table, position=self.position), params)
-        return cursor.fetchall() if cursor.description else None
-
-    def event(self, position: int):
-        return self.run("SELECT originator_id, originator_version, topic, state FROM {events} WHERE {position} = ?", (position,))[0]
 
 
 def tamper_edit(db: Database) -> int:
