@@ -6,10 +6,12 @@ import time
 
 import httpx
 
-from tests.support import Server, new_area
+from projections.rebuild import rebuild
+from service.bootstrap import bootstrap
+from tests.support import Database, Server, environment, new_area
 
 
-def test_after_sigkill_every_acknowledged_write_is_there_and_the_log_is_whole(tmp_path, new_store):
+def test_after_sigkill_every_acknowledged_write_is_there_and_the_log_is_whole(tmp_path, new_store, monkeypatch):
     store = new_store()
     server = Server(tmp_path, store).start()
     area = new_area(server)
@@ -57,3 +59,10 @@ def test_after_sigkill_every_acknowledged_write_is_there_and_the_log_is_whole(tm
         assert ready["projectionLag"] == 0 and audit["eventsChecked"] > len(notes)
     finally:
         server.stop()
+    for key, value in environment(tmp_path, store).items():
+        monkeypatch.setenv(key, value)
+    services = bootstrap()
+    database = Database(services)
+    live = database.snapshot()
+    rebuild(services.store, services.commands.app.mapper)
+    assert database.snapshot() == live, "the read models differ from a full rebuild of the log"

@@ -36,6 +36,15 @@ def test_a_deep_query_is_refused(server):
     assert body.get("data") is None and "exceeds maximum operation depth" in body["errors"][0]["message"]
 
 
+def test_a_query_of_too_many_tokens_or_aliases_is_refused(server):
+    many_fields = "{ partnerships { " + "id " * 6000 + "} }"
+    body = server.post(many_fields, token=token(Role.AUDITOR)).json()
+    assert body.get("data") is None and "token" in body["errors"][0]["message"].lower()
+    many_aliases = "{ " + " ".join(f"a{n}: partnerships {{ id }}" for n in range(40)) + " }"
+    body = server.post(many_aliases, token=token(Role.AUDITOR)).json()
+    assert body.get("data") is None and "alias" in body["errors"][0]["message"].lower()
+
+
 def test_page_sizes_are_capped(server):
     body = server.post("{ events(first: 1000) { edges { cursor } } }", token=token(Role.AUDITOR)).json()
     assert "first must be between 1 and 100" in body["errors"][0]["message"]
