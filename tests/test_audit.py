@@ -1,6 +1,5 @@
 """The audit trail detects tampering done directly in the database, on both stores."""
 
-import json
 import os
 import random
 import subprocess

@@ -12,7 +12,7 @@ from projections.temporal import NOW, View
 from service.commands import Outcome
 from service.graphql.context import Info
 from service.graphql.types import (
-    ActionStatus, AgencyKind, EventRecord, Finding, FindingKind, Inspection, InspectionFramework, InspectionKind,
+    AgencyKind, EventRecord, Finding, FindingKind, Inspection, InspectionFramework, InspectionKind,
     InspectionOutcome, JudgingBody, MetricUnit, PlanKind, Polarity, PriorityArea, ProgressJudgement, Rag, UserError,
     Action, Judgement, Metric, Partnership, Plan,
 )

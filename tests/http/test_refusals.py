@@ -5,8 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from domain.vocabulary import Role
-from tests.support import new_area, token
+from tests.support import new_area
 
 
 @pytest.fixture

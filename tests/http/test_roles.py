@@ -4,7 +4,6 @@ import uuid
 
 import pytest
 
-from domain.vocabulary import Role
 from tests.support import new_area, token
 
 ADMIN, LEAD, PARTNER = "ADMIN", "PARTNERSHIP_LEAD", "PARTNER"
