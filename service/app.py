@@ -168,7 +168,8 @@ async def healthz(request: Request) -> JSONResponse:
 
 def readyz(services: Services, view: RecordsGraphQL) -> Any:
     async def ready(request: Request) -> JSONResponse:
-        """Readiness: the store answers, the read models are caught up with the log, the live feed's lag."""
+        """Readiness: the store answers, the read models are caught up with the log, the live feed's lag and
+        its subscribers."""
         read_model = services.commands.read_model
         try:
             last_record = await read_model.ask(q.last_position())
@@ -176,9 +177,9 @@ def readyz(services: Services, view: RecordsGraphQL) -> Any:
             rebuilding = await read_model.ask(q.rebuild_under_way())
         except StoreUnavailable:
             return JSONResponse({"ready": False, "store": "unavailable"}, status_code=503)
-        feed_lag = max(0, last_record - view.feed.position) if view.feed else None
         return JSONResponse({"ready": True, "store": "reachable", "projectionLag": max(0, last_event - last_record),
-                             "feedLag": feed_lag, "rebuild": rebuilding})
+                             "feedLag": max(0, last_record - view.feed.position), "subscribers": len(view.feed.subscribers),
+                             "rebuild": rebuilding})
 
     return ready
 

@@ -117,6 +117,18 @@ class Server:
                 return self.last_cursor
             self.last_cursor = page[-1]["cursor"]
 
+    def subscribers(self) -> int:
+        return httpx.get(f"http://127.0.0.1:{self.port}/readyz").json()["subscribers"]
+
+    def subscribe(self, token: str | None, query: str, variables: dict | None = None, **options) -> "Subscribed":
+        """A subscription that the server has registered before this returns."""
+        before = self.subscribers()
+        subscribed = Subscribed(self, token, query, variables, **options)
+        deadline = time.monotonic() + 30
+        while self.subscribers() <= before and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return subscribed
+
     def recorded_since(self, cursor: str | None, token: str) -> list[dict]:
         return self.query("query($after: String) { events(first: 100, after: $after) { edges { cursor node { type } } } }",
                           token, after=cursor)["events"]["edges"]

@@ -98,7 +98,7 @@ def test_who_may_verify_the_audit_trail(server):
 def test_readiness_tells_the_store_and_the_lags(server):
     body = httpx.get(f"http://127.0.0.1:{server.port}/readyz").json()
     assert body["ready"] is True and body["store"] == "reachable" and body["projectionLag"] == 0
-    assert body["feedLag"] >= 0 and body["rebuild"] is None
+    assert body["feedLag"] >= 0 and body["subscribers"] >= 0 and body["rebuild"] is None
 
 
 def test_each_request_is_logged_as_one_line_without_token_or_body(server):

@@ -1,7 +1,6 @@
 """Several `send-records serve` processes on one PostgreSQL database behave as one service."""
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
@@ -125,14 +124,11 @@ def test_processes_starting_at_once_create_the_tables_once(tmp_path, database):
 
 
 def test_a_completion_acknowledged_by_one_process_reaches_a_subscriber_of_the_other(pair):
-    from tests.support import Subscribed
-
     first, second = pair
     area = new_area(first)
-    subscriber = Subscribed(second, area.lead, "subscription($p: ID) { actionCompleted(partnershipId: $p) {"
-                                               " position entityId } }", {"p": area.partnership})
+    subscriber = second.subscribe(area.lead, "subscription($p: ID) { actionCompleted(partnershipId: $p) {"
+                                             " position entityId } }", {"p": area.partnership})
     try:
-        time.sleep(0.3)
         first.ok("startAction", {"actionId": area.action}, area.lead)
         done = first.ok("completeAction", {"actionId": area.action, "completedOn": "2019-01-01", "evidence": ["Minutes"]},
                         area.lead)

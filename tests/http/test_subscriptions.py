@@ -2,7 +2,6 @@
 
 import secrets
 import threading
-import time
 
 import pytest
 from websockets.exceptions import ConnectionClosed
@@ -18,9 +17,8 @@ COMPLETED = """subscription($p: ID, $after: String) { actionCompleted(partnershi
 
 def test_an_action_completed_reaches_a_live_subscriber(server):
     area = new_area(server)
-    subscriber = Subscribed(server, area.lead, COMPLETED, {"p": area.partnership})
+    subscriber = server.subscribe(area.lead, COMPLETED, {"p": area.partnership})
     try:
-        time.sleep(0.3)  # subscribed before the change is made
         server.ok("startAction", {"actionId": area.action}, area.lead)
         done = server.ok("completeAction", {"actionId": area.action, "completedOn": "2019-01-01", "evidence": ["Minutes"]},
                          area.lead)
@@ -59,10 +57,9 @@ def test_resuming_after_a_cursor_while_writes_go_on_delivers_each_event_once_in_
 
 def test_a_subscriber_receives_nothing_of_another_partnership(server):
     mine, theirs = new_area(server), new_area(server)
-    subscriber = Subscribed(server, mine.lead, EVENTS, {"p": None})
-    foreign = Subscribed(server, mine.lead, EVENTS, {"p": theirs.partnership})
+    subscriber = server.subscribe(mine.lead, EVENTS, {"p": None})
+    foreign = server.subscribe(mine.lead, EVENTS, {"p": theirs.partnership})
     try:
-        time.sleep(0.3)
         for n in range(5):
             server.ok("reportActionProgress", {"actionId": theirs.action, "note": f"theirs {n}"}, theirs.lead)
         server.ok("reportActionProgress", {"actionId": mine.action, "note": "mine"}, mine.lead)
