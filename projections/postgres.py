@@ -75,26 +75,26 @@ class PostgresRecordsRecorder(PostgresApplicationRecorder):
     def _create_table(self, curs: Any) -> None:
         curs.execute("SELECT pg_advisory_xact_lock(%s)", (CREATE_TABLES_LOCK,))
         super()._create_table(curs)
-
-        def fetch(sql: str) -> list:
-            curs.execute(sql)
-            return curs.fetchall()
-
-        create_tables(lambda sql, params: curs.execute(percent(sql), params), fetch, bigint="BIGINT")
+        create_tables(cursor_writer(curs), bigint=PostgresStore.bigint)
 
     def _fetch_ids_after_insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], *, change: Change | None = None, **kwargs: Any
     ) -> Sequence[int] | None:
         positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         if change is not None:
-
-            def fetch(sql: str, params: Sequence[Any]) -> list:
-                curs.execute(percent(sql), params)
-                return curs.fetchall()
-
-            write_change(lambda sql, params: curs.execute(percent(sql), params),
-                         lambda sql, rows: curs.executemany(percent(sql), rows), fetch, positions, stored_events, change)
+            write_change(cursor_writer(curs), positions, stored_events, change)
         return positions
+
+
+def cursor_writer(curs: Any) -> Writer:
+    """Statements on a psycopg cursor, inside its transaction, with `?` placeholders."""
+
+    def fetch(sql: str, params: Sequence[Any]) -> list:
+        curs.execute(percent(sql), params)
+        return curs.fetchall()
+
+    return Writer(lambda sql, params=(): curs.execute(percent(sql), params),
+                  lambda sql, rows: curs.executemany(percent(sql), rows), fetch)
 
 
 class PostgresStore:
@@ -142,15 +142,9 @@ class PostgresStore:
     def writer(self, lock_writers: bool = False) -> Iterator[Writer]:
         """A write transaction; with lock_writers, no one else writes events until it ends."""
         with self.datastore.transaction(commit=True) as curs:
-
-            def fetch(sql: str, params: Sequence[Any]) -> list:
-                curs.execute(percent(sql), params)
-                return curs.fetchall()
-
             if lock_writers:
                 curs.execute(f"LOCK TABLE {self.events_table} IN EXCLUSIVE MODE")
-            yield Writer(lambda sql, params=(): curs.execute(percent(sql), params),
-                         lambda sql, rows: curs.executemany(percent(sql), rows), fetch)
+            yield cursor_writer(curs)
 
     def aggregate_ids(self, fetch: Any, after: str | None = None, since: int | None = None) -> list[str]:
         """The aggregates' ids in id order (after one), or those with events after a position."""

@@ -24,25 +24,25 @@ from projections.store import Change, Writer, create_tables, write_change
 class RecordsRecorder(SQLiteApplicationRecorder):
     def _create_table(self, c: SQLiteCursor) -> None:
         super()._create_table(c)
-
-        def fetch(sql: str) -> list:
-            c.execute(sql)
-            return c.fetchall()
-
-        create_tables(c.execute, fetch, bigint="INTEGER")
+        create_tables(cursor_writer(c), bigint=SQLiteStore.bigint)
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], *, change: Change | None = None, **kwargs: Any
     ) -> Sequence[int] | None:
         positions = super()._insert_events(c, stored_events, **kwargs)
         if change is not None:
-
-            def fetch(sql: str, params: Sequence[Any]) -> list:
-                c.execute(sql, params)
-                return c.fetchall()
-
-            write_change(c.execute, c.executemany, fetch, positions, stored_events, change)
+            write_change(cursor_writer(c), positions, stored_events, change)
         return positions
+
+
+def cursor_writer(c: SQLiteCursor) -> Writer:
+    """Statements on the library's SQLite cursor, inside its transaction."""
+
+    def fetch(sql: str, params: Sequence[Any]) -> list:
+        c.execute(sql, params)
+        return c.fetchall()
+
+    return Writer(c.execute, c.executemany, fetch)
 
 
 class SQLiteStore:
@@ -102,14 +102,9 @@ class SQLiteStore:
     def writer(self, lock_writers: bool = False) -> Iterator[Writer]:
         """A write transaction; with lock_writers, no one else writes until it ends (its first statement writes)."""
         with self.datastore.transaction(commit=True) as c:
-
-            def fetch(sql: str, params: Sequence[Any]) -> list:
-                c.execute(sql, params)
-                return c.fetchall()
-
             if lock_writers:
                 c.execute("UPDATE rebuild_progress SET last_aggregate = last_aggregate")
-            yield Writer(c.execute, c.executemany, fetch)
+            yield cursor_writer(c)
 
     def aggregate_ids(self, fetch: Any, after: str | None = None, since: int | None = None) -> list[str]:
         """The aggregates' ids in id order (after one), or those with events after a position."""

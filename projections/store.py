@@ -76,12 +76,21 @@ TABLES = read_model_tables() + [
 ]
 
 
-def create_tables(execute: Callable[[str, Sequence[Any]], Any], fetch: Callable[[str], list], bigint: str) -> None:
+@dataclass(frozen=True)
+class Writer:
+    """Statements inside one write transaction of a store, with `?` placeholders whatever the store."""
+
+    execute: Callable[[str, Sequence[Any]], Any]
+    executemany: Callable[[str, list], Any]
+    fetch: Callable[[str, Sequence[Any]], list]
+
+
+def create_tables(w: Writer, bigint: str) -> None:
     """Create what is missing and record the schema version (inside the caller's transaction)."""
     for statement in TABLES:
-        execute(statement.format(bigint=bigint), ())
-    if not fetch("SELECT version FROM schema_version"):
-        execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+        w.execute(statement.format(bigint=bigint), ())
+    if not w.fetch("SELECT version FROM schema_version", ()):
+        w.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
 
 
 @dataclass(frozen=True)
@@ -101,23 +110,21 @@ class Change:
     idempotency: IdempotencyKey | None = None
 
 
-def write_change(execute: Callable[[str, Sequence[Any]], Any], executemany: Callable[[str, list], Any],
-                 fetch: Callable[[str, Sequence[Any]], list], positions: Sequence[int], stored_events: Sequence[Any],
-                 change: Change) -> None:
+def write_change(w: Writer, positions: Sequence[int], stored_events: Sequence[Any], change: Change) -> None:
     """Write a change's audit links and read models in the transaction that stored its events at these positions
     (writers are serialised there, so the chain's head read here is the previous event's)."""
-    head = fetch("SELECT hash FROM audit_chain ORDER BY position DESC LIMIT 1", ())
+    head = w.fetch("SELECT hash FROM audit_chain ORDER BY position DESC LIMIT 1", ())
     prev_hash = head[0]["hash"] if head else GENESIS
     links = []
     for position, stored in zip(positions, stored_events, strict=True):
         hash = link(prev_hash, str(stored.originator_id), stored.originator_version, stored.topic, bytes(stored.state))
         links.append((position, prev_hash, hash))
         prev_hash = hash
-    executemany("INSERT INTO audit_chain (position, prev_hash, hash) VALUES (?,?,?)", links)
-    write_read_models(executemany, positions, change)
+    w.executemany("INSERT INTO audit_chain (position, prev_hash, hash) VALUES (?,?,?)", links)
+    write_read_models(w.executemany, positions, change)
     if change.idempotency is not None:
         k = change.idempotency
-        execute(
+        w.execute(
             "INSERT INTO idempotency (subject, key, fingerprint, position, result) VALUES (?,?,?,?,?)",
             (k.subject, k.key, k.fingerprint, positions[-1], json.dumps(k.result)),
         )
@@ -159,15 +166,6 @@ def write_read_models(executemany: Callable[[str, list], Any], positions: Sequen
     write_rows(executemany, [record_row(p, r) for p, r in zip(positions, change.records, strict=True)],
                [entity_row(e, positions[0]) for e in change.entities],
                [version_row(change.entities[0])])  # the changed aggregate; the rest are findings or priority areas
-
-
-@dataclass(frozen=True)
-class Writer:
-    """Statements inside one write transaction of a store, with `?` placeholders whatever the store."""
-
-    execute: Callable[[str, Sequence[Any]], Any]
-    executemany: Callable[[str, list], Any]
-    fetch: Callable[[str, Sequence[Any]], list]
 
 
 @dataclass(frozen=True)
