@@ -2,8 +2,6 @@
 
 import subprocess
 
-import httpx
-
 from tests.support import BIN, Server, environment
 
 
@@ -13,25 +11,16 @@ def run(tmp_path, *args, extra_env=None):
 
 
 def test_token_prints_a_token_the_server_accepts_on_its_last_line(tmp_path):
-    env = {"SEND_RECORDS_JWT_SECRET": ""}  # no configured secret: one is generated in the data directory
-    made = run(tmp_path, "token", "--role", "AUDITOR", "--subject", "auditor@dfe", extra_env=env)
+    no_secret = {"SEND_RECORDS_JWT_SECRET": ""}  # none configured: one is generated in the data directory
+    made = run(tmp_path, "token", "--role", "AUDITOR", "--subject", "auditor@dfe", extra_env=no_secret)
     assert made.returncode == 0, made.stderr
     token = made.stdout.strip().splitlines()[-1]
     assert (tmp_path / "jwt-secret").exists()
-    server = Server(tmp_path)
-    server.process = subprocess.Popen([str(BIN), "serve", "--port", str(server.port)],
-                                      env={**environment(tmp_path), **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = Server(tmp_path, no_secret).start()
     try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"http://127.0.0.1:{server.port}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                subprocess.run(["sleep", "0.1"])
         assert server.query("{ partnerships { id } }", token) == {"partnerships": []}
     finally:
-        server.process.terminate()
-        server.process.wait(10)
+        server.stop()
 
 
 def test_bad_arguments_give_one_line_and_a_non_zero_exit(tmp_path):
