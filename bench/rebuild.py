@@ -10,6 +10,7 @@ and swapping the tables in). Prints events/s for both and their ratio (target: r
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -28,15 +29,17 @@ def main() -> None:
         loader = BulkLoader(Path(directory))
         fill(loader, args.events)
         print(f"built a log of {loader.events} events in {time.perf_counter() - started:.0f}s", flush=True)
-        from service.bootstrap import bootstrap
+        from service.bootstrap import bootstrap, store_and_app
 
         services = bootstrap()
         store = services.store
         started = time.perf_counter()
-        read = sum(len(store.stored_with_links(i)) for i in store.aggregate_ids(store.fetch_sync))
+        ids = [aggregate_id for _, aggregate_id in store.aggregates_created(0, store.chain_end())]
+        read = sum(len(store.stored_with_links(ids[n:n + 500])) for n in range(0, len(ids), 500))
         reading = time.perf_counter() - started
         started = time.perf_counter()
-        replayed = rebuild(store, services.commands.app.mapper, batch=500)
+        replayed = rebuild(store, services.commands.app.mapper, batch=500, workers=os.cpu_count() or 1,
+                           opener=store_and_app)
         rebuilding = time.perf_counter() - started
         assert replayed == read == loader.events
     print(f"\nread every stored event, aggregate by aggregate (baseline)  {read / reading:10.0f} events/s")

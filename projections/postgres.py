@@ -129,13 +129,16 @@ class PostgresStore:
                          bytes(r["state"]) if r["state"] is not None else None, r["prev_hash"], r["hash"],
                          r["partnership_id"]) for r in rows]
 
-    def stored_with_links(self, entity_id: str) -> list[tuple[StoredEvent, int, str | None, str | None]]:
-        """One aggregate's stored events in version order, each with its position and audit link."""
+    def stored_with_links(self, entity_ids: Sequence[str]) -> list[tuple[StoredEvent, int, str | None, str | None]]:
+        """These aggregates' stored events, aggregate by aggregate in id order and each in version order,
+        with their positions and audit links."""
         rows = self.fetch_sync(
-            f"""SELECT e.notification_id AS position, e.originator_version, e.topic, e.state, c.prev_hash, c.hash
+            f"""SELECT e.notification_id AS position, e.originator_id, e.originator_version, e.topic, e.state,
+                       c.prev_hash, c.hash
                 FROM {self.events_table} e LEFT JOIN audit_chain c ON c.position = e.notification_id
-                WHERE e.originator_id = ?::uuid ORDER BY e.originator_version""", [entity_id])
-        return [(StoredEvent(UUID(entity_id), r["originator_version"], r["topic"], bytes(r["state"])), r["position"],
+                WHERE e.originator_id = ANY(?::uuid[]) ORDER BY e.originator_id, e.originator_version""",
+            [list(entity_ids)])
+        return [(StoredEvent(r["originator_id"], r["originator_version"], r["topic"], bytes(r["state"])), r["position"],
                  r["prev_hash"], r["hash"]) for r in rows]
 
     @contextmanager
@@ -146,14 +149,22 @@ class PostgresStore:
                 curs.execute(f"LOCK TABLE {self.events_table} IN EXCLUSIVE MODE")
             yield cursor_writer(curs)
 
-    def aggregate_ids(self, fetch: Any, after: str | None = None, since: int | None = None) -> list[str]:
-        """The aggregates' ids in id order (after one), or those with events after a position."""
-        if since is not None:
-            rows = fetch(f"SELECT DISTINCT originator_id::text AS id FROM {self.events_table} WHERE notification_id > ?",
-                         [since])
-        else:
-            rows = fetch(f"SELECT DISTINCT originator_id::text AS id FROM {self.events_table}"
-                         " WHERE originator_id > ?::uuid ORDER BY id", [after or "00000000-0000-0000-0000-000000000000"])
+    @staticmethod
+    def rename_table(w: Writer, old: str, new: str) -> None:
+        w.execute(f"ALTER TABLE {old} RENAME TO {new}", ())
+        w.execute(f"ALTER INDEX IF EXISTS {old}_pkey RENAME TO {new}_pkey", ())  # frees the name for the next rebuild
+
+    def aggregates_created(self, after: int, until: int) -> list[tuple[int, str]]:
+        """The aggregates created in (after, until], each with the position of its first event, in log order."""
+        rows = self.fetch_sync(f"SELECT notification_id, originator_id::text AS id FROM {self.events_table}"
+                               " WHERE notification_id > ? AND notification_id <= ? AND originator_version = 1"
+                               " ORDER BY notification_id", [after, until])
+        return [(r["notification_id"], r["id"]) for r in rows]
+
+    def aggregates_changed(self, fetch: Any, since: int) -> list[str]:
+        """The aggregates with events after a position."""
+        rows = fetch(f"SELECT DISTINCT originator_id::text AS id FROM {self.events_table} WHERE notification_id > ?",
+                     [since])
         return [r["id"] for r in rows]
 
     def chain_end(self) -> int:

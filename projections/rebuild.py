@@ -2,97 +2,169 @@
 
 The read models are written in the events' own transaction, so they never fall
 behind; a rebuild is for when their code changes or their tables are damaged.
-It replays each aggregate's stored events, in aggregate-id order, through the
-same code that writes them as changes are made, into a second set of tables
-(`records_rebuild`, ...), committing its progress with every batch, so a
-rebuild stopped half-way resumes where it was. At the end, with other writers
-held off for a moment, it replays the aggregates changed since it began and
-copies the rebuilt tables over the live ones in one transaction. The event log
-and the audit chain are never touched.
+It replays each aggregate's stored events, aggregates taken in the order they
+were created, through the same code that writes them as changes are made, into
+a second set of tables (`records_rebuild`, ...) without their secondary
+indexes, committing its progress with every batch, so a rebuild stopped
+half-way resumes where it was. At the end, with other writers held off for a
+moment, it puts the rebuilt tables in place of the live ones, indexes them and
+replays the aggregates changed since it began, in one transaction. The event
+log and the audit chain are never touched.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import nullcontext
+from itertools import groupby
+from multiprocessing import get_context
+from typing import Any, Callable, Iterator
 
-from projections.store import READ_MODELS, Writer, entity_row, read_model_tables, record_row, version_row, write_rows
+from projections.store import (
+    READ_MODEL_INDEXES,
+    READ_MODELS,
+    Writer,
+    entity_row,
+    read_model_tables,
+    record_row,
+    version_row,
+    write_rows,
+)
 from projections.views import entity_rows, event_record
 
 SUFFIX = "_rebuild"
+AHEAD = 4  # batches a worker process may build before the writer takes them
 log = logging.getLogger("send_records.rebuild")
+
+# Rows of the read models: event records, current-state rows and versioned states.
+Rows = tuple[list[tuple], list[tuple], list[tuple]]
+# Opens the store and the application (whose mapper decodes the events) in a worker process: a module-level
+# function, so that it can be sent there.
+Opener = Callable[[], tuple[Any, Any]]
 
 
 class RebuildError(Exception):
     pass
 
 
-def rebuild(store: Any, mapper: Any, progress: Callable[[int, int], None] | None = None, batch: int = 200) -> int:
-    """Rebuild the read models; returns the number of events replayed (resuming counts only what is left)."""
+def rebuild(store: Any, mapper: Any, progress: Callable[[int, int], None] | None = None, batch: int = 200,
+            workers: int = 0, opener: Opener | None = None) -> int:
+    """Rebuild the read models; returns the number of events replayed (resuming counts only what is left).
+
+    With workers (and an opener for their store), worker processes decode the events and build the rows
+    while this process writes them."""
     with store.writer() as w:
-        started, last = begin(store, w)
-    ids = store.aggregate_ids(store.fetch_sync, after=last)
-    replayed = 0
-    for n in range(0, len(ids), batch):
-        chunk = ids[n:n + batch]
-        with store.writer() as w:
-            replayed += replay(store, mapper, w, chunk)
-            w.execute("UPDATE rebuild_progress SET last_aggregate = ?", (chunk[-1],))
-        if progress is not None:
-            progress(n + len(chunk), len(ids))
+        started, replayed_through = begin(store, w)
+    created = store.aggregates_created(replayed_through, started)
+    batches = [created[n:n + batch] for n in range(0, len(created), batch)]
+    replayed = done = 0
+    pool = ProcessPoolExecutor(workers, get_context("spawn"), initializer=start_worker, initargs=(opener,)) \
+        if workers else nullcontext()
+    with pool:
+        for chunk, rows in zip(batches, built(store, mapper, batches, pool if workers else None), strict=True):
+            with store.writer() as w:
+                write_rows(w.executemany, *rows, SUFFIX)
+                w.execute("UPDATE rebuild_progress SET replayed_through = ?", (chunk[-1][0],))
+            replayed += len(rows[0])
+            done += len(chunk)
+            if progress is not None:
+                progress(done, len(created))
     with store.writer(lock_writers=True) as w:
-        changed = store.aggregate_ids(w.fetch, since=started)
-        for aggregate_id in changed:
-            forget(w, aggregate_id)
-        replayed += replay(store, mapper, w, changed)
         for table in READ_MODELS:
-            w.execute(f"DELETE FROM {table}", ())
-            w.execute(f"INSERT INTO {table} SELECT * FROM {table}{SUFFIX}", ())
-            w.execute(f"DROP TABLE {table}{SUFFIX}", ())
+            w.execute(f"DROP TABLE {table}", ())
+            store.rename_table(w, f"{table}{SUFFIX}", table)
+        for statement in READ_MODEL_INDEXES:
+            w.execute(statement, ())
+        changed = store.aggregates_changed(w.fetch, started)
+        for n in range(0, len(changed), batch):
+            forget(w, changed[n:n + batch])
+            rows = rows_of(store, mapper, changed[n:n + batch])
+            write_rows(w.executemany, *rows)
+            replayed += len(rows[0])
         w.execute("DELETE FROM rebuild_progress", ())
     return replayed
 
 
-def begin(store: Any, w: Writer) -> tuple[int, str | None]:
+def built(store: Any, mapper: Any, batches: list[list[tuple[int, str]]], pool: ProcessPoolExecutor | None) -> Iterator[Rows]:
+    """Each batch's rows, in order: built here, or by the worker processes, a few batches ahead of the writer."""
+    ids = ([aggregate_id for _, aggregate_id in chunk] for chunk in batches)
+    if pool is None:
+        yield from (rows_of(store, mapper, chunk) for chunk in ids)
+        return
+    ahead: deque = deque()
+    try:
+        for chunk in ids:
+            ahead.append(pool.submit(worker_rows, chunk))
+            if len(ahead) >= AHEAD:
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()
+    except BrokenProcessPool:
+        raise RebuildError("a worker process stopped; run the rebuild again to resume it") from None
+
+
+_worker_store: tuple[Any, Any] | None = None
+
+
+def start_worker(opener: Opener) -> None:
+    """A worker process opens the store once (and keeps the application, which closes the store when it goes)."""
+    global _worker_store
+    _worker_store = opener()
+
+
+def worker_rows(aggregate_ids: list[str]) -> Rows:
+    assert _worker_store is not None
+    store, app = _worker_store
+    return rows_of(store, app.mapper, aggregate_ids)
+
+
+def begin(store: Any, w: Writer) -> tuple[int, int]:
     """Where the rebuild under way stands, or a new one: empty tables to rebuild into, and the log's end now."""
-    found = w.fetch("SELECT started_position, last_aggregate FROM rebuild_progress", ())
+    found = w.fetch("SELECT started_position, replayed_through FROM rebuild_progress", ())
     if found:
-        return found[0]["started_position"], found[0]["last_aggregate"]
+        return found[0]["started_position"], found[0]["replayed_through"]
     for table in READ_MODELS:
         w.execute(f"DROP TABLE IF EXISTS {table}{SUFFIX}", ())
     for statement in read_model_tables(SUFFIX):
         w.execute(statement.format(bigint=store.bigint), ())
     started = store.chain_end()
-    w.execute("INSERT INTO rebuild_progress (started_position, last_aggregate) VALUES (?, NULL)", (started,))
-    return started, None
+    w.execute("INSERT INTO rebuild_progress (started_position, replayed_through) VALUES (?, 0)", (started,))
+    return started, 0
 
 
-def replay(store: Any, mapper: Any, w: Writer, aggregate_ids: list[str]) -> int:
-    """Write these aggregates' read models from their stored events, event by event, with the row builders
-    their commands used; returns the number of events."""
+def rows_of(store: Any, mapper: Any, aggregate_ids: list[str]) -> Rows:
+    """These aggregates' read-model rows from their stored events, event by event, with the row builders their
+    commands used."""
     records, entities, versions = [], [], []
-    for aggregate_id in aggregate_ids:
-        aggregate, first_seen = None, {}
-        for stored, position, _, _ in store.stored_with_links(aggregate_id):
+    for _, stored_events in groupby(store.stored_with_links(aggregate_ids), key=lambda found: found[0].originator_id):
+        aggregate, first_position, first_seen = None, None, {}
+        for stored, position, _, _ in stored_events:
             try:
                 event = mapper.to_domain_event(stored)
                 aggregate = event.mutate(aggregate)
             except Exception as error:
-                log.error("rebuild cannot replay the event at position %s (aggregate %s): %s", position, aggregate_id, error)
+                log.error("rebuild cannot replay the event at position %s (aggregate %s): %s", position,
+                          stored.originator_id, error)
                 raise RebuildError(f"the event at position {position} cannot be replayed: {error}") from None
-            records.append(record_row(position, event_record(event, aggregate.partnership_id)))
-            rows = entity_rows(aggregate)
-            versions.append(version_row(rows[0]))
-            for row in rows:
-                first_seen.setdefault(row.id, position)  # an entity's seq is the position it first appeared at
-        entities += [entity_row(row, first_seen[row.id]) for row in rows] if aggregate is not None else []
-    write_rows(w.executemany, records, entities, versions, SUFFIX)
-    return len(records)
+            record = event_record(event, aggregate.partnership_id)
+            records.append(record_row(position, record))
+            versions.append(version_row(entity_rows(aggregate, with_children=False)[0]))
+            first_position = first_position or position
+            if record["about"] is not None:  # a finding's or priority area's first event adds it
+                first_seen.setdefault(record["about"], position)
+        # an entity's seq is the position it first appeared at
+        entities += [entity_row(row, first_seen.get(row.id, first_position)) for row in entity_rows(aggregate)]
+    records.sort()  # in log order, which is the records table's order
+    return records, entities, versions
 
 
-def forget(w: Writer, aggregate_id: str) -> None:
-    """Drop what the rebuild wrote for one aggregate (and the findings or priority areas in it)."""
-    w.execute(f"DELETE FROM records{SUFFIX} WHERE entity_id = ?", (aggregate_id,))
-    w.execute(f"DELETE FROM entity_versions{SUFFIX} WHERE id = ?", (aggregate_id,))
-    w.execute(f"DELETE FROM entities{SUFFIX} WHERE id = ? OR (type IN ('Finding', 'PriorityArea')"
-              " AND (inspection_id = ? OR plan_id = ?))", (aggregate_id, aggregate_id, aggregate_id))
+def forget(w: Writer, aggregate_ids: list[str]) -> None:
+    """Drop the read models of these aggregates (and of the findings or priority areas in them)."""
+    ids = f"({','.join('?' * len(aggregate_ids))})"
+    w.execute(f"DELETE FROM records WHERE entity_id IN {ids}", aggregate_ids)
+    w.execute(f"DELETE FROM entity_versions WHERE id IN {ids}", aggregate_ids)
+    w.execute(f"DELETE FROM entities WHERE id IN {ids} OR (type IN ('Finding', 'PriorityArea')"
+              f" AND (inspection_id IN {ids} OR plan_id IN {ids}))", aggregate_ids * 3)

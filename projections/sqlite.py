@@ -8,6 +8,7 @@ readers go on while a writer writes).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -89,13 +90,15 @@ class SQLiteStore:
         )
         return [ChainRow(r[0], str(UUID(r[1])) if r[1] else None, *r[2:]) for r in rows]
 
-    def stored_with_links(self, entity_id: str) -> list[tuple[StoredEvent, int, str | None, str | None]]:
-        """One aggregate's stored events in version order, each with its position and audit link."""
+    def stored_with_links(self, entity_ids: Sequence[str]) -> list[tuple[StoredEvent, int, str | None, str | None]]:
+        """These aggregates' stored events, aggregate by aggregate in id order and each in version order,
+        with their positions and audit links."""
         rows = self.fetch_sync(
-            f"""SELECT e.rowid AS position, e.originator_version, e.topic, e.state, c.prev_hash, c.hash
+            f"""SELECT e.rowid AS position, e.originator_id, e.originator_version, e.topic, e.state, c.prev_hash, c.hash
                 FROM {self.events_table} e LEFT JOIN audit_chain c ON c.position = e.rowid
-                WHERE e.originator_id = ? ORDER BY e.originator_version""", [UUID(entity_id).hex])
-        return [(StoredEvent(UUID(entity_id), r["originator_version"], r["topic"], r["state"]), r["position"],
+                WHERE e.originator_id IN (SELECT value FROM json_each(?))
+                ORDER BY e.originator_id, e.originator_version""", [json.dumps([UUID(i).hex for i in entity_ids])])
+        return [(StoredEvent(UUID(r["originator_id"]), r["originator_version"], r["topic"], r["state"]), r["position"],
                  r["prev_hash"], r["hash"]) for r in rows]
 
     @contextmanager
@@ -103,16 +106,22 @@ class SQLiteStore:
         """A write transaction; with lock_writers, no one else writes until it ends (its first statement writes)."""
         with self.datastore.transaction(commit=True) as c:
             if lock_writers:
-                c.execute("UPDATE rebuild_progress SET last_aggregate = last_aggregate")
+                c.execute("UPDATE rebuild_progress SET replayed_through = replayed_through")
             yield cursor_writer(c)
 
-    def aggregate_ids(self, fetch: Any, after: str | None = None, since: int | None = None) -> list[str]:
-        """The aggregates' ids in id order (after one), or those with events after a position."""
-        if since is not None:
-            rows = fetch(f"SELECT DISTINCT originator_id FROM {self.events_table} WHERE rowid > ?", [since])
-        else:
-            rows = fetch(f"SELECT DISTINCT originator_id FROM {self.events_table} WHERE originator_id > ?"
-                         " ORDER BY originator_id", [UUID(after).hex if after else ""])
+    @staticmethod
+    def rename_table(w: Writer, old: str, new: str) -> None:
+        w.execute(f"ALTER TABLE {old} RENAME TO {new}", ())  # its primary key's index follows it
+
+    def aggregates_created(self, after: int, until: int) -> list[tuple[int, str]]:
+        """The aggregates created in (after, until], each with the position of its first event, in log order."""
+        rows = self.fetch_sync(f"SELECT rowid, originator_id FROM {self.events_table}"
+                               " WHERE rowid > ? AND rowid <= ? AND originator_version = 1 ORDER BY rowid", [after, until])
+        return [(r[0], str(UUID(r[1]))) for r in rows]
+
+    def aggregates_changed(self, fetch: Any, since: int) -> list[str]:
+        """The aggregates with events after a position."""
+        rows = fetch(f"SELECT DISTINCT originator_id FROM {self.events_table} WHERE rowid > ?", [since])
         return [str(UUID(r[0])) for r in rows]
 
     def chain_end(self) -> int:

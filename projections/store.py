@@ -21,7 +21,7 @@ READ_MODELS = ("records", "entities", "entity_versions")
 
 
 def read_model_tables(suffix: str = "") -> list[str]:
-    """The read models' tables and indexes; a rebuild makes a second set with a suffix and copies it over."""
+    """The read models' tables; a rebuild fills a second set with a suffix."""
     return [statement.replace("{s}", suffix) for statement in [
         """CREATE TABLE IF NOT EXISTS records{s} (
             position {bigint} PRIMARY KEY,
@@ -30,11 +30,8 @@ def read_model_tables(suffix: str = "") -> list[str]:
             type TEXT NOT NULL,
             partnership_id TEXT NOT NULL,
             body TEXT NOT NULL)""",
-        "CREATE INDEX IF NOT EXISTS records{s}_by_entity ON records{s} (entity_id, position)",
-        "CREATE INDEX IF NOT EXISTS records{s}_by_about ON records{s} (about, position) WHERE about IS NOT NULL",
-        "CREATE INDEX IF NOT EXISTS records{s}_by_partnership ON records{s} (partnership_id, position)",
         """CREATE TABLE IF NOT EXISTS entities{s} (
-            id TEXT PRIMARY KEY,
+            id TEXT NOT NULL,
             type TEXT NOT NULL,
             partnership_id TEXT NOT NULL,
             plan_id TEXT,
@@ -44,20 +41,29 @@ def read_model_tables(suffix: str = "") -> list[str]:
             version INTEGER NOT NULL,
             updated_at TEXT NOT NULL,
             state TEXT NOT NULL)""",
-        "CREATE INDEX IF NOT EXISTS entities{s}_by_partnership ON entities{s} (partnership_id, type, seq)",
-        "CREATE INDEX IF NOT EXISTS entities{s}_by_plan ON entities{s} (plan_id, seq) WHERE plan_id IS NOT NULL",
-        "CREATE INDEX IF NOT EXISTS entities{s}_by_inspection ON entities{s} (inspection_id, seq) WHERE inspection_id IS NOT NULL",
-        "CREATE INDEX IF NOT EXISTS entities{s}_by_subject ON entities{s} (subject_id, seq) WHERE subject_id IS NOT NULL",
         """CREATE TABLE IF NOT EXISTS entity_versions{s} (
             id TEXT NOT NULL,
             version INTEGER NOT NULL,
             recorded_at TEXT NOT NULL,
-            state TEXT NOT NULL,
-            PRIMARY KEY (id, version))""",
+            state TEXT NOT NULL)""",
     ]]
 
 
-TABLES = read_model_tables() + [
+# The read models' indexes (but the records' primary key): a rebuild creates them once its rows are in, which is
+# far faster than keeping them up to date row by row.
+READ_MODEL_INDEXES = [
+    "CREATE UNIQUE INDEX IF NOT EXISTS entities_by_id ON entities (id)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS entity_versions_by_id ON entity_versions (id, version)",
+    "CREATE INDEX IF NOT EXISTS records_by_entity ON records (entity_id, position)",
+    "CREATE INDEX IF NOT EXISTS records_by_about ON records (about, position) WHERE about IS NOT NULL",
+    "CREATE INDEX IF NOT EXISTS records_by_partnership ON records (partnership_id, position)",
+    "CREATE INDEX IF NOT EXISTS entities_by_partnership ON entities (partnership_id, type, seq)",
+    "CREATE INDEX IF NOT EXISTS entities_by_plan ON entities (plan_id, seq) WHERE plan_id IS NOT NULL",
+    "CREATE INDEX IF NOT EXISTS entities_by_inspection ON entities (inspection_id, seq) WHERE inspection_id IS NOT NULL",
+    "CREATE INDEX IF NOT EXISTS entities_by_subject ON entities (subject_id, seq) WHERE subject_id IS NOT NULL",
+]
+
+TABLES = read_model_tables() + READ_MODEL_INDEXES + [
     """CREATE TABLE IF NOT EXISTS idempotency (
         subject TEXT NOT NULL,
         key TEXT NOT NULL,
@@ -71,8 +77,9 @@ TABLES = read_model_tables() + [
         position {bigint} PRIMARY KEY,
         prev_hash TEXT NOT NULL,
         hash TEXT NOT NULL)""",
-    # A rebuild under way (projections/rebuild.py): where it started and the last aggregate it finished.
-    "CREATE TABLE IF NOT EXISTS rebuild_progress (started_position {bigint} NOT NULL, last_aggregate TEXT)",
+    # A rebuild under way (projections/rebuild.py): the log's end when it started, and how far it has got (every
+    # aggregate created at or before that position is rebuilt).
+    "CREATE TABLE IF NOT EXISTS rebuild_progress (started_position {bigint} NOT NULL, replayed_through {bigint} NOT NULL)",
 ]
 
 
@@ -146,17 +153,15 @@ def version_row(entity: EntityRow) -> tuple:
 
 def write_rows(executemany: Callable[[str, list], Any], records: list[tuple], entities: list[tuple], versions: list[tuple],
                suffix: str = "") -> None:
-    """Event records, current rows (an existing entity keeps its seq) and aggregate versions, in that order."""
+    """Event records, current rows and aggregate versions, in that order. In the live tables an existing entity's
+    row is replaced (it keeps its seq); a rebuild's tables (with a suffix) get each entity once."""
     executemany(f"INSERT INTO records{suffix} (position, entity_id, about, type, partnership_id, body) VALUES (?,?,?,?,?,?)",
                 records)
-    executemany(
-        f"""INSERT INTO entities{suffix} (id, type, partnership_id, plan_id, inspection_id, subject_id, seq, version,
-                                          updated_at, state)
-           VALUES (?,?,?,?,?,?,?,?,?,?)
-           ON CONFLICT (id) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at,
-                                          state = excluded.state""",
-        entities,
-    )
+    replace = "" if suffix else """ ON CONFLICT (id) DO UPDATE SET version = excluded.version,
+                                    updated_at = excluded.updated_at, state = excluded.state"""
+    executemany(f"""INSERT INTO entities{suffix} (id, type, partnership_id, plan_id, inspection_id, subject_id, seq,
+                                                  version, updated_at, state)
+                    VALUES (?,?,?,?,?,?,?,?,?,?){replace}""", entities)
     executemany(f"INSERT INTO entity_versions{suffix} (id, version, recorded_at, state) VALUES (?,?,?,?)", versions)
 
 
@@ -240,8 +245,8 @@ def last_position() -> Query:
 
 
 def rebuild_under_way() -> Query:
-    return Query("SELECT started_position, last_aggregate FROM rebuild_progress", [],
-                 lambda rows: {"startedAt": rows[0]["started_position"], "lastAggregate": rows[0]["last_aggregate"]}
+    return Query("SELECT started_position, replayed_through FROM rebuild_progress", [],
+                 lambda rows: {"startedAt": rows[0]["started_position"], "replayedThrough": rows[0]["replayed_through"]}
                  if rows else None)
 
 

@@ -69,8 +69,8 @@ def instant(value: datetime) -> str:
     return value.isoformat(timespec="microseconds")
 
 
-def dumps(value: Any) -> str:
-    return json.dumps(plain(value), separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+# Compact, with sorted keys, for values already made plain.
+dumps = json.JSONEncoder(separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode
 
 
 def entity_type(aggregate_or_event: Any) -> str:
@@ -119,12 +119,12 @@ def state_of(aggregate: Record) -> dict:
     return state
 
 
-def entity_rows(aggregate: Record) -> list[EntityRow]:
+def entity_rows(aggregate: Record, with_children: bool = True) -> list[EntityRow]:
     """The aggregate's current-state row, and one for each finding or priority area in it."""
     state = state_of(aggregate)
     kind = entity_type(aggregate)
     rows = [_row(kind, state, state)]
-    if kind in _CHILDREN:
+    if with_children and kind in _CHILDREN:
         attribute, child_kind, parent_key = _CHILDREN[kind]
         for child in state[camel(attribute)]:
             rows.append(_row(child_kind, {**child, parent_key: state["id"], "partnershipId": state["partnershipId"]}, state))

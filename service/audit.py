@@ -79,19 +79,19 @@ def export_history(commands: Any, plan_id: str, as_at: datetime | None) -> dict:
     subjects = [plan_id, *(a["id"] for a in actions), *(p["id"] for p in plan["priorityAreas"])]
     judgements = [j for s in subjects for j in read_model.run(q.entities("subject_id", s, "Judgement", None))]
     events = []
-    for entity_id in [plan_id, *(a["id"] for a in actions), *(j["id"] for j in judgements)]:
-        for stored, position, prev_hash, hash in commands.read_model.store.stored_with_links(entity_id):
-            domain_event = commands.app.mapper.to_domain_event(stored)
-            if as_at is not None and domain_event.timestamp > as_at:
-                continue
-            events.append({
-                "position": position,
-                "record": event_record(domain_event, plan["partnershipId"]),
-                "stored": {"originatorId": str(stored.originator_id), "version": stored.originator_version,
-                           "topic": stored.topic, "state": base64.b64encode(stored.state).decode()},
-                "prevHash": prev_hash,
-                "hash": hash,
-            })
+    entity_ids = [plan_id, *(a["id"] for a in actions), *(j["id"] for j in judgements)]
+    for stored, position, prev_hash, hash in read_model.store.stored_with_links(entity_ids):
+        domain_event = commands.app.mapper.to_domain_event(stored)
+        if as_at is not None and domain_event.timestamp > as_at:
+            continue
+        events.append({
+            "position": position,
+            "record": event_record(domain_event, plan["partnershipId"]),
+            "stored": {"originatorId": str(stored.originator_id), "version": stored.originator_version,
+                       "topic": stored.topic, "state": base64.b64encode(stored.state).decode()},
+            "prevHash": prev_hash,
+            "hash": hash,
+        })
     events.sort(key=lambda e: e["position"])
     body = {"format": BUNDLE_FORMAT, "plan": plan_id, "asAt": instant(as_at) if as_at else None,
             "exportedAt": instant(datetime.now(timezone.utc)), "hashing": HASHING, "events": events}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from projections.store import ReadModel
 from service.application import RecordsApplication
@@ -67,3 +68,9 @@ def bootstrap() -> Services:
     except Exception as error:  # a bad URL, an unreachable server, bad credentials, an unwritable file
         raise ConfigurationError(f"cannot open the record store: {error}") from None
     return Services(commands=Commands(app, ReadModel(store)), secret=load_secret(directory), data_dir=directory)
+
+
+def store_and_app() -> tuple[Any, Any]:
+    """The store and the application, opened from the environment (for a rebuild's worker processes)."""
+    services = bootstrap()
+    return services.store, services.commands.app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -14,7 +15,7 @@ from domain.vocabulary import Role
 from service.authorisation import Principal
 from service.audit import AuditError, canonical, check_checkpoint, export_history, make_checkpoint, verify_bundle, verify_log
 from projections.rebuild import RebuildError, rebuild
-from service.bootstrap import ConfigurationError, Services, bootstrap
+from service.bootstrap import ConfigurationError, Services, bootstrap, store_and_app
 from service.tokens import TokenError, issue
 
 
@@ -56,8 +57,16 @@ def parser() -> Parser:
     export.add_argument("--out", type=Path)
     bundle = commands.add_parser("verify-bundle", help="recheck an audit bundle offline (exit 0 intact, 1 not)")
     bundle.add_argument("file", type=Path)
-    commands.add_parser("rebuild", help="rebuild the read models from the event log (resumes an interrupted rebuild)")
+    rebuild = commands.add_parser("rebuild", help="rebuild the read models from the event log (resumes an interrupted rebuild)")
+    rebuild.add_argument("--workers", type=count, default=os.cpu_count() or 1,
+                         help="processes replaying events beside the one writing (default: one per CPU; 0: none)")
     return p
+
+
+def count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 0 or more")
+    return int(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -162,7 +171,8 @@ def verify_bundle_file(path: Path) -> int:
 
 
 def rebuild_command(services: Services, args: argparse.Namespace) -> int:
-    replayed = rebuild(services.store, services.commands.app.mapper, progress_bar("rebuilding aggregates", 100))
+    replayed = rebuild(services.store, services.commands.app.mapper, progress_bar("rebuilding aggregates", 100),
+                       workers=args.workers, opener=store_and_app)
     print(f"rebuilt the read models from {replayed} events")
     return 0
 

@@ -26,7 +26,7 @@ def test_token_prints_a_token_the_server_accepts_on_its_last_line(tmp_path):
 def test_bad_arguments_give_one_line_and_a_non_zero_exit(tmp_path):
     for args in [("token", "--role", "KING", "--subject", "x"), ("token", "--role", "PARTNER", "--subject", "x"),
                  ("token", "--role", "PARTNERSHIP_LEAD", "--subject", "x"), ("serve", "--port", "http"),
-                 ("serve", "--port", "99999"), ("frobnicate",), ()]:
+                 ("serve", "--port", "99999"), ("rebuild", "--workers", "-1"), ("frobnicate",), ()]:
         result = run(tmp_path, *args)
         assert result.returncode != 0, args
         assert len(result.stderr.strip().splitlines()) == 1, (args, result.stderr)
@@ -49,3 +49,12 @@ def test_serve_demo_starts_with_the_story_loaded(tmp_path):
         assert names == {"Lancashire SEND Partnership", "BCP SEND Partnership"}
     finally:
         server.stop()
+
+
+def test_rebuild_replays_every_event_with_worker_processes(tmp_path):
+    assert run(tmp_path, "demo").returncode == 0
+    rebuilt = run(tmp_path, "rebuild", "--workers", "2")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    verified = run(tmp_path, "verify")
+    events = int(verified.stdout.split("intact: ")[1].split()[0])
+    assert rebuilt.stdout.strip() == f"rebuilt the read models from {events} events"

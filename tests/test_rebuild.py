@@ -7,7 +7,7 @@ import pytest
 from domain.vocabulary import Role
 from projections.rebuild import rebuild
 from service.authorisation import Principal
-from service.bootstrap import bootstrap
+from service.bootstrap import bootstrap, store_and_app
 from service.demo import load
 from tests.support import Database
 
@@ -29,6 +29,14 @@ def test_a_rebuild_equals_the_read_models_written_as_changes_were_made(services)
     assert db.snapshot() == live
 
 
+def test_worker_processes_build_the_same_read_models(services):
+    db = Database(services)
+    live = db.snapshot()
+    replayed = rebuild(services.store, services.commands.app.mapper, batch=7, workers=2, opener=store_and_app)
+    assert replayed == len(live["records"])
+    assert db.snapshot() == live
+
+
 def test_an_interrupted_rebuild_resumes_where_it_stopped(services):
     db = Database(services)
     live = db.snapshot()
@@ -38,7 +46,7 @@ def test_an_interrupted_rebuild_resumes_where_it_stopped(services):
 
     with pytest.raises(KeyboardInterrupt):
         rebuild(services.store, services.commands.app.mapper, stop_after_first_batch, batch=5)
-    assert db.run("SELECT last_aggregate FROM rebuild_progress")[0][0] is not None
+    assert db.run("SELECT replayed_through FROM rebuild_progress")[0][0] > 0
     assert db.snapshot() == live, "the live read models are untouched until the rebuild finishes"
     rest = rebuild(services.store, services.commands.app.mapper, batch=5)
     assert 0 < rest < len(live["records"])
