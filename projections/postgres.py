@@ -150,9 +150,11 @@ class PostgresStore:
             yield cursor_writer(curs)
 
     @staticmethod
-    def rename_table(w: Writer, old: str, new: str) -> None:
-        w.execute(f"ALTER TABLE {old} RENAME TO {new}", ())
-        w.execute(f"ALTER INDEX IF EXISTS {old}_pkey RENAME TO {new}_pkey", ())  # frees the name for the next rebuild
+    def replace_table(w: Writer, table: str, by: str) -> None:
+        """Drop a table and give its name to another."""
+        w.execute(f"DROP TABLE {table}", ())
+        w.execute(f"ALTER TABLE {by} RENAME TO {table}", ())
+        w.execute(f"ALTER INDEX IF EXISTS {by}_pkey RENAME TO {table}_pkey", ())  # frees the name for the next rebuild
 
     def aggregates_created(self, after: int, until: int) -> list[tuple[int, str]]:
         """The aggregates created in (after, until], each with the position of its first event, in log order."""

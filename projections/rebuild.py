@@ -74,8 +74,7 @@ def rebuild(store: Any, mapper: Any, progress: Callable[[int, int], None] | None
                 progress(done, len(created))
     with store.writer(lock_writers=True) as w:
         for table in READ_MODELS:
-            w.execute(f"DROP TABLE {table}", ())
-            store.rename_table(w, f"{table}{SUFFIX}", table)
+            store.replace_table(w, table, f"{table}{SUFFIX}")
         for statement in READ_MODEL_INDEXES:
             w.execute(statement, ())
         changed = store.aggregates_changed(w.fetch, started)
@@ -141,7 +140,8 @@ def rows_of(store: Any, mapper: Any, aggregate_ids: list[str]) -> Rows:
     records, entities, versions = [], [], []
     for _, stored_events in groupby(store.stored_with_links(aggregate_ids), key=lambda found: found[0].originator_id):
         aggregate, first_position, first_seen = None, None, {}
-        for stored, position, _, _ in stored_events:
+        stored_events = list(stored_events)
+        for n, (stored, position, _, _) in enumerate(stored_events, 1):
             try:
                 event = mapper.to_domain_event(stored)
                 aggregate = event.mutate(aggregate)
@@ -151,12 +151,13 @@ def rows_of(store: Any, mapper: Any, aggregate_ids: list[str]) -> Rows:
                 raise RebuildError(f"the event at position {position} cannot be replayed: {error}") from None
             record = event_record(event, aggregate.partnership_id)
             records.append(record_row(position, record))
-            versions.append(version_row(entity_rows(aggregate, with_children=False)[0]))
+            rows = entity_rows(aggregate, with_children=n == len(stored_events))  # all of them after the last event
+            versions.append(version_row(rows[0]))
             first_position = first_position or position
             if record["about"] is not None:  # a finding's or priority area's first event adds it
                 first_seen.setdefault(record["about"], position)
         # an entity's seq is the position it first appeared at
-        entities += [entity_row(row, first_seen.get(row.id, first_position)) for row in entity_rows(aggregate)]
+        entities += [entity_row(row, first_seen.get(row.id, first_position)) for row in rows]
     records.sort()  # in log order, which is the records table's order
     return records, entities, versions
 

@@ -81,7 +81,7 @@ def entity_type(aggregate_or_event: Any) -> str:
 def event_record(event: Any, partnership_id: str) -> dict:
     """One stored event as the log shows it (without its position, which the store assigns)."""
     fields = vars(event)
-    data = {camel(k): plain(v) for k, v in fields.items() if k not in _BASE_FIELDS}
+    data = {camel(k): v if v is None or type(v) in SCALARS else plain(v) for k, v in fields.items() if k not in _BASE_FIELDS}
     about = next((fields[k] for k in _ABOUT_FIELDS if k in fields), None)
     return {
         "entityId": str(event.originator_id),
@@ -104,11 +104,10 @@ def state_of(aggregate: Record) -> dict:
     An aggregate keeps its agencies, findings, priority areas and measurements in
     dicts by key; the read model lists them in the order they were added.
     """
-    state = {
-        camel(k): plain(list(v.values()) if isinstance(v, dict) else v)
-        for k, v in vars(aggregate).items()
-        if not k.startswith("_")
-    }
+    state = {}
+    for k, v in vars(aggregate).items():  # the hottest loop of a rebuild: scalars are taken as they are
+        if k[0] != "_":
+            state[camel(k)] = v if v is None or type(v) in SCALARS else plain(list(v.values()) if type(v) is dict else v)
     state.update(
         id=str(aggregate.id),
         partnershipId=aggregate.partnership_id,
