@@ -27,6 +27,7 @@ from service.bootstrap import Services
 from service.feed import Feed
 from service.graphql.context import Context
 from service.graphql.schema import schema
+from service.graphql.types import EventRecord
 from service.tokens import TokenError, bearer, verify
 
 MAX_BODY_BYTES = 1_000_000
@@ -193,7 +194,7 @@ def create_app(services: Services) -> Starlette:
         # Appends run in worker threads, no more at once than the store's pool has connections.
         view.limiter = CapacityLimiter(COMMAND_THREADS)
         await services.store.start()
-        view.feed = Feed(services.commands.read_model, subscriber_buffer())
+        view.feed = Feed(services.commands.read_model, subscriber_buffer(), EventRecord.of)
         services.commands.listeners.append(view.feed.wake)
         await view.feed.start()
         try:

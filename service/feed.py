@@ -57,7 +57,7 @@ class Subscriber:
             and (not self.types or record["type"] in self.types)
         )
 
-    def offer(self, record: dict) -> None:
+    def offer(self, record: dict, shown: Any) -> None:
         if self.overflowed or not self.admits(record):
             return
         if self.queue.qsize() >= self.limit:
@@ -65,19 +65,21 @@ class Subscriber:
             self.queue.put_nowait(None)  # wakes the subscriber to find it has been cut off
             self.on_overflow(self)
             return
-        self.queue.put_nowait(record)
+        self.queue.put_nowait((record["position"], shown))
 
-    async def next(self) -> dict:
-        record = await self.queue.get()
-        if record is None or self.overflowed:
+    async def next(self) -> tuple[int, Any]:
+        """The next live record's position, and the record as the feed shows it."""
+        found = await self.queue.get()
+        if found is None or self.overflowed:
             raise SubscriberTooSlow(f"more than {self.limit} events behind")
-        return record
+        return found
 
 
 class Feed:
-    def __init__(self, read_model: ReadModel, limit: int):
+    def __init__(self, read_model: ReadModel, limit: int, show: Callable[[dict], Any]):
         self.read_model = read_model
         self.limit = limit
+        self.show = show  # how subscribers receive a record: made once per record, for all of them
         self.subscribers: set[Subscriber] = set()
         self.position = 0
         self.woken = asyncio.Event()
@@ -120,8 +122,9 @@ class Feed:
                 while records := await self.read_model.ask(q.records(self.position, BATCH)):
                     for record in records:
                         self.position = record["position"]
+                        shown = self.show(record)
                         for subscriber in list(self.subscribers):
-                            subscriber.offer(record)
+                            subscriber.offer(record, shown)
             except Exception:  # the store away for a moment: the next wake-up or poll reads on from here
                 log.warning("the feed could not read the log; it will try again", exc_info=True)
                 await asyncio.sleep(self.poll)

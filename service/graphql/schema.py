@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from inspect import isawaitable
+from typing import Any
+
 import strawberry
 from graphql import GraphQLError
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
 
 from projections.store import StoreUnavailable
@@ -26,6 +30,25 @@ def is_unexpected(error: GraphQLError) -> bool:
 # instance per request would never hit the cache. They keep no state of a request (MaskErrors does).
 LIMITS = [QueryDepthLimiter(max_depth=MAX_DEPTH), MaxTokensLimiter(max_token_count=5000), MaxAliasesLimiter(max_alias_count=30)]
 
+class SharedResults(StrawberryGraphQLCoreExecutionContext):
+    """Runs a subscription's selection on a live event once for all subscribers with the same operation and
+    variables, rather than once each: they are handed the same EventRecord, whose fields read nothing of the
+    caller, so the result is the same for all. It is kept on the EventRecord while that is being delivered."""
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        results = getattr(self.root_value, "results", None)
+        if results is None:
+            return super().execute_operation(serially)
+        key = (id(self.operation), repr(sorted(self.variable_values.coerced.items())))
+        found = results.get(key)
+        if found is not None and found[0] is self.operation:  # (the operation kept, so its id is not reused)
+            return found[1]
+        result = super().execute_operation(serially)
+        if not isawaitable(result):
+            results[key] = (self.operation, result)
+        return result
+
+
 schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
@@ -37,4 +60,5 @@ schema = strawberry.Schema(
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
     ],
+    execution_context_class=SharedResults,
 )

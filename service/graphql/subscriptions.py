@@ -40,10 +40,10 @@ async def follow(info: Info, partnership_id: str | None, types: list[str] | None
                 yield EventRecord.of(record)
         last = max(last or 0, subscriber.start)
         while True:
-            record = await subscriber.next()
-            if record["position"] > last:
-                last = record["position"]
-                yield EventRecord.of(record)
+            position, event = await subscriber.next()
+            if position > last:
+                last = position
+                yield event
     except SubscriberTooSlow:
         return
     finally:

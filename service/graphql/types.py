@@ -6,6 +6,7 @@ through the request's reader, so they see only what the caller may see.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 from typing import Optional
 
@@ -490,6 +491,9 @@ class EventRecord:
     reason: Optional[str]
     partnership_id: Optional[strawberry.ID]
     data: JSON
+    # Subscriptions' results on this record, by operation and variables: the live feed gives every subscriber
+    # the same EventRecord, and the selection is run once for all who ask the same (schema.SharedResults).
+    results: strawberry.Private[dict] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def of(cls, r: dict | None) -> EventRecord | None:

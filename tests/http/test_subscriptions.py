@@ -55,6 +55,39 @@ def test_resuming_after_a_cursor_while_writes_go_on_delivers_each_event_once_in_
     assert [r["data"]["note"] for r in received] == [f"note {n}" for n in range(60)]
 
 
+def test_subscribers_asking_differently_of_the_same_events_each_get_their_own_answer(server):
+    area = new_area(server)
+    some = """subscription($p: ID, $types: [String!], $withData: Boolean!) { events(partnershipId: $p, types: $types) {
+      position type data @include(if: $withData) } }"""
+    asks = {
+        "everything": (EVENTS, {"p": area.partnership}),
+        "everything, again": (EVENTS, {"p": area.partnership}),
+        "other fields": ("subscription($p: ID) { e: events(partnershipId: $p) { at: recordedAt actor { subject } } }",
+                         {"p": area.partnership}),
+        "with data": (some, {"p": area.partnership, "withData": True}),
+        "without data": (some, {"p": area.partnership, "withData": False}),
+        "two types": (some, {"p": area.partnership, "types": ["ActionStarted", "ActionCompleted"], "withData": False}),
+    }
+    subscribers = {name: server.subscribe(area.lead, query, variables) for name, (query, variables) in asks.items()}
+    try:
+        started = server.ok("startAction", {"actionId": area.action}, area.lead)["event"]
+        server.ok("reportActionProgress", {"actionId": area.action, "note": "On track"}, area.lead)
+        server.ok("completeAction", {"actionId": area.action, "completedOn": "2019-01-01", "evidence": ["Minutes"]},
+                  area.lead)
+        got = {name: [subscriber.next() for _ in range(2 if name == "two types" else 3)]
+               for name, subscriber in subscribers.items()}
+    finally:
+        for subscriber in subscribers.values():
+            subscriber.close()
+    assert [r["type"] for r in got["everything"]] == ["ActionStarted", "ActionProgressReported", "ActionCompleted"]
+    assert set(got["everything"][0]) == {"position", "type", "entityId", "version", "partnershipId", "data"}
+    assert got["everything, again"] == got["everything"]
+    assert got["other fields"][0] == {"at": started["recordedAt"], "actor": {"subject": started["actor"]["subject"]}}
+    assert [r["data"]["note"] for r in got["with data"][1:2]] == ["On track"]
+    assert all(set(r) == {"position", "type"} for r in got["without data"])
+    assert [r["type"] for r in got["two types"]] == ["ActionStarted", "ActionCompleted"]
+
+
 def test_a_subscriber_receives_nothing_of_another_partnership(server):
     mine, theirs = new_area(server), new_area(server)
     subscriber = server.subscribe(mine.lead, EVENTS, {"p": None})
