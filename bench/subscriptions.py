@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import os
 import statistics
@@ -24,8 +25,6 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from websockets.asyncio.client import connect
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -34,17 +33,68 @@ from tests.support import Server, new_area  # noqa: E402
 QUERY = "subscription($p: ID) { events(partnershipId: $p) { position recordedAt } }"
 
 
-async def subscribe(url: str, token: str, partnership: str, ready: asyncio.Queue, latencies: list, expected: int) -> None:
-    async with connect(url, subprotocols=["graphql-transport-ws"], compression=None, max_size=None) as ws:
-        await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
-        assert json.loads(await ws.recv())["type"] == "connection_ack"
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": QUERY, "variables": {"p": partnership}}}))
-        await ready.put(True)
-        for _ in range(expected):
-            message = json.loads(await ws.recv())
-            received = time.time()
+class Listener(asyncio.Protocol):
+    """A lean graphql-transport-ws client: the 1,000 clients share the machine's two cores with the server, so
+    each costs as little as a client can (no task of its own; frames parsed as they arrive), and the figures
+    are the server's. It records, for each event, the time it arrived minus the event's recordedAt."""
+
+    def __init__(self, token: str, variables: dict, ready: asyncio.Event, done: asyncio.Future, expected: int,
+                 latencies: list):
+        self.token, self.variables, self.ready, self.done = token, variables, ready, done
+        self.expected, self.latencies = expected, latencies
+        self.buffer, self.upgraded = b"", False
+
+    def connection_made(self, transport: asyncio.Transport) -> None:
+        self.transport = transport
+        key = base64.b64encode(os.urandom(16)).decode()
+        transport.write(f"GET /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                        "Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n".encode())
+
+    def data_received(self, data: bytes) -> None:
+        arrived = time.time()
+        self.buffer += data
+        if not self.upgraded:
+            head, found, self.buffer = self.buffer.partition(b"\r\n\r\n")
+            if not found:
+                self.buffer = head
+                return
+            assert head.startswith(b"HTTP/1.1 101"), head
+            self.upgraded = True
+            self.send(1, {"type": "connection_init", "payload": {"Authorization": f"Bearer {self.token}"}})
+        while len(self.buffer) >= 2:
+            opcode, length, offset = self.buffer[0] & 0x0F, self.buffer[1] & 0x7F, 2
+            if length == 126:
+                length, offset = int.from_bytes(self.buffer[2:4], "big"), 4
+            elif length == 127:
+                length, offset = int.from_bytes(self.buffer[2:10], "big"), 10
+            if len(self.buffer) < offset + length:
+                return
+            payload, self.buffer = self.buffer[offset:offset + length], self.buffer[offset + length:]
+            if opcode == 9:  # the server's keep-alive ping
+                self.send(10, payload)
+            elif opcode == 1:
+                self.received(json.loads(payload), arrived)
+
+    def received(self, message: dict, arrived: float) -> None:
+        if message["type"] == "connection_ack":
+            self.send(1, {"id": "1", "type": "subscribe", "payload": {"query": QUERY, "variables": self.variables}})
+            self.ready.set()
+        elif message["type"] == "next":
             recorded = datetime.fromisoformat(message["payload"]["data"]["events"]["recordedAt"]).timestamp()
-            latencies.append((received - recorded) * 1000)
+            self.latencies.append((arrived - recorded) * 1000)
+            self.expected -= 1
+            if self.expected == 0:
+                self.transport.close()
+                self.done.set_result(None)
+
+    def send(self, opcode: int, content: dict | bytes) -> None:
+        """One masked frame, as a client must send."""
+        body = content if isinstance(content, bytes) else json.dumps(content).encode()
+        mask = os.urandom(4)
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(body))
+        length = bytes([0x80 | len(body)]) if len(body) < 126 else bytes([0x80 | 126]) + len(body).to_bytes(2, "big")
+        self.transport.write(bytes([0x80 | opcode]) + length + mask + masked)
 
 
 def measure(reader: Server, writer: Server, subscribers: int, events: int) -> list[float]:
@@ -52,13 +102,16 @@ def measure(reader: Server, writer: Server, subscribers: int, events: int) -> li
     latencies: list[float] = []
 
     async def run() -> None:
-        ready: asyncio.Queue = asyncio.Queue()
-        url = reader.url.replace("http", "ws")
-        tasks = [asyncio.create_task(subscribe(url, area.lead, area.partnership, ready, latencies, events))
-                 for _ in range(subscribers)]
+        loop = asyncio.get_running_loop()
+        listening = []
         for _ in range(subscribers):
-            await ready.get()
-        await asyncio.sleep(1)
+            ready, done = asyncio.Event(), loop.create_future()
+            await loop.create_connection(lambda: Listener(area.lead, {"p": area.partnership}, ready, done, events,
+                                                          latencies), "127.0.0.1", reader.port)
+            await ready.wait()
+            listening.append(done)
+        while reader.subscribers() < subscribers:  # every subscription registered with the server's feed
+            await asyncio.sleep(0.1)
 
         def write() -> None:
             for n in range(events):
@@ -67,7 +120,7 @@ def measure(reader: Server, writer: Server, subscribers: int, events: int) -> li
 
         thread = threading.Thread(target=write)
         thread.start()
-        await asyncio.gather(*tasks)
+        await asyncio.gather(*listening)
         thread.join()
 
     asyncio.run(run())
