@@ -1,6 +1,7 @@
 """Rebuilding the read models from the event log gives what was written as the changes were made."""
 
 import threading
+from datetime import date
 
 import pytest
 
@@ -26,6 +27,64 @@ def test_a_rebuild_equals_the_read_models_written_as_changes_were_made(services)
     live = db.snapshot()
     replayed = rebuild(services.store, services.commands.app.mapper)
     assert replayed == len(live["records"]) > 80
+    assert db.snapshot() == live
+
+
+def monitor_for_two_years(services) -> int:
+    """Forty actions added to Lancashire's Improvement Plan and monitored month by month, through the commands,
+    as a partnership's record grows: progress reports, reschedules, reassignments, completions, cancellations,
+    and a termly scorecard. Returns the number of commands."""
+    commands, ids = services.commands, services.ids
+    lead = Principal("sian.rees@lancashire.gov.uk", Role.PARTNERSHIP_LEAD, ids["lancashire"])
+    made = 0
+
+    def run(mutation, **arguments):
+        nonlocal made
+        outcome = commands.execute(lead, mutation, arguments)
+        assert not outcome.errors, (mutation, outcome.errors)
+        made += 1
+        return outcome
+
+    council = ids["lancashireCouncilAgency"]
+    actions = [run("addAction", plan_id=ids["lancashireImprovementPlan"], priority_area_id=None, title=f"Action {n + 1}",
+                   description=None, owner_agency_id=council, lead_officer="Head of SEND", due_on=date(2021, 7, 31),
+                   effective_on=date(2020, 2, 3)).entity_id for n in range(40)]
+    metric = run("defineMetric", partnership_id=ids["lancashire"], name="EHC needs assessments completed in 20 weeks",
+                 unit="PERCENT", polarity="HIGHER_IS_BETTER", target=60.0, priority_area_id=None,
+                 effective_on=date(2020, 2, 3)).entity_id
+    open_actions = dict(enumerate(actions))
+    for n, action in open_actions.items():
+        run("startAction", action_id=action, reason=None, expected_version=None, effective_on=date(2020, 2, 10))
+    for month in range(1, 25):
+        on = date(2020 + (month + 1) // 12, (month + 1) % 12 + 1, 1)
+        for n, action in list(open_actions.items()):
+            change = {"action_id": action, "expected_version": None, "effective_on": on}
+            if n % 7 == month % 7:
+                run("rescheduleAction", **change, due_on=date(2022, 3, 31), reason="Slipped with the audit cycle")
+            if month == 4 and n % 5 == 0:
+                run("reassignAction", **change, owner_agency_id=council, lead_officer="Inclusion Lead",
+                    reason="The inclusion service leads it now")
+            if n % 4 < 2 and month == 3 + n % 20:
+                run("completeAction", **change, completed_on=on, evidence=[f"Board minutes {on:%B %Y}"], note=None)
+                del open_actions[n]
+            elif n % 4 == 3 and month == 6:
+                run("cancelAction", **change, reason="Merged into the new inclusion strategy")
+                del open_actions[n]
+            else:
+                run("reportActionProgress", **change, note=f"Update for {on:%B %Y}", rag="AMBER")
+        if month % 4 == 0:
+            run("recordMeasurement", metric_id=metric, period=f"Term {month // 4}", period_end=on,
+                value=40.0 + month, expected_version=None)
+    return made
+
+
+def test_a_rebuild_of_a_log_of_realistic_size_equals_the_live_read_models(services):
+    made = monitor_for_two_years(services)
+    db = Database(services)
+    live = db.snapshot()
+    assert made > 600 and len(live["records"]) > made
+    replayed = rebuild(services.store, services.commands.app.mapper, workers=2, opener=store_and_app)
+    assert replayed == len(live["records"])
     assert db.snapshot() == live
 
 
