@@ -1,7 +1,8 @@
 """Live delivery of the log to subscribers: one follower per process, many subscribers.
 
 The follower reads each new record once, in log order, and offers it to every
-subscriber whose filters and token admit it. It is woken by this process's own
+subscriber whose filters and token admit it (with no subscribers it only keeps
+its position up to the log's end, reading no records). It is woken by this process's own
 commits, by PostgreSQL's NOTIFY when another process commits, and by a slow
 poll as a safety net, so a wake-up lost (a dropped LISTEN connection, say) only
 delays delivery.
@@ -119,6 +120,11 @@ class Feed:
                 pass
             self.woken.clear()
             try:
+                if not self.subscribers:  # nobody to hand records to: keep up with the log without reading them
+                    last = await self.read_model.ask(q.last_position())
+                    if not self.subscribers:  # (one who came meanwhile is owed the records after its start)
+                        self.position = max(self.position, last)
+                        continue
                 while records := await self.read_model.ask(q.records(self.position, BATCH)):
                     for record in records:
                         self.position = record["position"]
