@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from pathlib import Path
 
 import jwt
@@ -47,6 +49,16 @@ def issue(secret: str, principal: Principal, ttl: timedelta = timedelta(hours=12
 
 
 def verify(secret: str, token: str) -> Principal:
+    """The caller a token names, once its signature and claims are checked; a token seen before is not checked
+    again (a client sends the same one with every request) but its expiry is."""
+    principal, expires = _checked(secret, token)
+    if time.time() >= expires:
+        raise TokenError("invalid token: Signature has expired")
+    return principal
+
+
+@lru_cache(maxsize=4096)
+def _checked(secret: str, token: str) -> tuple[Principal, float]:
     try:
         claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "role", "exp"]})
         principal = Principal(
@@ -56,7 +68,7 @@ def verify(secret: str, token: str) -> Principal:
     except (jwt.InvalidTokenError, ValueError) as error:
         raise TokenError(f"invalid token: {error}") from None
     check_claims(principal)
-    return principal
+    return principal, float(claims["exp"])
 
 
 def check_claims(principal: Principal) -> None:

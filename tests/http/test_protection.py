@@ -22,6 +22,14 @@ def test_requests_without_a_good_token_get_401_and_no_data(server):
         assert "data" not in response.json()
 
 
+def test_a_token_that_expires_between_requests_is_refused_after_it_expires(server):
+    short = issue(SECRET, Principal("brief", Role.AUDITOR), ttl=timedelta(seconds=2))
+    assert server.post("{ partnerships { id } }", token=short).status_code == 200
+    time.sleep(2.5)
+    refused = server.post("{ partnerships { id } }", token=short)
+    assert refused.status_code == 401 and "expired" in refused.json()["errors"][0]["message"]
+
+
 def test_graphiql_is_served_on_get(server):
     response = httpx.get(server.url, headers={"Accept": "text/html"})
     assert response.status_code == 200 and "graphiql" in response.text.lower()
