@@ -61,10 +61,9 @@ def rebuild(store: Any, mapper: Any, progress: Callable[[int, int], None] | None
     created = store.aggregates_created(replayed_through, started)
     batches = [created[n:n + batch] for n in range(0, len(created), batch)]
     replayed = done = 0
-    pool = ProcessPoolExecutor(workers, get_context("spawn"), initializer=start_worker, initargs=(opener,)) \
-        if workers else nullcontext()
-    with pool:
-        for chunk, rows in zip(batches, built(store, mapper, batches, pool if workers else None), strict=True):
+    with (ProcessPoolExecutor(workers, get_context("spawn"), initializer=start_worker, initargs=(opener,))
+          if workers else nullcontext()) as pool:
+        for chunk, rows in zip(batches, built(store, mapper, batches, pool), strict=True):
             with store.writer() as w:
                 write_rows(w.executemany, *rows, SUFFIX)
                 w.execute("UPDATE rebuild_progress SET replayed_through = ?", (chunk[-1][0],))

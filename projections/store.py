@@ -15,7 +15,7 @@ from typing import Any, Callable, Sequence
 from projections.audit import GENESIS, link
 from projections.views import EntityRow
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 READ_MODELS = ("records", "entities", "entity_versions")
 
@@ -63,6 +63,11 @@ READ_MODEL_INDEXES = [
     "CREATE INDEX IF NOT EXISTS entities_by_subject ON entities (subject_id, seq) WHERE subject_id IS NOT NULL",
 ]
 
+# A rebuild under way (projections/rebuild.py): the log's end when it started, and how far it has got (every
+# aggregate created at or before that position is rebuilt).
+REBUILD_PROGRESS = ("CREATE TABLE IF NOT EXISTS rebuild_progress (started_position {bigint} NOT NULL,"
+                    " replayed_through {bigint} NOT NULL)")
+
 TABLES = read_model_tables() + READ_MODEL_INDEXES + [
     """CREATE TABLE IF NOT EXISTS idempotency (
         subject TEXT NOT NULL,
@@ -77,10 +82,15 @@ TABLES = read_model_tables() + READ_MODEL_INDEXES + [
         position {bigint} PRIMARY KEY,
         prev_hash TEXT NOT NULL,
         hash TEXT NOT NULL)""",
-    # A rebuild under way (projections/rebuild.py): the log's end when it started, and how far it has got (every
-    # aggregate created at or before that position is rebuilt).
-    "CREATE TABLE IF NOT EXISTS rebuild_progress (started_position {bigint} NOT NULL, replayed_through {bigint} NOT NULL)",
+    REBUILD_PROGRESS,
 ]
+
+# What changes a database made by an earlier version, by the version it brings the database to.
+MIGRATIONS = {
+    # A rebuild's progress is the position it has replayed through, no longer the last aggregate id it finished
+    # (a rebuild interrupted under version 1 starts again); the new read-model indexes are made by TABLES.
+    2: ["DROP TABLE rebuild_progress", REBUILD_PROGRESS],
+}
 
 
 @dataclass(frozen=True)
@@ -93,11 +103,18 @@ class Writer:
 
 
 def create_tables(w: Writer, bigint: str) -> None:
-    """Create what is missing and record the schema version (inside the caller's transaction)."""
+    """Create what is missing, bring a database of an earlier version up to this one, and record the schema
+    version (inside the caller's transaction)."""
     for statement in TABLES:
         w.execute(statement.format(bigint=bigint), ())
-    if not w.fetch("SELECT version FROM schema_version", ()):
+    found = w.fetch("SELECT version FROM schema_version", ())
+    if not found:
         w.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+        return
+    for version in range(found[0]["version"] + 1, SCHEMA_VERSION + 1):
+        for statement in MIGRATIONS[version]:
+            w.execute(statement.format(bigint=bigint), ())
+        w.execute("UPDATE schema_version SET version = ?", (version,))
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import pytest
 
 from domain.vocabulary import Role
 from projections.rebuild import rebuild
+from projections.store import SCHEMA_VERSION
 from service.authorisation import Principal
 from service.bootstrap import bootstrap, store_and_app
 from service.demo import load
@@ -139,3 +140,16 @@ def test_changes_made_during_a_rebuild_are_in_its_result(services):
     notes = [r for r in during["records"] if r[1] == action]
     assert len(notes) == len(db.run("SELECT 1 FROM {events} WHERE originator_id = ?",
                                     (action if db.url else action.replace("-", ""),)))
+
+
+def test_a_database_of_schema_version_1_is_brought_up_to_date_and_rebuilds(services):
+    db = Database(services)
+    bigint = services.store.bigint
+    db.run("DROP TABLE rebuild_progress")
+    db.run(f"CREATE TABLE rebuild_progress (started_position {bigint} NOT NULL, last_aggregate TEXT)")
+    db.run("UPDATE schema_version SET version = 1")
+    live = db.snapshot()
+    again = bootstrap()
+    assert db.run("SELECT version FROM schema_version") == [(SCHEMA_VERSION,)] and SCHEMA_VERSION == 2
+    rebuild(again.store, again.commands.app.mapper)
+    assert db.snapshot() == live
