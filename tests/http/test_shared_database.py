@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 import pytest
 
+from projections.store import SCHEMA_VERSION
 from tests.conftest import new_database
 from tests.support import Server, new_area
 
@@ -117,7 +118,7 @@ def test_processes_starting_at_once_create_the_tables_once(tmp_path, database):
         area = new_area(servers[2])
         assert servers[0].query("query($id: ID!) { plan(id: $id) { id } }", area.auditor, id=area.plan)["plan"]
         with psycopg.connect(database["DATABASE_URL"]) as connection:
-            assert connection.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+            assert connection.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
     finally:
         for server in servers:
             server.stop()
