@@ -1,11 +1,11 @@
 """Live delivery of the log to subscribers: one follower per process, many subscribers.
 
 The follower reads each new record once, in log order, and offers it to every
-subscriber whose filters and token admit it (with no subscribers it only keeps
-its position up to the log's end, reading no records). It is woken by this process's own
-commits, by PostgreSQL's NOTIFY when another process commits, and by a slow
-poll as a safety net, so a wake-up lost (a dropped LISTEN connection, say) only
-delays delivery.
+subscriber whose filters and token admit it, as one object for all of them
+(with no subscribers it only keeps its position at the log's end, reading no
+records). It is woken by this process's own commits, by PostgreSQL's NOTIFY
+when another process commits, and by a slow poll as a safety net, so a wake-up
+lost (a dropped LISTEN connection, say) only delays delivery.
 
 A subscriber resuming after a cursor is registered first and told the follower's
 position P at that moment; it replays the stored log from its cursor up to P,
