@@ -6,7 +6,7 @@ Latency is the time a subscriber receives an event minus the event's recordedAt
 (taken just before its commit, on this machine's clock). Three runs:
   one subscriber, one process (embedded store);
   `--many` subscribers on one process (embedded store);
-  PostgreSQL, two processes: the writes go to one, a subscriber listens on the other.
+  PostgreSQL, two processes: the writes go to one, one subscriber and then `--many` listen on the other.
 Prints p50/p99 for each (target: p99 < 100 ms) and the ratio many/one.
 """
 
@@ -159,6 +159,7 @@ def main() -> None:
             one.start()
         try:
             results["postgres, across two processes"] = measure(second, first, 1, args.events)
+            results[f"postgres, {args.many} across two processes"] = measure(second, first, args.many, args.events)
         finally:
             first.stop()
             second.stop()
