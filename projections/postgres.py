@@ -45,8 +45,9 @@ def numbered(sql: str) -> str:
     return re.sub(r"\?", lambda _: f"${next(count)}", sql)
 
 
-def library_env(database_url: str) -> dict[str, str]:
-    """The eventsourcing library's settings for a postgresql:// URL (a `host` query names a socket directory)."""
+def library_env(database_url: str, pool_size: int = POOL_SIZE) -> dict[str, str]:
+    """The eventsourcing library's settings for a postgresql:// URL (a `host` query names a socket directory),
+    with a pool of this many connections, all opened at the start."""
     url = urlsplit(database_url)
     if url.scheme not in ("postgres", "postgresql"):
         raise ValueError("DATABASE_URL must be a postgresql:// URL")
@@ -58,7 +59,7 @@ def library_env(database_url: str) -> dict[str, str]:
         "POSTGRES_PORT": str(url.port or query.get("port", ["5432"])[0]),
         "POSTGRES_USER": unquote(url.username or "postgres"),
         "POSTGRES_PASSWORD": unquote(url.password or ""),
-        "POSTGRES_POOL_SIZE": str(POOL_SIZE),
+        "POSTGRES_POOL_SIZE": str(pool_size),
         "POSTGRES_MAX_OVERFLOW": "0",
         "POSTGRES_PRE_PING": "y",
         "POSTGRES_CONNECT_TIMEOUT": "3",

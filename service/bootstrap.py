@@ -45,14 +45,16 @@ def data_dir() -> Path:
     return path
 
 
-def bootstrap() -> Services:
+def bootstrap(connections: int | None = None) -> Services:
+    """The services, on the store the environment names; with PostgreSQL, the pool holds this many connections
+    (the service's default when None)."""
     directory = data_dir()
     database_url = os.environ.get("DATABASE_URL")
     try:
         if database_url:
-            from projections.postgres import PostgresStore, library_env
+            from projections.postgres import POOL_SIZE, PostgresStore, library_env
 
-            app = RecordsApplication(env=library_env(database_url))
+            app = RecordsApplication(env=library_env(database_url, connections or POOL_SIZE))
             store = PostgresStore(database_url, app.recorder)
         else:
             from projections.sqlite import SQLiteStore
@@ -71,6 +73,7 @@ def bootstrap() -> Services:
 
 
 def store_and_app() -> tuple[Any, Any]:
-    """The store and the application, opened from the environment (for a rebuild's worker processes)."""
-    services = bootstrap()
+    """The store and the application, opened from the environment, for a rebuild's worker process (which reads
+    on one connection at a time, so it holds only one)."""
+    services = bootstrap(connections=1)
     return services.store, services.commands.app
