@@ -30,6 +30,7 @@ def is_unexpected(error: GraphQLError) -> bool:
 # instance per request would never hit the cache. They keep no state of a request (MaskErrors does).
 LIMITS = [QueryDepthLimiter(max_depth=MAX_DEPTH), MaxTokensLimiter(max_token_count=5000), MaxAliasesLimiter(max_alias_count=30)]
 
+
 class SharedResults(StrawberryGraphQLCoreExecutionContext):
     """Runs a subscription's selection on a live event once for all subscribers with the same operation and
     variables, rather than once each: they are handed the same EventRecord, whose fields read nothing of the
