@@ -2,10 +2,11 @@
 
 The follower reads each new record once, in log order, and offers it to every
 subscriber whose filters and token admit it, as one object for all of them
-(with no subscribers it only keeps its position at the log's end, reading no
-records). It is woken by this process's own commits, by PostgreSQL's NOTIFY
-when another process commits, and by a slow poll as a safety net, so a wake-up
-lost (a dropped LISTEN connection, say) only delays delivery.
+(with no subscribers it reads nothing, so that writes cost it nothing, and the
+first subscriber to come finds the log's end itself). It is woken by this
+process's own commits, by PostgreSQL's NOTIFY when another process commits, and
+by a slow poll as a safety net, so a wake-up lost (a dropped LISTEN connection,
+say) only delays delivery.
 
 A subscriber resuming after a cursor is registered first and told the follower's
 position P at that moment; it replays the stored log from its cursor up to P,
@@ -103,8 +104,12 @@ class Feed:
         if self.loop is not None:
             self.loop.call_soon_threadsafe(self.woken.set)
 
-    def subscribe(self, principal: Principal, partnership_id: str | None, types: list[str] | None,
-                  on_overflow: Callable[[Subscriber], None]) -> Subscriber:
+    async def subscribe(self, principal: Principal, partnership_id: str | None, types: list[str] | None,
+                        on_overflow: Callable[[Subscriber], None]) -> Subscriber:
+        if not self.subscribers:  # the follower has not kept up with every write while nobody listened
+            last = await self.read_model.ask(q.last_position())
+            if not self.subscribers:  # (one who came meanwhile is owed the records after its start)
+                self.position = max(self.position, last)
         subscriber = Subscriber(principal, partnership_id, types, self.position, self.limit, on_overflow)
         self.subscribers.add(subscriber)
         return subscriber
@@ -119,12 +124,9 @@ class Feed:
             except asyncio.TimeoutError:
                 pass
             self.woken.clear()
+            if not self.subscribers:  # nobody to hand records to
+                continue
             try:
-                if not self.subscribers:  # nobody to hand records to: keep up with the log without reading them
-                    last = await self.read_model.ask(q.last_position())
-                    if not self.subscribers:  # (one who came meanwhile is owed the records after its start)
-                        self.position = max(self.position, last)
-                        continue
                 while records := await self.read_model.ask(q.records(self.position, BATCH)):
                     for record in records:
                         self.position = record["position"]

@@ -27,7 +27,7 @@ async def follow(info: Info, partnership_id: str | None, types: list[str] | None
         asyncio.ensure_future(websocket.close(code=TOO_SLOW, reason=reason))
 
     last = cursors.decode("e", after) if after is not None else None
-    subscriber = context.feed.subscribe(context.principal, partnership_id, types, cut_off)
+    subscriber = await context.feed.subscribe(context.principal, partnership_id, types, cut_off)
     try:
         # Replay the stored log up to where the live feed took over.
         while last is not None and last < subscriber.start:
