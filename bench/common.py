@@ -52,10 +52,8 @@ class BulkLoader:
             self.flush()
 
     def flush(self) -> None:
-        recorder = self.app.recorder
-        with recorder.datastore.transaction(commit=True) as cursor:
-            for stored, change in self.pending:
-                recorder._insert_events(cursor, stored, change=change)
+        self.app.recorder.insert_all([e for stored, _ in self.pending for e in stored],
+                                     changes=[change for _, change in self.pending])
         self.events += len(self.pending)
         self.pending.clear()
 
@@ -105,11 +103,12 @@ def each(loader: BulkLoader, actions: list[Action], on: date, change) -> None:
 
 
 @contextmanager
-def server(data_dir: Path, port: int) -> Iterator[str]:
+def server(data_dir: Path, port: int, workers: int = 1) -> Iterator[str]:
     env = {**os.environ, "SEND_RECORDS_DATA_DIR": str(data_dir), "SEND_RECORDS_JWT_SECRET": SECRET}
     binary = Path(sys.executable).parent / "send-records"
     log = open(data_dir / "server.log", "ab")
-    process = subprocess.Popen([str(binary), "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen([str(binary), "serve", "--port", str(port), "--workers", str(workers)], env=env, stdout=log,
+                               stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):

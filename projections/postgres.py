@@ -29,7 +29,8 @@ from eventsourcing.persistence import InterfaceError, OperationalError, StoredEv
 from eventsourcing.postgres import PostgresApplicationRecorder
 
 from projections.audit import ChainRow
-from projections.store import Change, Writer, create_tables, write_change
+from projections.group_commit import GroupCommitRecorder
+from projections.store import Change, Writer, create_tables, write_changes
 
 CREATE_TABLES_LOCK = 7_201_911  # an arbitrary advisory-lock key for creating the tables
 POOL_SIZE = 10
@@ -68,11 +69,11 @@ def library_env(database_url: str, pool_size: int = POOL_SIZE) -> dict[str, str]
     }
 
 
-class PostgresRecordsRecorder(PostgresApplicationRecorder):
+class PostgresRecordsRecorder(GroupCommitRecorder, PostgresApplicationRecorder):
     # The library retries a failed call ten times, each waiting for a connection; during an outage that holds
     # a request for the best part of a minute. The service answers "unavailable" after one wait for a
     # connection instead, and the client retries (safely, with an idempotency key).
-    insert_events = PostgresApplicationRecorder.insert_events.__wrapped__
+    insert_all = PostgresApplicationRecorder.insert_events.__wrapped__
     select_events = PostgresApplicationRecorder.select_events.__wrapped__
 
     def _create_table(self, curs: Any) -> None:
@@ -81,11 +82,13 @@ class PostgresRecordsRecorder(PostgresApplicationRecorder):
         create_tables(cursor_writer(curs), bigint=PostgresStore.bigint)
 
     def _fetch_ids_after_insert_events(
-        self, curs: Any, stored_events: Sequence[StoredEvent], *, change: Change | None = None, **kwargs: Any
+        self, curs: Any, stored_events: Sequence[StoredEvent], *, changes: Sequence[Change] = (), **kwargs: Any
     ) -> Sequence[int] | None:
         positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        if change is not None:
-            write_change(cursor_writer(curs), positions, stored_events, change)
+        # A nested pipeline block syncs at its end, so that a broken rule (an idempotency key used twice) is raised
+        # here, as the IntegrityError it is, and not later as an aborted pipeline.
+        with curs.connection.pipeline():
+            write_changes(cursor_writer(curs), positions, stored_events, changes)
         return positions
 
 

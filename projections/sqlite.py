@@ -19,20 +19,22 @@ from eventsourcing.persistence import InterfaceError, OperationalError, StoredEv
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from projections.audit import ChainRow
-from projections.store import Change, Writer, create_tables, write_change
+from projections.group_commit import GroupCommitRecorder
+from projections.store import Change, Writer, create_tables, write_changes
 
 
-class RecordsRecorder(SQLiteApplicationRecorder):
+class RecordsRecorder(GroupCommitRecorder, SQLiteApplicationRecorder):
+    insert_all = SQLiteApplicationRecorder.insert_events
+
     def _create_table(self, c: SQLiteCursor) -> None:
         super()._create_table(c)
         create_tables(cursor_writer(c), bigint=SQLiteStore.bigint)
 
     def _insert_events(
-        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], *, change: Change | None = None, **kwargs: Any
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], *, changes: Sequence[Change] = (), **kwargs: Any
     ) -> Sequence[int] | None:
         positions = super()._insert_events(c, stored_events, **kwargs)
-        if change is not None:
-            write_change(cursor_writer(c), positions, stored_events, change)
+        write_changes(cursor_writer(c), positions, stored_events, changes)
         return positions
 
 

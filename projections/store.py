@@ -134,9 +134,9 @@ class Change:
     idempotency: IdempotencyKey | None = None
 
 
-def write_change(w: Writer, positions: Sequence[int], stored_events: Sequence[Any], change: Change) -> None:
-    """Write a change's audit links and read models in the transaction that stored its events at these positions
-    (writers are serialised there, so the chain's head read here is the previous event's)."""
+def write_changes(w: Writer, positions: Sequence[int], stored_events: Sequence[Any], changes: Sequence[Change]) -> None:
+    """Write changes' audit links and read models in the transaction that stored their events, change after change,
+    at these positions (writers are serialised there, so the chain's head read here is the previous event's)."""
     head = w.fetch("SELECT hash FROM audit_chain ORDER BY position DESC LIMIT 1", ())
     prev_hash = head[0]["hash"] if head else GENESIS
     links = []
@@ -145,13 +145,21 @@ def write_change(w: Writer, positions: Sequence[int], stored_events: Sequence[An
         links.append((position, prev_hash, hash))
         prev_hash = hash
     w.executemany("INSERT INTO audit_chain (position, prev_hash, hash) VALUES (?,?,?)", links)
-    write_read_models(w.executemany, positions, change)
-    if change.idempotency is not None:
-        k = change.idempotency
-        w.execute(
-            "INSERT INTO idempotency (subject, key, fingerprint, position, result) VALUES (?,?,?,?,?)",
-            (k.subject, k.key, k.fingerprint, positions[-1], json.dumps(k.result)),
-        )
+    records, entities, versions, keys = [], [], [], []
+    at = 0
+    for change in changes:
+        own = positions[at:at + len(change.records)]
+        at += len(own)
+        records += [record_row(p, r) for p, r in zip(own, change.records, strict=True)]
+        entities += [entity_row(e, own[0]) for e in change.entities]
+        versions.append(version_row(change.entities[0]))  # the changed aggregate; the rest are findings or priority areas
+        if change.idempotency is not None:
+            k = change.idempotency
+            keys.append((k.subject, k.key, k.fingerprint, own[-1], json.dumps(k.result)))
+    assert at == len(positions), "every stored event belongs to a change"
+    write_rows(w.executemany, records, entities, versions)
+    if keys:
+        w.executemany("INSERT INTO idempotency (subject, key, fingerprint, position, result) VALUES (?,?,?,?,?)", keys)
 
 
 def record_row(position: int, record: dict) -> tuple:
@@ -180,14 +188,6 @@ def write_rows(executemany: Callable[[str, list], Any], records: list[tuple], en
                                                   version, updated_at, state)
                     VALUES (?,?,?,?,?,?,?,?,?,?){replace}""", entities)
     executemany(f"INSERT INTO entity_versions{suffix} (id, version, recorded_at, state) VALUES (?,?,?,?)", versions)
-
-
-def write_read_models(executemany: Callable[[str, list], Any], positions: Sequence[int], change: Change) -> None:
-    """A change's event records, its entities' current rows and the aggregate's new version (the same row
-    builders serve the rebuild)."""
-    write_rows(executemany, [record_row(p, r) for p, r in zip(positions, change.records, strict=True)],
-               [entity_row(e, positions[0]) for e in change.entities],
-               [version_row(change.entities[0])])  # the changed aggregate; the rest are findings or priority areas
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,92 @@
+"""Concurrent commands are stored together (projections/group_commit.py): each is acknowledged only once stored,
+with its own answer, and a change breaking a rule is refused alone."""
+
+import threading
+import time
+
+import pytest
+
+from projections import store as q
+from projections.rebuild import rebuild
+from service.audit import verify_log
+from service.bootstrap import bootstrap
+from service.demo import load
+from tests.support import Database
+from tests.test_rebuild import ADMIN
+
+
+@pytest.fixture
+def services(store):
+    services = bootstrap()
+    load(services.commands)
+    return services
+
+
+def queued_behind_a_commit(services, calls: list[tuple[str, dict]]) -> tuple[list, list[int]]:
+    """Runs the calls at once while another transaction holds the writers' lock, so that all but the first wait
+    for the commit under way; returns their outcomes and the number of events in each transaction tried."""
+    commands = services.commands
+    recorder = commands.app.recorder
+    tried = []
+    insert_all = recorder.insert_all
+
+    def counted(events, **kwargs):
+        tried.append(len(events))
+        return insert_all(events, **kwargs)
+
+    recorder.insert_all = counted
+    outcomes = [None] * len(calls)
+
+    def call(n):
+        outcomes[n] = commands.execute(ADMIN, *calls[n])
+
+    threads = [threading.Thread(target=call, args=(n,)) for n in range(len(calls))]
+    with services.store.writer(lock_writers=True):
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 30
+        while len(recorder.group_commit.queue) < len(calls) - 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    for thread in threads:
+        thread.join(30)
+    del recorder.insert_all
+    return outcomes, tried
+
+
+def actions(services) -> list[dict]:
+    """The demo's open actions."""
+    return [a for a in services.commands.read_model.run(q.entities(None, None, "Action", None))
+            if a["status"] in ("NOT_STARTED", "IN_PROGRESS")]
+
+
+def report(action: dict, **extra) -> tuple[str, dict]:
+    return "reportActionProgress", {"action_id": action["id"], "note": "Termly update", "rag": "AMBER",
+                                    "expected_version": None, **extra}
+
+
+def test_changes_waiting_for_a_commit_are_stored_in_one_transaction(services):
+    mine = actions(services)
+    assert len(mine) == 6
+    outcomes, tried = queued_behind_a_commit(services, [report(a) for a in mine])
+    assert all(not o.errors for o in outcomes)
+    assert sorted(tried) == [1, 5]  # the first, then the five that waited for it, together
+    assert len({o.event["position"] for o in outcomes}) == 6
+    for action, outcome in zip(mine, outcomes):
+        assert outcome.event["entityId"] == action["id"] and outcome.event["version"] == action["version"] + 1
+    assert verify_log(services.store).ok
+
+
+def test_a_change_breaking_a_rule_among_them_is_refused_alone(services):
+    mine = actions(services)
+    twice = report(mine[0], expected_version=mine[0]["version"])  # the same version of one action, twice
+    outcomes, tried = queued_behind_a_commit(services, [report(a) for a in mine[1:]] + [twice, twice])
+    conflicts = [o for o in outcomes if o.errors]
+    assert [e.code for o in conflicts for e in o.errors] == ["CONFLICT"]
+    assert sorted(tried) == [1] * 7 + [6]  # the first alone, the six that waited for it together, then each alone
+    stored = [o for o in outcomes if not o.errors]
+    assert len(stored) == 6 and len({o.event["position"] for o in stored}) == 6
+    assert verify_log(services.store).ok
+    db = Database(services)
+    live = db.snapshot()
+    rebuild(services.store, services.commands.app.mapper)
+    assert db.snapshot() == live
