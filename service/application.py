@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from copy import deepcopy
 from datetime import date
 from typing import Any
 
@@ -10,7 +11,7 @@ from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscode
 
 from domain.base import Record
 from projections.store import Change, IdempotencyKey
-from projections.views import entity_rows, event_record
+from projections.views import EntityRow, entity_rows, event_record
 
 
 class DateAsISO(Transcoding):
@@ -30,19 +31,23 @@ TRANSCODINGS = (UUIDAsHex, DecimalAsStr, DatetimeAsISO, DateAsISO)
 
 class RecordsApplication(Application):
     name = "SendRecords"
+    # Aggregates recently loaded or saved stay decoded in memory: a load reads only the events stored since (by
+    # any process) and applies them, instead of decoding the aggregate's whole history again.
+    env = {"AGGREGATE_CACHE_MAXSIZE": "10000"}
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         for transcoding in TRANSCODINGS:
             transcoder.register(transcoding())
 
-    def record(self, aggregate: Record, idempotency: IdempotencyKey | None = None) -> dict:
+    def record(self, aggregate: Record, idempotency: IdempotencyKey | None = None) -> tuple[dict, list[EntityRow]]:
         """Store the aggregate's new events with their records and its current-state rows, in one
-        transaction; return the last event's record."""
+        transaction; return the last event's record, and the rows."""
         records = [event_record(e, aggregate.partnership_id) for e in aggregate.pending_events]
         assert len(records) == 1, "a command records one event; the versioned read model relies on it"
         change = Change(records=records, entities=entity_rows(aggregate), idempotency=idempotency)
         recordings = self.save(aggregate, change=change)
-        return {**records[-1], "position": recordings[-1].notification.id}
+        self.repository.cache.put(aggregate.id, aggregate)  # the next change to it starts from here
+        return {**records[-1], "position": recordings[-1].notification.id}, change.entities
 
     @classmethod
     def offline_mapper(cls) -> Mapper:
@@ -53,4 +58,13 @@ class RecordsApplication(Application):
         return Mapper(transcoder=transcoder)
 
     def load(self, aggregate_id: Any) -> Record:
+        """The aggregate at its latest version."""
         return self.repository.get(aggregate_id)
+
+    def cached(self, aggregate_id: Any) -> Record | None:
+        """A copy of the aggregate as this process last saw it (loaded or saved), if it has: perhaps not the
+        latest version."""
+        try:
+            return deepcopy(self.repository.cache.get(aggregate_id))
+        except KeyError:
+            return None

@@ -32,7 +32,7 @@ from domain.plan import Plan
 from domain.vocabulary import JudgingBody, Role
 from projections import store as q
 from projections.store import IdempotencyKey, StoreUnavailable
-from projections.views import camel, plain
+from projections.views import EntityRow, camel, plain
 from service.application import RecordsApplication
 from service.authorisation import JUDGES, WRITERS, Principal, plan_approvers
 
@@ -57,10 +57,12 @@ class UserError:
     field: list[str] | None = None
 
 
-class Refused(Exception):
+class Refused(DomainError):
+    """The service refused the change (nothing found, forbidden, a stale expectedVersion); nothing is recorded."""
+
     def __init__(self, code: str, message: str, field_name: str | None = None):
-        super().__init__(message)
-        self.error = UserError(code, message, [field_name] if field_name else None)
+        super().__init__(message, field_name)
+        self.code = code
 
 
 @dataclass
@@ -72,6 +74,7 @@ class Outcome:
     extra: dict = field(default_factory=dict)
     errors: list[UserError] = field(default_factory=list)
     replayed: bool = False
+    written: list[EntityRow] = field(default_factory=list)  # the current-state rows the change wrote
 
 
 @dataclass
@@ -81,16 +84,30 @@ class Done:
 
 
 class Scope:
-    """What a handler may use: the caller, the aggregates and the read model."""
+    """What a handler may use: the caller, the aggregates and the read model.
 
-    def __init__(self, commands: Commands, principal: Principal):
+    With `cached`, aggregates this process has seen are taken as it last saw them, reading nothing; `self.cached`
+    names them. Such a copy may be out of date (another process may have changed the aggregate since), so a
+    decision made on one stands only where it would be found out: for the aggregate the change is appended to,
+    whose next version would then already be taken (a conflict). Commands.execute decides again on the latest
+    whenever the copy of any other aggregate counted, and before refusing anything.
+    """
+
+    def __init__(self, commands: Commands, principal: Principal, cached: bool = False):
         self.app = commands.app
         self.read_model = commands.read_model
         self.principal = principal
+        self.use_cached = cached
+        self.cached: set[UUID] = set()
 
     def load(self, cls: type[Record], entity_id: str | None, field_name: str) -> Any:
         try:
-            aggregate = self.app.load(UUID(entity_id or ""))
+            aggregate_id = UUID(entity_id or "")
+            aggregate = self.app.cached(aggregate_id) if self.use_cached else None
+            if aggregate is not None:
+                self.cached.add(aggregate_id)
+            else:
+                aggregate = self.app.load(aggregate_id)
         except (ValueError, AggregateNotFoundError):
             aggregate = None
         if not isinstance(aggregate, cls):
@@ -355,22 +372,26 @@ class Commands:
             if replayed is not None:
                 return replayed
         attempts = 0
+        cached = True  # first as this process last saw the aggregates, reading nothing (see Scope)
         while True:
-            attempts += 1
+            scope = Scope(self, principal, cached)
+            cached = False
             try:
                 with stamped(principal.actor, effective_date(arguments, effective_on)):
-                    done = HANDLERS[name](Scope(self, principal), **arguments)
+                    done = HANDLERS[name](scope, **arguments)
+                if scope.cached - {done.aggregate.id}:
+                    continue  # it counted on a copy of another aggregate: decide again on the latest
                 entity_id = str(done.aggregate.id)
                 idempotency = None
                 if key is not None:
                     idempotency = IdempotencyKey(principal.subject, key, fingerprint, {"entityId": entity_id, **done.extra})
-                event = self.app.record(done.aggregate, idempotency)
+                event, written = self.app.record(done.aggregate, idempotency)
                 for listener in self.listeners:
                     listener()
-                return Outcome(entity_id=entity_id, event=event, extra=done.extra)
-            except Refused as refused:
-                return Outcome(errors=[refused.error])
+                return Outcome(entity_id=entity_id, event=event, extra=done.extra, written=written)
             except DomainError as error:
+                if scope.cached:
+                    continue  # perhaps refused because a copy was out of date: decide again on the latest
                 return Outcome(errors=[UserError(error.code, error.message, [error.field] if error.field else None)])
             except RecordConflictError:
                 # Another writer got there first: with the same idempotency key, this call's answer is theirs;
@@ -378,6 +399,9 @@ class Commands:
                 replayed = self._replay(principal, key, fingerprint) if key is not None else None
                 if replayed is not None:
                     return replayed
+                if scope.cached:
+                    continue  # this process's copy was out of date
+                attempts += 1
                 if arguments.get("expected_version") is not None or attempts == ATTEMPTS:
                     return Outcome(errors=[UserError(
                         "CONFLICT", "the record changed while this change was being made; read it and retry")])

@@ -9,12 +9,14 @@ row once.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from uuid import UUID
 
 from projections import store as q
 from projections.store import ReadModel
 from projections.temporal import NOW, View, state_at
+from projections.views import EntityRow
 from service.authorisation import Principal
 
 # Entities kept inside an aggregate: their kind, the key naming their owner, the owner's kind and list.
@@ -108,7 +110,10 @@ class Reader:
             return []
         return await self.read_model.ask(q.records(after, limit, partnership_ids, **filters))
 
-    def forget(self) -> None:
-        """Drop what this request has read, after a mutation has changed the record."""
+    def forget(self, written: list[EntityRow]) -> None:
+        """Drop what this request has read, after a mutation has changed the record; what the mutation wrote is
+        known without reading it back."""
         self._seen.clear()
         self._lists.clear()
+        for row in written:
+            self._seen[(row.id, NOW)] = (row.type, json.loads(row.state)) if self.principal.can_read(row.partnership_id) else None

@@ -212,7 +212,7 @@ async def execute(info: Info, name: str, input: object) -> Outcome:
     context = info.context
     outcome = await to_thread.run_sync(context.commands.execute, context.principal, name, vars(input),
                                        limiter=context.limiter)
-    context.reader.forget()
+    context.reader.forget(outcome.written)
     return outcome
 
 

@@ -137,3 +137,36 @@ def test_a_completion_acknowledged_by_one_process_reaches_a_subscriber_of_the_ot
         assert received == {"position": done["event"]["position"], "entityId": area.action}
     finally:
         subscriber.close()
+
+
+def test_a_process_whose_copy_of_a_record_is_out_of_date_decides_on_the_latest(pair):
+    """Each process keeps the aggregates it has seen and first decides a change on its own copy, which the other
+    process may have changed since: the answer must be the one the latest version gives."""
+    first, second = pair
+    area = new_area(first)  # the first process has seen everything
+    second.ok("startAction", {"actionId": area.action}, area.lead)  # the first's copy of the action is now stale
+
+    def report(server, **extra):
+        return server.mutate("reportActionProgress", {"actionId": area.action, "note": "Update", **extra}, area.lead)
+
+    assert report(first)["event"]["version"] == 3  # made on the latest (its stale copy's next version was taken)
+    first.ok("completeAction", {"actionId": area.action, "completedOn": "2019-01-01", "evidence": ["Minutes"]}, area.lead)
+    refused = report(second)  # its copy says IN_PROGRESS, but the action is completed
+    assert [e["code"] for e in refused["userErrors"]] == ["INVALID_TRANSITION"] and refused["event"] is None
+    first.ok("reopenAction", {"actionId": area.action, "reason": "Evidence not accepted"}, area.lead)
+    assert report(second)["event"]["version"] == 6  # its copy says COMPLETED, but the action was reopened
+    first.ok("reportActionProgress", {"actionId": area.action, "note": "Update"}, area.lead)
+    assert report(second, expectedVersion=7)["event"]["version"] == 8  # its copy is at version 6
+
+    # A change counting on a copy of another aggregate than the one it changes: the plan, closed meanwhile.
+    second.ok("addAction", {"planId": area.plan, "title": "Publish the local offer", "ownerAgencyId": area.council,
+                            "dueOn": "2030-01-01"}, area.lead)
+    first.ok("submitPlan", {"planId": area.plan, "on": "2018-03-01"}, area.lead)
+    first.ok("approvePlan", {"planId": area.plan, "on": "2018-03-20"}, area.inspector)
+    first.ok("closePlan", {"planId": area.plan, "on": "2020-03-20"}, area.lead)
+    end = second.log_end(area.auditor)
+    refused = second.mutate("addAction", {"planId": area.plan, "title": "Too late", "ownerAgencyId": area.council,
+                                          "dueOn": "2030-01-01"}, area.lead)
+    assert [e["code"] for e in refused["userErrors"]] == ["INVALID_TRANSITION"]
+    assert second.recorded_since(end, area.auditor) == []
+
