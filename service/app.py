@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import logging
+import gc
 import json
+import logging
 import os
 import time
 from contextlib import asynccontextmanager
@@ -23,7 +24,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from projections import store as q
 from projections.store import StoreUnavailable
-from service.bootstrap import Services
+from service.bootstrap import Services, bootstrap
 from service.feed import Feed
 from service.graphql.context import Context
 from service.graphql.schema import schema
@@ -31,7 +32,10 @@ from service.graphql.types import EventRecord
 from service.tokens import TokenError, bearer, verify
 
 MAX_BODY_BYTES = 1_000_000
-COMMAND_THREADS = 10
+# Commands run in worker threads, at most this many at once. Most of them wait in the group commit
+# (projections/group_commit.py) for one transaction to store them all, so more threads make larger batches; few
+# hold a database connection at once.
+COMMAND_THREADS = 32
 
 
 def subscriber_buffer() -> int:
@@ -179,10 +183,24 @@ def readyz(services: Services, view: RecordsGraphQL) -> Any:
         except StoreUnavailable:
             return JSONResponse({"ready": False, "store": "unavailable"}, status_code=503)
         return JSONResponse({"ready": True, "store": "reachable", "projectionLag": max(0, last_event - last_record),
-                             "feedLag": max(0, last_record - view.feed.position), "subscribers": len(view.feed.subscribers),
+                             "feedLag": max(0, last_record - view.feed.position) if view.feed.subscribers else 0, "subscribers": len(view.feed.subscribers),
                              "rebuild": rebuilding})
 
     return ready
+
+
+def serving_app() -> ASGIApp:
+    """The app of one `send-records serve` process, on the store the environment names (uvicorn calls this in
+    each worker process)."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    app = create_app(bootstrap())
+    # A thousand subscriptions are some 300,000 long-lived objects, and a full pass of the cyclic garbage
+    # collector over them stops every delivery for 200 ms. What is built at start-up lives as long as the
+    # process (frozen: never scanned); young objects are collected 50,000 at a time (not 700), so the full
+    # passes that the many short-lived objects of each delivery would trigger become rare.
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+    return app
 
 
 def create_app(services: Services) -> Starlette:
@@ -191,7 +209,6 @@ def create_app(services: Services) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        # Appends run in worker threads, no more at once than the store's pool has connections.
         view.limiter = CapacityLimiter(COMMAND_THREADS)
         await services.store.start()
         view.feed = Feed(services.commands.read_model, subscriber_buffer(), EventRecord.of)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import json
-import logging
 import os
 import sys
 from datetime import datetime, timedelta, timezone
@@ -39,6 +37,8 @@ def parser() -> Parser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=port, default=8000)
     serve.add_argument("--demo", action="store_true", help="load the demo story first (once; it is idempotent)")
+    serve.add_argument("--workers", type=positive, default=1,
+                       help="server processes sharing the port, say one per CPU (default 1; more needs DATABASE_URL)")
     token = commands.add_parser("token", help="print a bearer token (on the last line)")
     token.add_argument("--role", required=True, choices=[r.value for r in Role])
     token.add_argument("--partnership")
@@ -70,6 +70,12 @@ def count(text: str) -> int:
     return int(text)
 
 
+def positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return int(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "schema":
@@ -80,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "verify-bundle":
         return verify_bundle_file(args.file)
     try:
+        if args.command == "serve" and args.workers != 1 and not os.environ.get("DATABASE_URL"):
+            # Only PostgreSQL tells one process of another's writes (NOTIFY): on the embedded store, one worker's
+            # subscribers would hear the others' writes only at the feed's slow poll.
+            raise ConfigurationError("--workers other than 1 needs DATABASE_URL (PostgreSQL)")
         services = bootstrap()
         if args.command == "token":
             if args.hours <= 0:
@@ -97,28 +107,21 @@ def main(argv: list[str] | None = None) -> int:
             for name, entity_id in demo.load(services.commands).items():
                 print(f"{name}: {entity_id}")
         if args.command == "serve":
-            import uvicorn
-
-            # A worker thread that holds the events table's lock must get the GIL back quickly when its
-            # database call returns, or every other writer waits behind it (the default is 5 ms).
-            sys.setswitchinterval(0.0005)
-
-            from service.app import MAX_BODY_BYTES, create_app
-
-            logging.basicConfig(level=logging.INFO, format="%(message)s")
-            app = create_app(services)
-            # A thousand subscriptions are some 300,000 long-lived objects, and a full pass of the cyclic garbage
-            # collector over them stops every delivery for 200 ms. What is built at start-up lives as long as the
-            # process (frozen: never scanned); young objects are collected 50,000 at a time (not 700), so the
-            # full passes that the many short-lived objects of each delivery would trigger become rare.
-            gc.freeze()
-            gc.set_threshold(50_000, 20, 100)
-            uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False,
-                        ws_max_size=MAX_BODY_BYTES)
+            serve(services, args)
         return 0
     except (ConfigurationError, TokenError, AuditError, RebuildError, OSError, ValueError) as error:
         print(f"send-records: {error}", file=sys.stderr)
         return 1
+
+
+def serve(services: Services, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from service.app import MAX_BODY_BYTES
+
+    services.commands.app.close()  # each server process opens the store for itself
+    uvicorn.run("service.app:serving_app", factory=True, workers=args.workers, host=args.host, port=args.port,
+                log_level="info", access_log=False, ws_max_size=MAX_BODY_BYTES)
 
 
 def progress_bar(doing: str, least: int) -> Callable[[int, int], None]:

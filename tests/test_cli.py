@@ -26,7 +26,8 @@ def test_token_prints_a_token_the_server_accepts_on_its_last_line(tmp_path):
 def test_bad_arguments_give_one_line_and_a_non_zero_exit(tmp_path):
     for args in [("token", "--role", "KING", "--subject", "x"), ("token", "--role", "PARTNER", "--subject", "x"),
                  ("token", "--role", "PARTNERSHIP_LEAD", "--subject", "x"), ("serve", "--port", "http"),
-                 ("serve", "--port", "99999"), ("rebuild", "--workers", "-1"), ("frobnicate",), ()]:
+                 ("serve", "--port", "99999"), ("serve", "--workers", "0"),
+                 ("serve", "--workers", "2"), ("rebuild", "--workers", "-1"), ("frobnicate",), ()]:
         result = run(tmp_path, *args)
         assert result.returncode != 0, args
         assert len(result.stderr.strip().splitlines()) == 1, (args, result.stderr)

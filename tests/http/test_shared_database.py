@@ -170,3 +170,28 @@ def test_a_process_whose_copy_of_a_record_is_out_of_date_decides_on_the_latest(p
     assert [e["code"] for e in refused["userErrors"]] == ["INVALID_TRANSITION"]
     assert second.recorded_since(end, area.auditor) == []
 
+
+def test_serve_with_two_worker_processes_is_one_service(tmp_path, database):
+    server = Server(tmp_path / "w", {**database, "SEND_RECORDS_FEED_POLL_SECONDS": "60"})
+    server.data_dir.mkdir()
+    server.start("--workers", "2")
+    try:
+        area = new_area(server)
+        subscriber = server.subscribe(area.lead, "subscription($p: ID) { actionCompleted(partnershipId: $p) {"
+                                                 " position } }", {"p": area.partnership})
+        try:
+            server.ok("startAction", {"actionId": area.action}, area.lead)
+            for n in range(10):  # each request on a new connection, taken by either process
+                written = server.ok("reportActionProgress", {"actionId": area.action, "note": f"update {n}"}, area.lead)
+                read = server.query("query($id: ID!) { action(id: $id) { version } }", area.lead, id=area.action)
+                assert read["action"]["version"] == written["event"]["version"]
+            done = server.ok("completeAction", {"actionId": area.action, "completedOn": "2019-01-01",
+                                                "evidence": ["Minutes"]}, area.lead)
+            assert subscriber.next(timeout=20) == {"position": done["event"]["position"]}
+        finally:
+            subscriber.close()
+    finally:
+        server.stop()
+    started = {line for line in (server.data_dir / "server.log").read_text().splitlines()
+               if "Started server process" in line}
+    assert len(started) == 2
