@@ -85,8 +85,8 @@ class GroupCommit(Generic[Item, Answer]):
 
 class GroupCommitRecorder:
     """Mixed into a store's recorder: a command's events and its change (read models, idempotency key) go
-    through the group commit; a batch goes to the recorder's `insert_all`, the library's own transaction
-    (which passes `changes` on to the recorder's hook that writes them)."""
+    through the group commit; a batch goes to the recorder's `insert_all`, which stores them in one transaction
+    and answers their positions."""
 
     insert_all: Callable[..., Sequence[int]]
 

@@ -1,11 +1,12 @@
 """The production store: the library's PostgreSQL recorder, shared by several service processes.
 
 Appends go through the library's synchronous recorder (psycopg), in worker
-threads with a bounded pool: it takes an EXCLUSIVE lock on the events table for
-the insert, so positions are assigned in commit order and a cursor never skips a
-late-committing event. The read models are written after the positions are
-known, in the same transaction. Reads on the request path use asyncpg and never
-block the event loop.
+threads with a bounded pool, many commands' changes to a transaction (the group
+commit, projections/group_commit.py). A transaction takes the library's
+EXCLUSIVE lock on the events table for the insert, so positions are assigned in
+commit order and a cursor never skips a late-committing event. The read models
+are written after the positions are known, in the same transaction. Reads on
+the request path use asyncpg and never block the event loop.
 
 Tables are created at start-up under an advisory lock, so any number of
 processes may start at once; `schema_version` records the version for later
@@ -30,7 +31,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 
 from projections.audit import ChainRow
 from projections.group_commit import GroupCommitRecorder
-from projections.store import Change, Writer, create_tables, write_changes
+from projections.store import CHAIN_HEAD, Change, Writer, chain_head, create_tables, write_changes
 
 CREATE_TABLES_LOCK = 7_201_911  # an arbitrary advisory-lock key for creating the tables
 POOL_SIZE = 10
@@ -73,7 +74,6 @@ class PostgresRecordsRecorder(GroupCommitRecorder, PostgresApplicationRecorder):
     # The library retries a failed call ten times, each waiting for a connection; during an outage that holds
     # a request for the best part of a minute. The service answers "unavailable" after one wait for a
     # connection instead, and the client retries (safely, with an idempotency key).
-    insert_all = PostgresApplicationRecorder.insert_events.__wrapped__
     select_events = PostgresApplicationRecorder.select_events.__wrapped__
 
     def _create_table(self, curs: Any) -> None:
@@ -81,14 +81,23 @@ class PostgresRecordsRecorder(GroupCommitRecorder, PostgresApplicationRecorder):
         super()._create_table(curs)
         create_tables(cursor_writer(curs), bigint=PostgresStore.bigint)
 
-    def _fetch_ids_after_insert_events(
-        self, curs: Any, stored_events: Sequence[StoredEvent], *, changes: Sequence[Change] = (), **kwargs: Any
-    ) -> Sequence[int] | None:
-        positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        # A nested pipeline block syncs at its end, so that a broken rule (an idempotency key used twice) is raised
-        # here, as the IntegrityError it is, and not later as an aborted pipeline.
-        with curs.connection.pipeline():
-            write_changes(cursor_writer(curs), positions, stored_events, changes)
+    def insert_all(self, stored_events: Sequence[StoredEvent], *, changes: Sequence[Change]) -> list[int]:
+        """Store events with their changes in one transaction, in two round trips: the events table locked (so that
+        positions are given in commit order, see the library's _lock_table), the events inserted and the audit
+        chain's head read; then the links, the read models, the idempotency keys and the commit. While the table
+        is locked every other writer waits, so nothing else happens in between. A broken rule is raised as the
+        library's IntegrityError, and nothing is stored."""
+        rows = [self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
+                for e in stored_events]
+        with self.datastore.get_connection() as conn, conn.pipeline() as pipeline, conn.transaction():
+            with conn.cursor() as curs, conn.cursor() as head:
+                self._lock_table(curs)
+                self._notify_channel(curs)
+                head.execute(CHAIN_HEAD)
+                curs.execute(self.insert_events_statement, (rows,))
+                pipeline.sync()
+                positions = [row["notification_id"] for row in curs.fetchall()]
+                write_changes(cursor_writer(curs), positions, stored_events, changes, chain_head(head.fetchall()))
         return positions
 
 

@@ -20,7 +20,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from projections.audit import ChainRow
 from projections.group_commit import GroupCommitRecorder
-from projections.store import Change, Writer, create_tables, write_changes
+from projections.store import CHAIN_HEAD, Change, Writer, chain_head, create_tables, write_changes
 
 
 class RecordsRecorder(GroupCommitRecorder, SQLiteApplicationRecorder):
@@ -34,7 +34,8 @@ class RecordsRecorder(GroupCommitRecorder, SQLiteApplicationRecorder):
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], *, changes: Sequence[Change] = (), **kwargs: Any
     ) -> Sequence[int] | None:
         positions = super()._insert_events(c, stored_events, **kwargs)
-        write_changes(cursor_writer(c), positions, stored_events, changes)
+        w = cursor_writer(c)
+        write_changes(w, positions, stored_events, changes, chain_head(w.fetch(CHAIN_HEAD, ())))
         return positions
 
 

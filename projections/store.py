@@ -134,11 +134,19 @@ class Change:
     idempotency: IdempotencyKey | None = None
 
 
-def write_changes(w: Writer, positions: Sequence[int], stored_events: Sequence[Any], changes: Sequence[Change]) -> None:
-    """Write changes' audit links and read models in the transaction that stored their events, change after change,
-    at these positions (writers are serialised there, so the chain's head read here is the previous event's)."""
-    head = w.fetch("SELECT hash FROM audit_chain ORDER BY position DESC LIMIT 1", ())
-    prev_hash = head[0]["hash"] if head else GENESIS
+# The audit chain's last link, read in the transaction that adds links after it (writers are serialised there).
+CHAIN_HEAD = "SELECT hash FROM audit_chain ORDER BY position DESC LIMIT 1"
+
+
+def chain_head(rows: Sequence[Any]) -> str:
+    """The hash the next link follows, from CHAIN_HEAD's rows."""
+    return rows[0]["hash"] if rows else GENESIS
+
+
+def write_changes(w: Writer, positions: Sequence[int], stored_events: Sequence[Any], changes: Sequence[Change],
+                  prev_hash: str) -> None:
+    """Write changes' audit links (after the link with this hash) and read models in the transaction that stored
+    their events, change after change, at these positions."""
     links = []
     for position, stored in zip(positions, stored_events, strict=True):
         hash = link(prev_hash, str(stored.originator_id), stored.originator_version, stored.topic, bytes(stored.state))
