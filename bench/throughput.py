@@ -6,8 +6,9 @@ On one embedded PostgreSQL server it measures, one after another:
   (a) the eventsourcing library's plain synchronous Application, one aggregate change per command
       (load, change, save), in one thread;
   (b) raw asyncpg single-row INSERTs, 16 concurrent connections;
-  (c) this service's mutations (reportActionProgress) through HTTP + GraphQL + bearer-token auth, 16 clients;
-  reads: `action(id)` queries through this service, 16 clients;
+  (c) this service's mutations (reportActionProgress) through HTTP + GraphQL + bearer-token auth, 16 clients,
+      on `send-records serve` with one process, then with one per CPU (`--workers N`, as production runs it);
+  reads: `action(id)` queries through this service (one process), 16 clients;
   (d) the same HTTP + strawberry stack answering `action(id)` from memory (the framework's ceiling here);
 and prints commands/s for each with the ratios (c)/(a), (c)/(b) and reads/(d).
 Targets: (c)/(a) >= 1.5; reads/(d) >= 0.5. The load comes from a minimal keep-alive HTTP/1.1 client, so that
@@ -35,6 +36,7 @@ from common import SECRET, server, token
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 16
+CPUS = os.cpu_count() or 1
 
 
 class Dial(Aggregate):
@@ -123,15 +125,15 @@ def body(query: str, **variables) -> bytes:
     return json.dumps({"query": query, "variables": variables}).encode()
 
 
-def service_load(url: str, data_dir: Path, seconds: float) -> tuple[float, float]:
-    """(c) mutations and reads through `send-records serve` on the database, 16 clients."""
+def service_load(data_dir: Path, seconds: float, workers: int) -> tuple[float, float]:
+    """(c) mutations and reads through `send-records serve --workers N` on the database, 16 clients."""
     sys.path.insert(0, str(ROOT))
     from tests import support
     from tests.support import Server, new_area
 
     support.SECRET = SECRET  # the test helpers sign with the server's secret
 
-    with server(data_dir, 8790) as endpoint:
+    with server(data_dir, 8790, workers) as endpoint:
         port = int(endpoint.split(":")[2].split("/")[0])
         helper = Server(data_dir, port=port)
         areas = [new_area(helper) for _ in range(CLIENTS)]
@@ -181,16 +183,19 @@ def main() -> None:
         os.environ["DATABASE_URL"] = service_url
         data_dir = Path(directory) / "data"
         data_dir.mkdir()
-        c, reads = service_load(service_url, data_dir, args.seconds)
+        c, reads = service_load(data_dir, args.seconds, 1)
+        c_all, _ = service_load(data_dir, args.seconds, CPUS)
         d = ceiling(args.seconds)
         postgres.cleanup()
     print(f"\n(a) library Application, sync, 1 thread      {a:8.0f} commands/s")
     print(f"(b) raw asyncpg INSERTs, {CLIENTS} connections      {b:8.0f} rows/s")
-    print(f"(c) service mutations, HTTP, {CLIENTS} clients      {c:8.0f} commands/s")
+    print(f"(c) service mutations, HTTP, {CLIENTS} clients,")
+    print(f"      one server process                     {c:8.0f} commands/s")
+    print(f"      --workers {CPUS} (one per CPU)              {c_all:8.0f} commands/s")
     print(f"    service action(id) reads, {CLIENTS} clients     {reads:8.0f} requests/s")
     print(f"(d) same stack, in-memory resolver           {d:8.0f} requests/s")
-    print(f"\n(c)/(a) {c / a:5.2f}   (target >= 1.5)")
-    print(f"(c)/(b) {c / b:5.2f}")
+    print(f"\n(c)/(a) {c_all / a:5.2f} with --workers {CPUS}, {c / a:5.2f} with one process   (target >= 1.5)")
+    print(f"(c)/(b) {c_all / b:5.2f} with --workers {CPUS}, {c / b:5.2f} with one process")
     print(f"reads/(d) {reads / d:5.2f}   (target >= 0.5)")
 
 
