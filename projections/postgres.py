@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Callable, Iterator, Sequence
@@ -35,6 +36,7 @@ from projections.store import CHAIN_HEAD, Change, Writer, chain_head, create_tab
 
 CREATE_TABLES_LOCK = 7_201_911  # an arbitrary advisory-lock key for creating the tables
 POOL_SIZE = 10
+WRITER_CHECK_SECONDS = 1.0  # how long the batches' connection may stay idle and be used unchecked
 
 
 def percent(sql: str) -> str:
@@ -75,6 +77,7 @@ class PostgresRecordsRecorder(GroupCommitRecorder, PostgresApplicationRecorder):
     # a request for the best part of a minute. The service answers "unavailable" after one wait for a
     # connection instead, and the client retries (safely, with an idempotency key).
     select_events = PostgresApplicationRecorder.select_events.__wrapped__
+    held: tuple[Any, Any, float] | None = None  # the batches' connection: its context manager, itself, last used
 
     def _create_table(self, curs: Any) -> None:
         curs.execute("SELECT pg_advisory_xact_lock(%s)", (CREATE_TABLES_LOCK,))
@@ -89,7 +92,7 @@ class PostgresRecordsRecorder(GroupCommitRecorder, PostgresApplicationRecorder):
         library's IntegrityError, and nothing is stored."""
         rows = [self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
                 for e in stored_events]
-        with self.datastore.get_connection() as conn, conn.pipeline() as pipeline, conn.transaction():
+        with self._writer() as conn, conn.pipeline() as pipeline, conn.transaction():
             with conn.cursor() as curs, conn.cursor() as head:
                 self._lock_table(curs)
                 self._notify_channel(curs)
@@ -99,6 +102,32 @@ class PostgresRecordsRecorder(GroupCommitRecorder, PostgresApplicationRecorder):
                 positions = [row["notification_id"] for row in curs.fetchall()]
                 write_changes(cursor_writer(curs), positions, stored_events, changes, chain_head(head.fetchall()))
         return positions
+
+    @contextmanager
+    def _writer(self) -> Iterator[Any]:
+        """The connection batches are written on (one at a time: the group commit has one leader), kept from one
+        batch to the next, since taking one from the pool costs a round trip (the pool checks it). One kept idle
+        for a second or more is checked the same way before use, so that it is as sound after a restart of
+        PostgreSQL as one fresh from the pool. If a batch fails on it, it goes back to the pool (which drops a
+        broken one), the error is raised as the library's, and the next batch takes another."""
+        if self.held is not None and time.monotonic() - self.held[2] >= WRITER_CHECK_SECONDS:
+            try:
+                psycopg_pool.ConnectionPool.check_connection(self.held[1])
+            except psycopg.Error:
+                self.held[0].__exit__(None, None, None)
+                self.held = None
+        if self.held is None:
+            manager = self.datastore.get_connection()
+            self.held = (manager, manager.__enter__(), 0.0)
+        manager, conn, _ = self.held
+        try:
+            yield conn
+        except BaseException as error:
+            self.held = None
+            if not manager.__exit__(type(error), error, error.__traceback__):
+                raise
+        else:
+            self.held = (manager, conn, time.monotonic())
 
 
 def cursor_writer(curs: Any) -> Writer:

@@ -76,3 +76,33 @@ def test_the_service_recovers_and_loses_no_acknowledged_write(tmp_path, own_post
         assert recovered["event"]["version"] == len(history) + 1
     finally:
         server.stop()
+
+
+
+def test_after_a_restart_while_idle_writes_are_made_again_once_each(tmp_path, own_postgres):
+    """No request during the outage: the connections kept from before it (among them the one batches of writes
+    are stored on) are all broken. The service finds them out and writes again by itself, each change once."""
+    server = Server(tmp_path / "data", {"DATABASE_URL": new_database(own_postgres.get_uri())})
+    server.data_dir.mkdir()
+    server.start()
+    try:
+        area = new_area(server)
+        report = {"actionId": area.action, "note": "before the restart", "idempotencyKey": "before"}
+        before = server.ok("reportActionProgress", report, area.lead)
+        restart(own_postgres, down_seconds=1)
+        report = {**report, "note": "after the restart", "idempotencyKey": "after"}
+        failures, deadline = [], time.monotonic() + 30
+        while True:
+            response = server.post("mutation($i: ReportActionProgressInput!) { reportActionProgress(input: $i) {"
+                                   " event { version } } }", {"i": report}, area.lead).json()
+            if response.get("data") and response["data"]["reportActionProgress"]["event"]:
+                break
+            failures.append(response["errors"][0]["message"])
+            assert time.monotonic() < deadline, failures[-1]
+            time.sleep(0.5)
+        assert all("record store is unavailable" in f for f in failures), failures[:3]
+        assert response["data"]["reportActionProgress"]["event"]["version"] == before["event"]["version"] + 1
+        again = server.ok("reportActionProgress", {"actionId": area.action, "note": "later"}, area.lead)
+        assert again["event"]["version"] == before["event"]["version"] + 2
+    finally:
+        server.stop()
