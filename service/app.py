@@ -182,9 +182,10 @@ def readyz(services: Services, view: RecordsGraphQL) -> Any:
             rebuilding = await read_model.ask(q.rebuild_under_way())
         except StoreUnavailable:
             return JSONResponse({"ready": False, "store": "unavailable"}, status_code=503)
+        feed = view.feed  # with nobody subscribed it does not follow the log: nothing lags
         return JSONResponse({"ready": True, "store": "reachable", "projectionLag": max(0, last_event - last_record),
-                             "feedLag": max(0, last_record - view.feed.position) if view.feed.subscribers else 0, "subscribers": len(view.feed.subscribers),
-                             "rebuild": rebuilding})
+                             "feedLag": max(0, last_record - feed.position) if feed.subscribers else 0,
+                             "subscribers": len(feed.subscribers), "rebuild": rebuilding})
 
     return ready
 

@@ -68,3 +68,5 @@ class RecordsApplication(Application):
             return deepcopy(self.repository.cache.get(aggregate_id))
         except KeyError:
             return None
+        except RuntimeError:  # another thread was bringing that copy up to date (an attribute added meanwhile)
+            return None

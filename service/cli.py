@@ -37,7 +37,7 @@ def parser() -> Parser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=port, default=8000)
     serve.add_argument("--demo", action="store_true", help="load the demo story first (once; it is idempotent)")
-    serve.add_argument("--workers", type=positive, default=1,
+    serve.add_argument("--workers", type=at_least(1), default=1,
                        help="server processes sharing the port, say one per CPU (default 1; more needs DATABASE_URL)")
     token = commands.add_parser("token", help="print a bearer token (on the last line)")
     token.add_argument("--role", required=True, choices=[r.value for r in Role])
@@ -59,21 +59,20 @@ def parser() -> Parser:
     bundle = commands.add_parser("verify-bundle", help="recheck an audit bundle offline (exit 0 intact, 1 not)")
     bundle.add_argument("file", type=Path)
     rebuild = commands.add_parser("rebuild", help="rebuild the read models from the event log (resumes an interrupted rebuild)")
-    rebuild.add_argument("--workers", type=count, default=os.cpu_count() or 1,
+    rebuild.add_argument("--workers", type=at_least(0), default=os.cpu_count() or 1,
                          help="processes replaying events beside the one writing (default: one per CPU; 0: none)")
     return p
 
 
-def count(text: str) -> int:
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 0 or more")
-    return int(text)
+def at_least(least: int) -> Callable[[str], int]:
+    """An argument type: a whole number of at least this."""
 
+    def whole(text: str) -> int:
+        if not text.isdigit() or int(text) < least:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of {least} or more")
+        return int(text)
 
-def positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
-    return int(text)
+    return whole
 
 
 def main(argv: list[str] | None = None) -> int:
