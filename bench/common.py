@@ -16,17 +16,19 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from copy import deepcopy  # noqa: E402
+
 from domain.action import Action  # noqa: E402
-from domain.base import Actor, Record, stamped  # noqa: E402
+from domain.base import Record, stamped  # noqa: E402
 from domain.partnership import Partnership  # noqa: E402
 from domain.plan import Plan  # noqa: E402
 from domain.vocabulary import Role  # noqa: E402
-from projections.sqlite import Change  # noqa: E402
-from projections.views import entity_rows, event_record  # noqa: E402
+from projections.writes import Change  # noqa: E402
+from service.authorisation import Principal  # noqa: E402
 from service.bootstrap import bootstrap  # noqa: E402
 
 SECRET = "bench-secret-0123456789abcdef0123456789abcdef"
-LEAD = Actor("bench-lead", Role.PARTNERSHIP_LEAD)
+LEAD = Principal("bench-lead", Role.PARTNERSHIP_LEAD).actor
 
 
 class BulkLoader:
@@ -38,22 +40,21 @@ class BulkLoader:
         os.environ["SEND_RECORDS_JWT_SECRET"] = SECRET
         self.app = bootstrap().commands.app
         self.batch = batch
-        self.pending: list[tuple[list, Change]] = []
+        self.pending: list[Change] = []
         self.events = 0
 
     def change(self, aggregate: Record) -> None:
-        """Queue the aggregate's one new event (as one command would record it)."""
-        records = [event_record(e, aggregate.partnership_id) for e in aggregate.pending_events]
-        change = Change(records=records, entities=entity_rows(aggregate))
-        stored = [self.app.mapper.to_stored_event(e) for e in aggregate.collect_events()]
-        assert len(stored) == 1
-        self.pending.append((stored, change))
+        """Queue the aggregate's one new event (as one command would record it), with a copy of the aggregate as
+        that event leaves it (its read models are built from it as the batch is stored)."""
+        events = aggregate.collect_events()
+        assert len(events) == 1
+        self.pending.append(Change(deepcopy(aggregate), events))
         if len(self.pending) >= self.batch:
             self.flush()
 
     def flush(self) -> None:
-        self.app.recorder.insert_all([e for stored, _ in self.pending for e in stored],
-                                     changes=[change for _, change in self.pending])
+        if self.pending:
+            self.app.recorder.insert_all(self.pending)
         self.events += len(self.pending)
         self.pending.clear()
 
@@ -68,7 +69,7 @@ def partnership_with_plan(loader: BulkLoader, name: str, actions: int, on: date)
                              ("Forum", "PARENT_CARER_FORUM")]:
             agencies.append(partnership.add_agency(f"{name} {agency}", kind))
             loader.change(partnership)
-        plan = Plan.draft(partnership.partnership_id, "IMPROVEMENT_PLAN", f"{name} Improvement Plan")
+        plan = Plan.draft(partnership, "IMPROVEMENT_PLAN", f"{name} Improvement Plan")
         loader.change(plan)
         areas = []
         for n in range(4):

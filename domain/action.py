@@ -10,7 +10,7 @@ from datetime import date
 
 from eventsourcing.domain import event
 
-from domain.base import InvalidError, InvalidTransitionError, Record, require_text
+from domain.base import InvalidError, InvalidTransitionError, Record, effective_today, require_text
 from domain.partnership import Partnership
 from domain.plan import Plan
 from domain.vocabulary import OPEN_ACTION_STATUSES, ActionStatus, Rag
@@ -30,9 +30,10 @@ class Action(Record):
         lead_officer: str | None = None,
     ) -> Action:
         plan.check_open_for_actions()
+        plan.check_exists_on(effective_today(), "plan")
         if priority_area_id is not None:
-            plan.check_has_priority_area(priority_area_id, "priorityAreaId")
-        partnership.check_has_agency(owner_agency_id, "ownerAgencyId")
+            plan.check_has_priority_area(priority_area_id, "priority_area_id")
+        partnership.check_has_agency(owner_agency_id, "owner_agency_id")
         return cls(
             plan_id=str(plan.id),
             partnership_id=plan.partnership_id,
@@ -67,7 +68,7 @@ class Action(Record):
         self.status = ActionStatus.NOT_STARTED
         self.rag: Rag | None = None
         self.completed_on: date | None = None
-        self.evidence: list[str] = []
+        self.evidence: tuple[str, ...] = ()
         self.latest_note: str | None = None
 
     def start(self, reason: str | None = None) -> None:
@@ -99,7 +100,7 @@ class Action(Record):
     def reassign(self, partnership: Partnership, owner_agency_id: str, lead_officer: str | None, reason: str) -> None:
         self.check_status(OPEN_ACTION_STATUSES, "reassign it")
         reason = require_text(reason, "reason")
-        partnership.check_has_agency(owner_agency_id, "ownerAgencyId")
+        partnership.check_has_agency(owner_agency_id, "owner_agency_id")
         self._reassigned(owner_agency_id=owner_agency_id, lead_officer=lead_officer, reason=reason)
 
     @event("ActionReassigned")
@@ -118,7 +119,7 @@ class Action(Record):
     def _completed(self, completed_on: date, evidence: list, note: str | None) -> None:
         self.status = ActionStatus.COMPLETED
         self.completed_on = completed_on
-        self.evidence = self.evidence + evidence
+        self.evidence = self.evidence + tuple(evidence)
         if note:
             self.latest_note = note
 

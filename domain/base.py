@@ -1,9 +1,13 @@
 """What every aggregate of the record shares: who and when on each event, and the errors.
 
 Each event names who made the change (the actor) and the date it took effect in
-the world (effectiveOn, valid time); the library stamps when it was recorded
-(its timestamp, transaction time). The service sets the stamp once per command,
-as the eventsourcing library's content-management example sets its user id.
+the world (effective_on, valid time); the store stamps when it was recorded (its
+timestamp, transaction time) as it commits. The service sets who and the
+effective date once per command, as the eventsourcing library's
+content-management example sets its user id.
+
+Errors name the field of the command they are about in the command's own
+(snake_case) names; the service turns them into its API's names.
 """
 
 from __future__ import annotations
@@ -12,30 +16,21 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from typing import Iterator
+from typing import Any, Iterator, Mapping
 
 from eventsourcing.domain import Aggregate
 
-from domain.vocabulary import Role
-
-
-@dataclass(frozen=True)
-class Actor:
-    subject: str
-    role: Role
-    agency_id: str | None = None
-
-    def as_dict(self) -> dict:
-        return {"subject": self.subject, "role": str(self.role), "agencyId": self.agency_id}
+# Who made a change, as the service records it on each event (opaque to the domain); changes made outside any
+# command (a benchmark building a log, say) are the system's.
+SYSTEM: Mapping[str, Any] = {"subject": "system", "role": "ADMIN"}
 
 
 @dataclass(frozen=True)
 class Stamp:
-    actor: Actor
+    actor: Mapping[str, Any]
     effective_on: date
 
 
-SYSTEM = Actor(subject="system", role=Role.ADMIN)
 _stamp: ContextVar[Stamp | None] = ContextVar("stamp", default=None)
 
 
@@ -44,7 +39,7 @@ def current_stamp() -> Stamp:
 
 
 @contextmanager
-def stamped(actor: Actor, effective_on: date) -> Iterator[Stamp]:
+def stamped(actor: Mapping[str, Any], effective_on: date) -> Iterator[Stamp]:
     """Every event triggered inside this block names this actor and effective date."""
     stamp = Stamp(actor=actor, effective_on=effective_on)
     token = _stamp.set(stamp)
@@ -58,23 +53,46 @@ class Record(Aggregate):
     """An aggregate of the partnership's record."""
 
     class Event(Aggregate.Event):
-        actor: dict = field(default_factory=lambda: current_stamp().actor.as_dict(), init=False)
+        actor: dict = field(default_factory=lambda: dict(current_stamp().actor), init=False)
         effective_on: date = field(default_factory=lambda: current_stamp().effective_on, init=False)
+
+    def __base_init__(self, originator_id: Any, originator_version: int, timestamp: datetime, effective_on: date) -> None:
+        super().__base_init__(originator_id, originator_version, timestamp)
+        self._effective_from = effective_on
 
     @property
     def partnership_id(self) -> str:
         return self._partnership_id
 
+    @property
+    def effective_from(self) -> date:
+        """The date the record says this came into being (its first event's effective date)."""
+        return self._effective_from
+
+    def check_exists_on(self, on: date, what: str) -> None:
+        """Nothing takes effect in the record before what it belongs to: at any date where it exists, its
+        partnership, plan or inspection exists too."""
+        if on < self.effective_from:
+            raise InvalidError(
+                f"this would take effect on {on}, before the {what} it belongs to did ({self.effective_from})",
+                "effective_on")
+
+
+def effective_today() -> date:
+    """The effective date of the change being made."""
+    return current_stamp().effective_on
+
 
 def require_text(value: str | None, field_name: str) -> str:
     if value is None or not value.strip():
-        raise InvalidError(f"{field_name} must not be empty", field_name)
+        raise InvalidError(f"{field_name.replace('_', ' ')} must not be empty", field_name)
     return value.strip()
 
 
-def check_order(earlier: date | None, later: date | None, earlier_name: str, later_name: str) -> None:
+def check_order(earlier: date | None, later: date | None, field_name: str, rule: str) -> None:
+    """Two dates of one thing in their order; the error names the later one's field and says the rule."""
     if earlier is not None and later is not None and later < earlier:
-        raise InvalidError(f"{later_name} ({later}) is before {earlier_name} ({earlier})", later_name)
+        raise InvalidError(f"{rule} ({later} is before {earlier})", field_name)
 
 
 class DomainError(Exception):

@@ -2,33 +2,43 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from uuid import uuid4
 
 from eventsourcing.domain import event
 
-from domain.base import InvalidError, InvalidTransitionError, Record, check_order, require_text
+from domain.base import InvalidError, InvalidTransitionError, Record, check_order, effective_today, require_text
+from domain.partnership import Partnership
 from domain.vocabulary import OUTCOMES_OF_FRAMEWORK, FindingKind, InspectionFramework, InspectionKind, InspectionOutcome
+
+
+@dataclass(frozen=True)
+class Finding:
+    id: str
+    kind: FindingKind
+    text: str
 
 
 class Inspection(Record):
     @classmethod
     def record(
         cls,
-        partnership_id: str,
+        partnership: Partnership,
         framework: InspectionFramework,
         kind: InspectionKind,
         started_on: date,
         ended_on: date,
         revisit_of: Inspection | None = None,
     ) -> Inspection:
-        check_order(started_on, ended_on, "startedOn", "endedOn")
+        partnership.check_exists_on(effective_today(), "partnership")
+        check_order(started_on, ended_on, "ended_on", "an inspection ends on or after the day it starts")
         if kind == InspectionKind.REVISIT and revisit_of is None:
-            raise InvalidError("a revisit must name the inspection it revisits", "revisitOf")
+            raise InvalidError("a revisit must name the inspection it revisits", "revisit_of")
         if revisit_of is not None:
-            cls.check_revisit_target(partnership_id, revisit_of, started_on)
+            cls.check_revisit_target(partnership.partnership_id, revisit_of, started_on)
         return cls(
-            partnership_id=partnership_id,
+            partnership_id=partnership.partnership_id,
             framework=InspectionFramework(framework),
             kind=InspectionKind(kind),
             started_on=started_on,
@@ -52,23 +62,24 @@ class Inspection(Record):
         self.started_on = started_on
         self.ended_on = ended_on
         self.revisit_of = revisit_of
-        self.findings: dict[str, dict] = {}
+        self.findings: dict[str, Finding] = {}
         self.published_on: date | None = None
         self.outcome: InspectionOutcome | None = None
 
     def record_finding(self, kind: FindingKind, text: str) -> str:
         self.check_not_published("record a finding")
+        self.check_exists_on(effective_today(), "inspection")
         finding_id = str(uuid4())
         self._finding_recorded(finding_id=finding_id, kind=FindingKind(kind), text=require_text(text, "text"))
         return finding_id
 
     @event("FindingRecorded")
     def _finding_recorded(self, finding_id: str, kind: FindingKind, text: str) -> None:
-        self.findings[finding_id] = {"id": finding_id, "kind": kind, "text": text}
+        self.findings[finding_id] = Finding(finding_id, kind, text)
 
     def publish(self, published_on: date, outcome: InspectionOutcome) -> None:
         self.check_not_published("publish it again")
-        check_order(self.ended_on, published_on, "endedOn", "publishedOn")
+        check_order(self.ended_on, published_on, "published_on", "an inspection is published after it ends")
         if InspectionOutcome(outcome) not in OUTCOMES_OF_FRAMEWORK[self.framework]:
             raise InvalidError(f"{outcome} is not an outcome of the {self.framework} framework", "outcome")
         self._published(published_on=published_on, outcome=InspectionOutcome(outcome))
@@ -89,5 +100,5 @@ class Inspection(Record):
     @staticmethod
     def check_revisit_target(partnership_id: str, revisited: Inspection, started_on: date) -> None:
         if revisited.partnership_id != partnership_id:
-            raise InvalidError("a revisit must name an inspection of the same partnership", "revisitOf")
-        check_order(revisited.ended_on, started_on, "the revisited inspection's endedOn", "startedOn")
+            raise InvalidError("a revisit must name an inspection of the same partnership", "revisit_of")
+        check_order(revisited.ended_on, started_on, "started_on", "a revisit starts after the inspection it revisits ends")

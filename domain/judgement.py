@@ -32,11 +32,11 @@ class Judgement(Record):
         inspection: Inspection | None = None,
     ) -> Judgement:
         if subject_kind not in SUBJECT_KINDS:
-            raise InvalidError("a judgement's subject is a finding, plan, priority area or action", "subjectId")
+            raise InvalidError("a judgement's subject is a finding, plan, priority area or action", "subject_id")
         if outcome is None and rag is None:
             raise InvalidError("a judgement gives an outcome, a RAG rating or both", "outcome")
         if inspection is not None and inspection.partnership_id != partnership_id:
-            raise InvalidError("the inspection belongs to another partnership", "inspectionId")
+            raise InvalidError("the inspection belongs to another partnership", "inspection_id")
         return cls(
             partnership_id=partnership_id,
             subject_id=subject_id,

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import date
+from typing import Iterable
 
 from eventsourcing.domain import event
 
-from domain.base import InvalidError, Record, require_text
+from domain.base import InvalidError, Record, effective_today, require_text
+from domain.partnership import Partnership
 from domain.plan import Plan
 from domain.vocabulary import MetricUnit, Polarity, Rag
 
@@ -15,11 +18,20 @@ from domain.vocabulary import MetricUnit, Polarity, Rag
 AMBER_TOLERANCE = 0.10
 
 
+@dataclass(frozen=True)
+class Measurement:
+    period: str
+    period_end: date
+    value: float
+    rag: Rag | None
+    version: int  # the metric's version that recorded it (when it was recorded is the log's to say)
+
+
 class Metric(Record):
     @classmethod
     def define(
         cls,
-        partnership_id: str,
+        partnership: Partnership,
         name: str,
         unit: MetricUnit,
         polarity: Polarity,
@@ -27,14 +39,15 @@ class Metric(Record):
         plan: Plan | None = None,
         priority_area_id: str | None = None,
     ) -> Metric:
+        partnership.check_exists_on(effective_today(), "partnership")
         if target is not None:
             check_finite(target, "target")
         if priority_area_id is not None:
-            if plan is None or plan.partnership_id != partnership_id:
-                raise InvalidError(f"priority area {priority_area_id} is not in this partnership's plans", "priorityAreaId")
-            plan.check_has_priority_area(priority_area_id, "priorityAreaId")
+            if plan is None or plan.partnership_id != partnership.partnership_id:
+                raise InvalidError(f"priority area {priority_area_id} is not in this partnership's plans", "priority_area_id")
+            plan.check_has_priority_area(priority_area_id, "priority_area_id")
         return cls(
-            partnership_id=partnership_id,
+            partnership_id=partnership.partnership_id,
             name=require_text(name, "name"),
             unit=MetricUnit(unit),
             polarity=Polarity(polarity),
@@ -58,7 +71,7 @@ class Metric(Record):
         self.polarity = polarity
         self.target = target
         self.priority_area_id = priority_area_id
-        self.measurements: dict[str, dict] = {}
+        self.measurements: dict[str, Measurement] = {}
 
     def record_measurement(self, period: str, period_end: date, value: float) -> None:
         period = require_text(period, "period")
@@ -74,13 +87,9 @@ class Metric(Record):
 
         def apply(self, metric: Metric) -> None:
             # A period measured again is a correction: the later figure stands, the log keeps both.
-            metric.measurements[self.period] = {
-                "period": self.period,
-                "periodEnd": self.period_end,
-                "value": self.value,
-                "rag": rag_for(self.value, metric.target, metric.polarity),
-                "recordedAt": self.timestamp,
-            }
+            metric.measurements[self.period] = Measurement(self.period, self.period_end, self.value,
+                                                           rag_for(self.value, metric.target, metric.polarity),
+                                                           self.originator_version)
 
 
 def rag_for(value: float, target: float | None, polarity: Polarity) -> Rag | None:
@@ -96,9 +105,9 @@ def rag_for(value: float, target: float | None, polarity: Polarity) -> Rag | Non
     return Rag.RED
 
 
-def latest_measurement(measurements: list[dict]) -> dict | None:
-    """The measurement with the latest periodEnd."""
-    return max(measurements, key=lambda m: m["periodEnd"], default=None)
+def latest_measurement(measurements: Iterable[Measurement]) -> Measurement | None:
+    """The measurement with the latest period end."""
+    return max(measurements, key=lambda m: m.period_end, default=None)
 
 
 def check_finite(value: float, field_name: str) -> None:

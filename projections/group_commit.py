@@ -17,11 +17,12 @@ committed alone, so that only the offending ones are refused. Any other failure
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 from typing import Any, Callable, Generic, Sequence, TypeVar
 
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import IntegrityError, Mapper
 
-from projections.store import Change
+from projections.writes import Change, Committed
 
 Item = TypeVar("Item")
 Answer = TypeVar("Answer")
@@ -84,25 +85,26 @@ class GroupCommit(Generic[Item, Answer]):
 
 
 class GroupCommitRecorder:
-    """Mixed into a store's recorder: a command's events and its change (read models, idempotency key) go
-    through the group commit; a batch goes to the recorder's `insert_all`, which stores them in one transaction
-    and answers their positions."""
+    """Mixed into a store's recorder: a command's change (its aggregate's new events, its idempotency key) goes
+    through the group commit; a batch goes to the recorder's `insert_all`, which stamps, encodes and stores the
+    batch with its read models in one transaction (projections/writes.py) and answers the events' positions and
+    the instant the batch was recorded at."""
 
-    insert_all: Callable[..., Sequence[int]]
+    insert_all: Callable[[Sequence[Change]], tuple[Sequence[int], datetime]]
+    mapper: Mapper  # encodes events once they are stamped; the application gives it
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.group_commit = GroupCommit(self._insert_changes)
+        self.group_commit = GroupCommit(self._commit_batch)
 
-    def insert_events(self, stored_events: Sequence[StoredEvent], *, change: Change, **_: Any) -> Sequence[int]:
-        """The events' positions, once they and the change are committed."""
-        return self.group_commit((stored_events, change))
+    def commit(self, change: Change) -> Committed:
+        """The change's positions and recorded instant, once it is committed."""
+        return self.group_commit(change)
 
-    def _insert_changes(self, batch: Sequence[tuple[Sequence[StoredEvent], Change]]) -> list[Sequence[int]]:
-        events = [event for stored_events, _ in batch for event in stored_events]
-        positions = self.insert_all(events, changes=[change for _, change in batch])
+    def _commit_batch(self, changes: Sequence[Change]) -> list[Committed]:
+        positions, recorded_at = self.insert_all(changes)
         answers, at = [], 0
-        for stored_events, _ in batch:
-            answers.append(positions[at:at + len(stored_events)])
-            at += len(stored_events)
+        for change in changes:
+            answers.append(Committed(positions[at:at + len(change.events)], recorded_at))
+            at += len(change.events)
         return answers

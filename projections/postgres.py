@@ -3,10 +3,11 @@
 Appends go through the library's synchronous recorder (psycopg), in worker
 threads with a bounded pool, many commands' changes to a transaction (the group
 commit, projections/group_commit.py). A transaction takes the library's
-EXCLUSIVE lock on the events table for the insert, so positions are assigned in
-commit order and a cursor never skips a late-committing event. The read models
-are written after the positions are known, in the same transaction. Reads on
-the request path use asyncpg and never block the event loop.
+EXCLUSIVE lock on the events table and the log clock's row before it stamps
+its events, so positions and recorded instants are given in commit order and a
+cursor never skips a late-committing event. The read models are written in the
+same transaction. Reads on the request path use asyncpg and never block the
+event loop.
 
 Tables are created at start-up under an advisory lock, so any number of
 processes may start at once; `schema_version` records the version for later
@@ -27,14 +28,16 @@ from uuid import UUID
 import asyncpg
 import psycopg
 import psycopg_pool
-from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.postgres import PostgresApplicationRecorder
 
-from projections.audit import ChainRow
 from projections.group_commit import GroupCommitRecorder
-from projections.store import CHAIN_HEAD, Change, Writer, chain_head, create_tables, write_changes
+from projections.store import EventLogStore
+from projections.tables import create_tables
+from projections.writes import CHAIN_HEAD, Change, Writer, chain_head, encode, stamp, write_changes
 
-CREATE_TABLES_LOCK = 7_201_911  # an arbitrary advisory-lock key for creating the tables
+CREATE_TABLES_LOCK = 7_201_911  # arbitrary advisory-lock keys: creating the tables,
+EXCLUSIVE_LOCK = 7_201_912  # and work that one process does at a time
 POOL_SIZE = 10
 WRITER_CHECK_SECONDS = 1.0  # how long the batches' connection may stay idle and be used unchecked
 
@@ -84,24 +87,33 @@ class PostgresRecordsRecorder(GroupCommitRecorder, PostgresApplicationRecorder):
         super()._create_table(curs)
         create_tables(cursor_writer(curs), bigint=PostgresStore.bigint)
 
-    def insert_all(self, stored_events: Sequence[StoredEvent], *, changes: Sequence[Change]) -> list[int]:
-        """Store events with their changes in one transaction, in two round trips: the events table locked (so that
-        positions are given in commit order, see the library's _lock_table), the events inserted and the audit
-        chain's head read; then the links, the read models, the idempotency keys and the commit. While the table
-        is locked every other writer waits, so nothing else happens in between. A broken rule is raised as the
-        library's IntegrityError, and nothing is stored."""
-        rows = [self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
-                for e in stored_events]
+    def insert_all(self, changes: Sequence[Change]) -> tuple[list[int], Any]:
+        """Store changes in one transaction, in two round trips: the events table and the log clock's row locked
+        (so that positions and instants follow commit order, see the library's _lock_table), the clock, the audit
+        chain's head and the batch's positions read; then, once the events are stamped and encoded, the events,
+        links, read models and idempotency keys written and committed. While the table is locked every other
+        writer waits, so nothing else happens in between. A broken rule is raised as the library's
+        IntegrityError, and nothing is stored."""
+        count = sum(len(change.events) for change in changes)
         with self._writer() as conn, conn.pipeline() as pipeline, conn.transaction():
-            with conn.cursor() as curs, conn.cursor() as head:
+            with conn.cursor() as curs, conn.cursor() as clock, conn.cursor() as head, conn.cursor() as ids:
                 self._lock_table(curs)
                 self._notify_channel(curs)
+                clock.execute("SELECT instant FROM log_clock FOR UPDATE")
                 head.execute(CHAIN_HEAD)
-                curs.execute(self.insert_events_statement, (rows,))
+                ids.execute("SELECT nextval(pg_get_serial_sequence(%s, 'notification_id')) AS position"
+                            " FROM generate_series(1, %s) ORDER BY 1", (self.events_table_name, count))
                 pipeline.sync()
-                positions = [row["notification_id"] for row in curs.fetchall()]
-                write_changes(cursor_writer(curs), positions, stored_events, changes, chain_head(head.fetchall()))
-        return positions
+                recorded_at = stamp(changes, clock.fetchone()["instant"])
+                stored = encode(changes, self.mapper)
+                positions = [row["position"] for row in ids.fetchall()]
+                curs.execute(f"INSERT INTO {self.events_table_name}"
+                             " (notification_id, originator_id, originator_version, topic, state)"
+                             " SELECT * FROM unnest(%s::bigint[], %s::uuid[], %s::bigint[], %s::text[], %s::bytea[])",
+                             (positions, [e.originator_id for e in stored], [e.originator_version for e in stored],
+                              [e.topic for e in stored], [e.state for e in stored]))
+                write_changes(cursor_writer(curs), positions, stored, changes, chain_head(head.fetchall()), recorded_at)
+        return positions, recorded_at
 
     @contextmanager
     def _writer(self) -> Iterator[Any]:
@@ -149,8 +161,9 @@ class QueryConnection(asyncpg.Connection):
         return ""
 
 
-class PostgresStore:
+class PostgresStore(EventLogStore):
     bigint = "BIGINT"
+    position = "notification_id"
     unavailable = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError,
                    asyncpg.exceptions.AdminShutdownError, psycopg.OperationalError, psycopg_pool.PoolTimeout,
                    OperationalError, InterfaceError, TimeoutError)
@@ -163,36 +176,6 @@ class PostgresStore:
         self.pool: asyncpg.Pool | None = None
         self.listening: asyncio.Task | None = None
 
-    def chain_rows(self, after: int, until: int) -> list[ChainRow]:
-        """Every position in (after, until] held by an event or a link, with both (or None where one is missing)."""
-        rows = self.fetch_sync(
-            f"""SELECT p.position, e.originator_id::text AS originator_id, e.originator_version, e.topic, e.state,
-                       c.prev_hash, c.hash, r.partnership_id
-                FROM (SELECT notification_id AS position FROM {self.events_table}
-                      WHERE notification_id > ? AND notification_id <= ?
-                      UNION SELECT position FROM audit_chain WHERE position > ? AND position <= ?) p
-                LEFT JOIN {self.events_table} e ON e.notification_id = p.position
-                LEFT JOIN audit_chain c ON c.position = p.position
-                LEFT JOIN records r ON r.position = p.position
-                ORDER BY p.position""",
-            [after, until, after, until],
-        )
-        return [ChainRow(r["position"], r["originator_id"], r["originator_version"], r["topic"],
-                         bytes(r["state"]) if r["state"] is not None else None, r["prev_hash"], r["hash"],
-                         r["partnership_id"]) for r in rows]
-
-    def stored_with_links(self, entity_ids: Sequence[str]) -> list[tuple[StoredEvent, int, str | None, str | None]]:
-        """These aggregates' stored events, aggregate by aggregate in id order and each in version order,
-        with their positions and audit links."""
-        rows = self.fetch_sync(
-            f"""SELECT e.notification_id AS position, e.originator_id, e.originator_version, e.topic, e.state,
-                       c.prev_hash, c.hash
-                FROM {self.events_table} e LEFT JOIN audit_chain c ON c.position = e.notification_id
-                WHERE e.originator_id = ANY(?::uuid[]) ORDER BY e.originator_id, e.originator_version""",
-            [list(entity_ids)])
-        return [(StoredEvent(r["originator_id"], r["originator_version"], r["topic"], bytes(r["state"])), r["position"],
-                 r["prev_hash"], r["hash"]) for r in rows]
-
     @contextmanager
     def writer(self, lock_writers: bool = False) -> Iterator[Writer]:
         """A write transaction; with lock_writers, no one else writes events until it ends."""
@@ -201,6 +184,16 @@ class PostgresStore:
                 curs.execute(f"LOCK TABLE {self.events_table} IN EXCLUSIVE MODE")
             yield cursor_writer(curs)
 
+    @contextmanager
+    def exclusively(self) -> Iterator[None]:
+        """A session advisory lock, on a connection of its own, for as long as the block runs."""
+        with self.datastore.get_connection() as connection:
+            connection.execute("SELECT pg_advisory_lock(%s)", (EXCLUSIVE_LOCK,))
+            try:
+                yield
+            finally:
+                connection.execute("SELECT pg_advisory_unlock(%s)", (EXCLUSIVE_LOCK,))
+
     @staticmethod
     def replace_table(w: Writer, table: str, by: str) -> None:
         """Drop a table and give its name to another."""
@@ -208,22 +201,9 @@ class PostgresStore:
         w.execute(f"ALTER TABLE {by} RENAME TO {table}", ())
         w.execute(f"ALTER INDEX IF EXISTS {by}_pkey RENAME TO {table}_pkey", ())  # frees the name for the next rebuild
 
-    def aggregates_created(self, after: int, until: int) -> list[tuple[int, str]]:
-        """The aggregates created in (after, until], each with the position of its first event, in log order."""
-        rows = self.fetch_sync(f"SELECT notification_id, originator_id::text AS id FROM {self.events_table}"
-                               " WHERE notification_id > ? AND notification_id <= ? AND originator_version = 1"
-                               " ORDER BY notification_id", [after, until])
-        return [(r["notification_id"], r["id"]) for r in rows]
-
-    def aggregates_changed(self, fetch: Any, since: int) -> list[str]:
-        """The aggregates with events after a position."""
-        rows = fetch(f"SELECT DISTINCT originator_id::text AS id FROM {self.events_table} WHERE notification_id > ?",
-                     [since])
-        return [r["id"] for r in rows]
-
-    def chain_end(self) -> int:
-        return self.fetch_sync(f"SELECT GREATEST((SELECT MAX(notification_id) FROM {self.events_table}),"
-                               " (SELECT MAX(position) FROM audit_chain)) AS last", [])[0]["last"] or 0
+    async def seal(self, instant: str) -> None:
+        # A writer holds the clock's row from before it stamps until it commits: this waits for that commit.
+        await self.fetch("UPDATE log_clock SET instant = GREATEST(instant, ?)", [instant])
 
     async def start(self) -> None:
         self.pool = await asyncpg.create_pool(self.database_url, min_size=1, max_size=POOL_SIZE, timeout=5,
@@ -261,11 +241,3 @@ class PostgresStore:
         assert self.pool is not None, "the asyncpg pool starts with the app"
         async with self.pool.acquire() as connection:
             return await connection.fetch(numbered(sql), *params)
-
-    async def stored_events(self, entity_id: str) -> list[StoredEvent]:
-        rows = await self.fetch(
-            f"SELECT originator_version, topic, state FROM {self.events_table} WHERE originator_id = ?::uuid"
-            " ORDER BY originator_version",
-            [entity_id],
-        )
-        return [StoredEvent(UUID(entity_id), r["originator_version"], r["topic"], bytes(r["state"])) for r in rows]

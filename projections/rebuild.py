@@ -23,17 +23,10 @@ from itertools import groupby
 from multiprocessing import get_context
 from typing import Any, Callable, Iterator
 
-from projections.store import (
-    READ_MODEL_INDEXES,
-    READ_MODELS,
-    Writer,
-    entity_row,
-    read_model_tables,
-    record_row,
-    version_row,
-    write_rows,
-)
-from projections.views import entity_rows, event_record
+from projections.shapes import KINDS
+from projections.tables import READ_MODEL_INDEXES, READ_MODEL_VERSION, READ_MODELS, read_model_tables
+from projections.views import about, entity_rows, event_record, version_row
+from projections.writes import Writer, entity_row, record_row, write_rows
 
 SUFFIX = "_rebuild"
 AHEAD = 4  # batches a worker process may build before the writer takes them
@@ -83,6 +76,7 @@ def rebuild(store: Any, mapper: Any, progress: Callable[[int, int], None] | None
             write_rows(w.executemany, *rows)
             replayed += len(rows[0])
         w.execute("DELETE FROM rebuild_progress", ())
+        w.execute("UPDATE read_model_version SET version = ?", (READ_MODEL_VERSION,))
     return replayed
 
 
@@ -148,13 +142,13 @@ def rows_of(store: Any, mapper: Any, aggregate_ids: list[str]) -> Rows:
                 log.error("rebuild cannot replay the event at position %s (aggregate %s): %s", position,
                           stored.originator_id, error)
                 raise RebuildError(f"the event at position {position} cannot be replayed: {error}") from None
-            record = event_record(event, aggregate.partnership_id)
-            records.append(record_row(position, record))
+            records.append(record_row(position, event, event_record(event, aggregate.partnership_id)))
             rows = entity_rows(aggregate, with_children=n == len(stored_events))  # all of them after the last event
-            versions.append(version_row(rows[0]))
+            versions.append(version_row(rows[0], event.effective_on))
             first_position = first_position or position
-            if record["about"] is not None:  # a finding's or priority area's first event adds it
-                first_seen.setdefault(record["about"], position)
+            child = about(event)
+            if child is not None:  # a child's first event adds it
+                first_seen.setdefault(child, position)
         # an entity's seq is the position it first appeared at
         entities += [entity_row(row, first_seen.get(row.id, first_position)) for row in rows]
     records.sort()  # in log order, which is the records table's order
@@ -162,9 +156,11 @@ def rows_of(store: Any, mapper: Any, aggregate_ids: list[str]) -> Rows:
 
 
 def forget(w: Writer, aggregate_ids: list[str]) -> None:
-    """Drop the read models of these aggregates (and of the findings or priority areas in them)."""
+    """Drop the read models of these aggregates (and of the children in them)."""
     ids = f"({','.join('?' * len(aggregate_ids))})"
     w.execute(f"DELETE FROM records WHERE entity_id IN {ids}", aggregate_ids)
     w.execute(f"DELETE FROM entity_versions WHERE id IN {ids}", aggregate_ids)
-    w.execute(f"DELETE FROM entities WHERE id IN {ids} OR (type IN ('Finding', 'PriorityArea')"
-              f" AND (inspection_id IN {ids} OR plan_id IN {ids}))", aggregate_ids * 3)
+    w.execute(f"DELETE FROM entities WHERE id IN {ids}", aggregate_ids)
+    for kind in KINDS.values():
+        if kind.owner is not None:
+            w.execute(f"DELETE FROM entities WHERE type = ? AND {kind.owner_key} IN {ids}", [kind.name, *aggregate_ids])

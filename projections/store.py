@@ -1,283 +1,119 @@
-"""The read-model tables and every query on them, written once for both stores.
+"""The store: the port every part of the service reads and writes through, and what both adapters share.
 
-SQL here uses `?` placeholders and `{bigint}` in table definitions; each store
-turns them into its own dialect. A query is data (SQL, parameters, and how to
-turn rows into an answer), so the same query runs synchronously in a command's
-worker thread and asynchronously on the request path.
+`Store` declares the interface (projections/sqlite.py and projections/postgres.py
+are its adapters). `EventLogStore` holds the SQL on the library's events table
+that both write the same way, given each one's name for a position and its
+encoding of ids. `ReadModel` runs the queries of projections/queries.py on a
+store, synchronously in a worker thread or asynchronously on the request path,
+turning a store that cannot be reached into StoreUnavailable.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Callable, Protocol, Sequence
+from uuid import UUID
 
-from projections.audit import GENESIS, link
-from projections.views import EntityRow
+from eventsourcing.persistence import StoredEvent
 
-SCHEMA_VERSION = 2
-
-READ_MODELS = ("records", "entities", "entity_versions")
-
-
-def read_model_tables(suffix: str = "") -> list[str]:
-    """The read models' tables; a rebuild fills a second set with a suffix."""
-    return [statement.replace("{s}", suffix) for statement in [
-        """CREATE TABLE IF NOT EXISTS records{s} (
-            position {bigint} PRIMARY KEY,
-            entity_id TEXT NOT NULL,
-            about TEXT,
-            type TEXT NOT NULL,
-            partnership_id TEXT NOT NULL,
-            body TEXT NOT NULL)""",
-        """CREATE TABLE IF NOT EXISTS entities{s} (
-            id TEXT NOT NULL,
-            type TEXT NOT NULL,
-            partnership_id TEXT NOT NULL,
-            plan_id TEXT,
-            inspection_id TEXT,
-            subject_id TEXT,
-            seq {bigint} NOT NULL,
-            version INTEGER NOT NULL,
-            updated_at TEXT NOT NULL,
-            state TEXT NOT NULL)""",
-        """CREATE TABLE IF NOT EXISTS entity_versions{s} (
-            id TEXT NOT NULL,
-            version INTEGER NOT NULL,
-            recorded_at TEXT NOT NULL,
-            state TEXT NOT NULL)""",
-    ]]
+from projections.audit import ChainRow
+from projections.queries import Query
+from projections.writes import Writer
 
 
-# The read models' indexes (but the records' primary key): a rebuild creates them once its rows are in, which is
-# far faster than keeping them up to date row by row.
-READ_MODEL_INDEXES = [
-    "CREATE UNIQUE INDEX IF NOT EXISTS entities_by_id ON entities (id)",
-    "CREATE UNIQUE INDEX IF NOT EXISTS entity_versions_by_id ON entity_versions (id, version)",
-    "CREATE INDEX IF NOT EXISTS records_by_entity ON records (entity_id, position)",
-    "CREATE INDEX IF NOT EXISTS records_by_about ON records (about, position) WHERE about IS NOT NULL",
-    "CREATE INDEX IF NOT EXISTS records_by_partnership ON records (partnership_id, position)",
-    "CREATE INDEX IF NOT EXISTS entities_by_partnership ON entities (partnership_id, type, seq)",
-    "CREATE INDEX IF NOT EXISTS entities_by_plan ON entities (plan_id, seq) WHERE plan_id IS NOT NULL",
-    "CREATE INDEX IF NOT EXISTS entities_by_inspection ON entities (inspection_id, seq) WHERE inspection_id IS NOT NULL",
-    "CREATE INDEX IF NOT EXISTS entities_by_subject ON entities (subject_id, seq) WHERE subject_id IS NOT NULL",
-]
+class Store(Protocol):
+    bigint: str  # the store's 64-bit integer type, for projections/tables.py
+    unavailable: tuple[type[Exception], ...]  # what it raises when it cannot be reached
 
-# A rebuild under way (projections/rebuild.py): the log's end when it started, and how far it has got (every
-# aggregate created at or before that position is rebuilt).
-REBUILD_PROGRESS = ("CREATE TABLE IF NOT EXISTS rebuild_progress (started_position {bigint} NOT NULL,"
-                    " replayed_through {bigint} NOT NULL)")
-
-TABLES = read_model_tables() + READ_MODEL_INDEXES + [
-    """CREATE TABLE IF NOT EXISTS idempotency (
-        subject TEXT NOT NULL,
-        key TEXT NOT NULL,
-        fingerprint TEXT NOT NULL,
-        position {bigint} NOT NULL,
-        result TEXT NOT NULL,
-        PRIMARY KEY (subject, key))""",
-    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
-    # The audit trail's hash chain (projections/audit.py): part of the record, written with the events, never rebuilt.
-    """CREATE TABLE IF NOT EXISTS audit_chain (
-        position {bigint} PRIMARY KEY,
-        prev_hash TEXT NOT NULL,
-        hash TEXT NOT NULL)""",
-    REBUILD_PROGRESS,
-]
-
-# What changes a database made by an earlier version, by the version it brings the database to.
-MIGRATIONS = {
-    # A rebuild's progress is the position it has replayed through, no longer the last aggregate id it finished
-    # (a rebuild interrupted under version 1 starts again); the new read-model indexes are made by TABLES.
-    2: ["DROP TABLE rebuild_progress", REBUILD_PROGRESS],
-}
+    def fetch_sync(self, sql: str, params: Sequence[Any]) -> list: ...
+    async def fetch(self, sql: str, params: Sequence[Any]) -> list: ...
+    def writer(self, lock_writers: bool = False) -> AbstractContextManager[Writer]: ...
+    async def seal(self, instant: str) -> None:
+        """Move the log clock to the instant, once no commit is under way: commits after it stamp later."""
+    async def stored_events(self, entity_ids: Sequence[str]) -> dict[str, list[StoredEvent]]: ...
+    def stored_with_links(self, entity_ids: Sequence[str]) -> list[tuple[StoredEvent, int, str | None, str | None]]: ...
+    def chain_rows(self, after: int, until: int) -> list[ChainRow]: ...
+    def chain_end(self) -> int: ...
+    def aggregates_created(self, after: int, until: int) -> list[tuple[int, str]]: ...
+    def aggregates_changed(self, fetch: Callable[[str, Sequence[Any]], list], since: int) -> list[str]: ...
+    def replace_table(self, w: Writer, table: str, by: str) -> None: ...
+    def exclusively(self) -> AbstractContextManager[None]:
+        """Held by one process at a time (a start-up rebuild)."""
+    async def start(self) -> None: ...
+    async def listen(self, wake: Callable[[], None]) -> None: ...
+    async def close(self) -> None: ...
 
 
-@dataclass(frozen=True)
-class Writer:
-    """Statements inside one write transaction of a store, with `?` placeholders whatever the store."""
+class EventLogStore:
+    """SQL on the events table that both stores share: `position` is the column holding an event's position,
+    `id_param` turns an id into the store's encoding of it."""
 
-    execute: Callable[[str, Sequence[Any]], Any]
-    executemany: Callable[[str, list], Any]
-    fetch: Callable[[str, Sequence[Any]], list]
+    position: str
+    events_table: str
+    fetch_sync: Callable[[str, Sequence[Any]], list]
+    fetch: Callable[..., Any]
 
+    @staticmethod
+    def id_param(entity_id: str) -> Any:
+        return entity_id
 
-def create_tables(w: Writer, bigint: str) -> None:
-    """Create what is missing, bring a database of an earlier version up to this one, and record the schema
-    version (inside the caller's transaction)."""
-    for statement in TABLES:
-        w.execute(statement.format(bigint=bigint), ())
-    found = w.fetch("SELECT version FROM schema_version", ())
-    if not found:
-        w.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
-        return
-    for version in range(found[0]["version"] + 1, SCHEMA_VERSION + 1):
-        for statement in MIGRATIONS[version]:
-            w.execute(statement.format(bigint=bigint), ())
-        w.execute("UPDATE schema_version SET version = ?", (version,))
+    def _events_of(self, entity_ids: Sequence[str], extra: str = "", join: str = "") -> tuple[str, list]:
+        marks = ",".join("?" * len(entity_ids))
+        return (f"""SELECT e.{self.position} AS position, e.originator_id, e.originator_version, e.topic, e.state {extra}
+                    FROM {self.events_table} e {join}
+                    WHERE e.originator_id IN ({marks}) ORDER BY e.originator_id, e.originator_version""",
+                [self.id_param(i) for i in entity_ids])
 
+    async def stored_events(self, entity_ids: Sequence[str]) -> dict[str, list[StoredEvent]]:
+        """These aggregates' stored events, each one's in version order."""
+        found: dict[str, list[StoredEvent]] = {}
+        for r in await self.fetch(*self._events_of(entity_ids)):
+            entity_id = str(UUID(str(r["originator_id"])))
+            found.setdefault(entity_id, []).append(
+                StoredEvent(UUID(entity_id), r["originator_version"], r["topic"], bytes(r["state"])))
+        return found
 
-@dataclass(frozen=True)
-class IdempotencyKey:
-    subject: str
-    key: str
-    fingerprint: str
-    result: dict = field(default_factory=dict)
+    def stored_with_links(self, entity_ids: Sequence[str]) -> list[tuple[StoredEvent, int, str | None, str | None]]:
+        """These aggregates' stored events, aggregate by aggregate in id order and each in version order, with their
+        positions and audit links."""
+        rows = self.fetch_sync(*self._events_of(entity_ids, ", c.prev_hash, c.hash",
+                                                f"LEFT JOIN audit_chain c ON c.position = e.{self.position}"))
+        return [(StoredEvent(UUID(str(r["originator_id"])), r["originator_version"], r["topic"], bytes(r["state"])),
+                 r["position"], r["prev_hash"], r["hash"]) for r in rows]
 
+    def chain_rows(self, after: int, until: int) -> list[ChainRow]:
+        """Every position in (after, until] held by an event or a link, with both (or None where one is missing)."""
+        rows = self.fetch_sync(
+            f"""SELECT p.position, e.originator_id, e.originator_version, e.topic, e.state, c.prev_hash, c.hash,
+                       r.partnership_id
+                FROM (SELECT {self.position} AS position FROM {self.events_table}
+                      WHERE {self.position} > ? AND {self.position} <= ?
+                      UNION SELECT position FROM audit_chain WHERE position > ? AND position <= ?) p
+                LEFT JOIN {self.events_table} e ON e.{self.position} = p.position
+                LEFT JOIN audit_chain c ON c.position = p.position
+                LEFT JOIN records r ON r.position = p.position
+                ORDER BY p.position""",
+            [after, until, after, until],
+        )
+        return [ChainRow(r["position"], str(UUID(str(r["originator_id"]))) if r["originator_id"] else None,
+                         r["originator_version"], r["topic"], bytes(r["state"]) if r["state"] is not None else None,
+                         r["prev_hash"], r["hash"], r["partnership_id"]) for r in rows]
 
-@dataclass(frozen=True)
-class Change:
-    """What one command writes beside its one event: its record, the entities' rows, its idempotency key."""
+    def chain_end(self) -> int:
+        return self.fetch_sync(f"SELECT MAX(m) AS last FROM (SELECT MAX({self.position}) AS m FROM {self.events_table}"
+                               " UNION ALL SELECT MAX(position) FROM audit_chain) ends", [])[0]["last"] or 0
 
-    records: list[dict]
-    entities: list[EntityRow]
-    idempotency: IdempotencyKey | None = None
+    def aggregates_created(self, after: int, until: int) -> list[tuple[int, str]]:
+        """The aggregates created in (after, until], each with the position of its first event, in log order."""
+        rows = self.fetch_sync(f"SELECT {self.position} AS position, originator_id FROM {self.events_table}"
+                               f" WHERE {self.position} > ? AND {self.position} <= ? AND originator_version = 1"
+                               f" ORDER BY {self.position}", [after, until])
+        return [(r["position"], str(UUID(str(r["originator_id"])))) for r in rows]
 
-
-# The audit chain's last link, read in the transaction that adds links after it (writers are serialised there).
-CHAIN_HEAD = "SELECT hash FROM audit_chain ORDER BY position DESC LIMIT 1"
-
-
-def chain_head(rows: Sequence[Any]) -> str:
-    """The hash the next link follows, from CHAIN_HEAD's rows."""
-    return rows[0]["hash"] if rows else GENESIS
-
-
-def write_changes(w: Writer, positions: Sequence[int], stored_events: Sequence[Any], changes: Sequence[Change],
-                  prev_hash: str) -> None:
-    """Write changes' audit links (after the link with this hash) and read models in the transaction that stored
-    their events, change after change, at these positions."""
-    links = []
-    for position, stored in zip(positions, stored_events, strict=True):
-        hash = link(prev_hash, str(stored.originator_id), stored.originator_version, stored.topic, bytes(stored.state))
-        links.append((position, prev_hash, hash))
-        prev_hash = hash
-    w.executemany("INSERT INTO audit_chain (position, prev_hash, hash) VALUES (?,?,?)", links)
-    records, entities, versions, keys = [], [], [], []
-    at = 0
-    for change in changes:
-        own = positions[at:at + len(change.records)]
-        at += len(own)
-        records += [record_row(p, r) for p, r in zip(own, change.records, strict=True)]
-        entities += [entity_row(e, own[0]) for e in change.entities]
-        versions.append(version_row(change.entities[0]))  # the changed aggregate; the rest are findings or priority areas
-        if change.idempotency is not None:
-            k = change.idempotency
-            keys.append((k.subject, k.key, k.fingerprint, own[-1], json.dumps(k.result)))
-    assert at == len(positions), "every stored event belongs to a change"
-    write_rows(w.executemany, records, entities, versions)
-    if keys:
-        w.executemany("INSERT INTO idempotency (subject, key, fingerprint, position, result) VALUES (?,?,?,?,?)", keys)
-
-
-def record_row(position: int, record: dict) -> tuple:
-    return (position, record["entityId"], record["about"], record["type"], record["partnershipId"],
-            json.dumps({**record, "position": position}))
-
-
-def entity_row(entity: EntityRow, seq: int) -> tuple:
-    return (entity.id, entity.type, entity.partnership_id, entity.plan_id, entity.inspection_id, entity.subject_id, seq,
-            entity.version, entity.updated_at, entity.state)
-
-
-def version_row(entity: EntityRow) -> tuple:
-    return (entity.id, entity.version, entity.updated_at, entity.state)
-
-
-def write_rows(executemany: Callable[[str, list], Any], records: list[tuple], entities: list[tuple], versions: list[tuple],
-               suffix: str = "") -> None:
-    """Event records, current rows and aggregate versions, in that order. In the live tables an existing entity's
-    row is replaced (it keeps its seq); a rebuild's tables (with a suffix) get each entity once."""
-    executemany(f"INSERT INTO records{suffix} (position, entity_id, about, type, partnership_id, body) VALUES (?,?,?,?,?,?)",
-                records)
-    replace = "" if suffix else """ ON CONFLICT (id) DO UPDATE SET version = excluded.version,
-                                    updated_at = excluded.updated_at, state = excluded.state"""
-    executemany(f"""INSERT INTO entities{suffix} (id, type, partnership_id, plan_id, inspection_id, subject_id, seq,
-                                                  version, updated_at, state)
-                    VALUES (?,?,?,?,?,?,?,?,?,?){replace}""", entities)
-    executemany(f"INSERT INTO entity_versions{suffix} (id, version, recorded_at, state) VALUES (?,?,?,?)", versions)
-
-
-@dataclass(frozen=True)
-class Query:
-    sql: str
-    params: list
-    answer: Callable[[list], Any]
-
-
-def _in(values: Sequence[Any]) -> str:
-    return f"({','.join('?' * len(values))})"
-
-
-def entity(entity_id: str) -> Query:
-    return Query("SELECT type, state FROM entities WHERE id = ?", [entity_id],
-                 lambda rows: (rows[0]["type"], json.loads(rows[0]["state"])) if rows else None)
-
-
-def entities(column: str | None, value: str | None, kind: str | None, partnership_ids: Sequence[str] | None) -> Query:
-    """States of entities (of one kind) where column = value, within the given partnerships, oldest first."""
-    where, params = [], []
-    if column is not None:
-        assert column in {"partnership_id", "plan_id", "inspection_id", "subject_id"}
-        where.append(f"{column} = ?")
-        params.append(value)
-    if kind is not None:
-        where.append("type = ?")
-        params.append(kind)
-    if partnership_ids is not None:
-        where.append(f"partnership_id IN {_in(partnership_ids)}")
-        params.extend(partnership_ids)
-    sql = "SELECT seq, state FROM entities" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY seq"
-    return Query(sql, params, lambda rows: [{**json.loads(r["state"]), "seq": r["seq"]} for r in rows])
-
-
-def states_at(ids: Sequence[str], as_at: str) -> Query:
-    """The state of each of these aggregates as last recorded at or before the instant (ISO text, UTC)."""
-    return Query(
-        f"""SELECT v.id, v.state FROM entity_versions v
-            JOIN (SELECT id, MAX(version) AS version FROM entity_versions
-                  WHERE id IN {_in(ids)} AND recorded_at <= ? GROUP BY id) latest
-            ON v.id = latest.id AND v.version = latest.version""",
-        [*ids, as_at],
-        lambda rows: {r["id"]: json.loads(r["state"]) for r in rows},
-    )
-
-
-def records(after: int, limit: int, partnership_ids: Sequence[str] | None = None, types: Sequence[str] | None = None,
-            entity_id: str | None = None) -> Query:
-    """Event records after a position, in log order."""
-    where, params = ["position > ?"], [after]
-    if entity_id is not None:
-        where.append("(entity_id = ? OR about = ?)")
-        params += [entity_id, entity_id]
-    if partnership_ids is not None:
-        where.append(f"partnership_id IN {_in(partnership_ids)}")
-        params.extend(partnership_ids)
-    if types:
-        where.append(f"type IN {_in(types)}")
-        params.extend(types)
-    return Query(f"SELECT body FROM records WHERE {' AND '.join(where)} ORDER BY position LIMIT ?", [*params, limit],
-                 lambda rows: [json.loads(r["body"]) for r in rows])
-
-
-def record_at(position: int) -> Query:
-    return Query("SELECT body FROM records WHERE position = ?", [position],
-                 lambda rows: json.loads(rows[0]["body"]) if rows else None)
-
-
-def last_position() -> Query:
-    return Query("SELECT COALESCE(MAX(position), 0) AS last FROM records", [], lambda rows: rows[0]["last"])
-
-
-def rebuild_under_way() -> Query:
-    return Query("SELECT started_position, replayed_through FROM rebuild_progress", [],
-                 lambda rows: {"startedAt": rows[0]["started_position"], "replayedThrough": rows[0]["replayed_through"]}
-                 if rows else None)
-
-
-def idempotency(subject: str, key: str) -> Query:
-    return Query("SELECT fingerprint, position, result FROM idempotency WHERE subject = ? AND key = ?", [subject, key],
-                 lambda rows: (rows[0]["fingerprint"], rows[0]["position"], json.loads(rows[0]["result"])) if rows else None)
+    def aggregates_changed(self, fetch: Callable[[str, Sequence[Any]], list], since: int) -> list[str]:
+        """The aggregates with events after a position."""
+        rows = fetch(f"SELECT DISTINCT originator_id FROM {self.events_table} WHERE {self.position} > ?", [since])
+        return [str(UUID(str(r["originator_id"]))) for r in rows]
 
 
 class StoreUnavailable(Exception):
@@ -289,9 +125,9 @@ class StoreUnavailable(Exception):
 
 
 class ReadModel:
-    """Runs the queries above on one store: `run` in a worker thread, `ask` on the request path."""
+    """Runs the queries of projections/queries.py on one store: `run` in a worker thread, `ask` on the request path."""
 
-    def __init__(self, store: Any):
+    def __init__(self, store: Store):
         self.store = store
 
     def run(self, query: Query) -> Any:
@@ -306,9 +142,15 @@ class ReadModel:
         except self.store.unavailable as error:
             raise StoreUnavailable() from error
 
-    async def stored_events(self, entity_id: str) -> list:
-        """One aggregate's stored events, in version order (for folding it at a view)."""
+    async def stored_events(self, entity_ids: Sequence[str]) -> dict[str, list[StoredEvent]]:
+        """Aggregates' stored events, each one's in version order (for folding them at a view)."""
         try:
-            return await self.store.stored_events(entity_id)
+            return await self.store.stored_events(entity_ids)
+        except self.store.unavailable as error:
+            raise StoreUnavailable() from error
+
+    async def seal(self, instant: str) -> None:
+        try:
+            await self.store.seal(instant)
         except self.store.unavailable as error:
             raise StoreUnavailable() from error

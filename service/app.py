@@ -22,7 +22,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from projections import store as q
+from projections import queries as q
 from projections.store import StoreUnavailable
 from service.bootstrap import Services, bootstrap
 from service.feed import Feed

@@ -10,8 +10,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, Mapper, Transcoding, UUIDAsHex
 
 from domain.base import Record
-from projections.store import Change, IdempotencyKey
-from projections.views import EntityRow, entity_rows, event_record
+from projections.writes import Change, Committed
 
 
 class DateAsISO(Transcoding):
@@ -35,19 +34,20 @@ class RecordsApplication(Application):
     # any process) and applies them, instead of decoding the aggregate's whole history again.
     env = {"AGGREGATE_CACHE_MAXSIZE": "10000"}
 
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.recorder.mapper = self.mapper  # the recorder encodes events once it has stamped them
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         for transcoding in TRANSCODINGS:
             transcoder.register(transcoding())
 
-    def record(self, aggregate: Record, idempotency: IdempotencyKey | None = None) -> tuple[dict, list[EntityRow]]:
-        """Store the aggregate's new events with their records and its current-state rows, in one
-        transaction; return the last event's record, and the rows."""
-        records = [event_record(e, aggregate.partnership_id) for e in aggregate.pending_events]
-        assert len(records) == 1, "a command records one event; the versioned read model relies on it"
-        change = Change(records=records, entities=entity_rows(aggregate), idempotency=idempotency)
-        recordings = self.save(aggregate, change=change)
-        self.repository.cache.put(aggregate.id, aggregate)  # the next change to it starts from here
-        return {**records[-1], "position": recordings[-1].notification.id}, change.entities
+    def record(self, change: Change) -> Committed:
+        """Store the change's events with their read models, in one transaction (stamped with the instant they
+        are recorded at as they commit), and keep the aggregate as it now stands."""
+        committed = self.recorder.commit(change)
+        self.repository.cache.put(change.aggregate.id, change.aggregate)  # the next change to it starts from here
+        return committed
 
     @classmethod
     def offline_mapper(cls) -> Mapper:

@@ -1,62 +1,50 @@
 """Who may read and write what, from the claims of the caller's bearer token.
 
-| role             | reads                   | writes                                                              |
-|------------------|-------------------------|---------------------------------------------------------------------|
-| ADMIN            | everything              | everything, including registerPartnership                           |
-| PARTNERSHIP_LEAD | its partnership         | agencies, plans, priority areas, submit/supersede/close, all action |
-|                  |                         | changes, metrics, measurements, IMPROVEMENT_BOARD judgements        |
-| PARTNER          | its partnership         | start, report progress on and complete its own agency's actions     |
-| INSPECTOR        | everything              | inspections, findings, publication, approve/return a WSoA,          |
-|                  |                         | OFSTED_CQC judgements                                               |
-| MONITOR          | everything              | approve/return other plans, DFE and NHS_ENGLAND judgements          |
-| AUDITOR          | everything              | nothing                                                             |
+Reads: a PARTNERSHIP_LEAD or PARTNER token reads its own partnership only; every
+other role reads every partnership. Writes: each mutation declares the roles
+that may call it (service/mutations/, summarised in docs/roles.md, which
+`send-records roles` prints); ADMIN may make every change, and a PARTNER only
+changes to what its own agency owns.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Mapping
 
-from domain.base import Actor
 from domain.vocabulary import JudgingBody, PlanKind, Role
 
 ADMIN, LEAD, PARTNER = Role.ADMIN, Role.PARTNERSHIP_LEAD, Role.PARTNER
-INSPECTOR, MONITOR = Role.INSPECTOR, Role.MONITOR
+INSPECTOR, MONITOR, AUDITOR = Role.INSPECTOR, Role.MONITOR, Role.AUDITOR
 SCOPED_ROLES = {LEAD, PARTNER}
 
-WRITERS: dict[str, set[Role]] = {
-    "registerPartnership": set(),
-    "addAgency": {LEAD},
-    "recordInspection": {INSPECTOR},
-    "recordFinding": {INSPECTOR},
-    "publishInspection": {INSPECTOR},
-    "draftPlan": {LEAD},
-    "addPriorityArea": {LEAD},
-    "submitPlan": {LEAD},
-    "supersedePlan": {LEAD},
-    "closePlan": {LEAD},
-    "addAction": {LEAD},
-    "startAction": {LEAD, PARTNER},
-    "reportActionProgress": {LEAD, PARTNER},
-    "completeAction": {LEAD, PARTNER},
-    "rescheduleAction": {LEAD},
-    "reassignAction": {LEAD},
-    "reopenAction": {LEAD},
-    "cancelAction": {LEAD},
-    "defineMetric": {LEAD},
-    "recordMeasurement": {LEAD},
-}
+
+@dataclass(frozen=True)
+class RolesBy:
+    """Roles that depend on something the change is about: a plan's kind, the body judging."""
+
+    what: str
+    roles: Mapping[Enum, frozenset[Role]]
+
+    def of(self, key: Any) -> frozenset[Role]:
+        return self.roles[key]
+
 
 # Ofsted/CQC approve a Written Statement of Action; the DfE and NHS England the other plans.
-def plan_approvers(kind: PlanKind) -> set[Role]:
-    return {INSPECTOR} if kind == PlanKind.WRITTEN_STATEMENT_OF_ACTION else {MONITOR}
+PLAN_APPROVERS = RolesBy("the plan's kind", {kind: frozenset({INSPECTOR if kind == PlanKind.WRITTEN_STATEMENT_OF_ACTION
+                                                              else MONITOR}) for kind in PlanKind})
+JUDGES = RolesBy("the judging body", {
+    JudgingBody.OFSTED_CQC: frozenset({INSPECTOR}),
+    JudgingBody.DFE: frozenset({MONITOR}),
+    JudgingBody.NHS_ENGLAND: frozenset({MONITOR}),
+    JudgingBody.IMPROVEMENT_BOARD: frozenset({LEAD}),
+})
 
 
-JUDGES: dict[JudgingBody, set[Role]] = {
-    JudgingBody.OFSTED_CQC: {INSPECTOR},
-    JudgingBody.DFE: {MONITOR},
-    JudgingBody.NHS_ENGLAND: {MONITOR},
-    JudgingBody.IMPROVEMENT_BOARD: {LEAD},
-}
+def article(role: Role | str) -> str:
+    """'an AUDITOR token', 'a PARTNER token'."""
+    return f"{'an' if str(role)[0] in 'AEIOU' else 'a'} {role} token"
 
 
 @dataclass(frozen=True)
@@ -69,8 +57,14 @@ class Principal:
     agency_id: str | None = None
 
     @property
-    def actor(self) -> Actor:
-        return Actor(subject=self.subject, role=self.role, agency_id=self.agency_id)
+    def actor(self) -> dict:
+        """Who made a change, as every event records it (the stored events' format: keep these keys)."""
+        return {"subject": self.subject, "role": str(self.role), "agencyId": self.agency_id}
+
+    @property
+    def scope(self) -> str:
+        """The whole of the caller's identity, which idempotency keys are kept under."""
+        return "\n".join([self.subject, str(self.role), self.partnership_id or "", self.agency_id or ""])
 
     @property
     def readable(self) -> list[str] | None:
@@ -80,7 +74,7 @@ class Principal:
     def can_read(self, partnership_id: str) -> bool:
         return self.readable is None or partnership_id in self.readable
 
-    def may(self, roles: set[Role], partnership_id: str | None, owner_agency_id: str | None = None) -> bool:
+    def may(self, roles: frozenset[Role] | set[Role], partnership_id: str | None, owner_agency_id: str | None = None) -> bool:
         if self.role == ADMIN:
             return True
         if self.role not in roles:

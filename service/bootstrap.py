@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from projections import queries as q
+from projections.rebuild import rebuild
 from projections.store import ReadModel
+from projections.tables import READ_MODEL_VERSION
 from service.application import RecordsApplication
 from service.commands import Commands
 from service.tokens import load_secret
@@ -77,3 +80,21 @@ def store_and_app() -> tuple[Any, Any]:
     on one connection at a time, so it holds only one)."""
     services = bootstrap(connections=1)
     return services.store, services.commands.app
+
+
+def bring_up_to_date(services: Services, progress: Any = None) -> bool:
+    """Rebuild the read models from the log if an earlier version built them in other shapes (a migration left
+    them empty); several processes starting at once rebuild once. True if it rebuilt them."""
+    read_model = services.commands.read_model
+
+    def current() -> bool:
+        return read_model.run(q.read_model_version()) == READ_MODEL_VERSION
+
+    if current():
+        return False
+    with services.store.exclusively():
+        if current():
+            return False
+        rebuild(services.store, services.commands.app.mapper, progress, workers=os.cpu_count() or 1,
+                opener=store_and_app)
+    return True

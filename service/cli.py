@@ -14,7 +14,7 @@ from domain.vocabulary import Role
 from service.authorisation import Principal
 from service.audit import AuditError, canonical, check_checkpoint, export_history, make_checkpoint, verify_bundle, verify_log
 from projections.rebuild import RebuildError, rebuild
-from service.bootstrap import ConfigurationError, Services, bootstrap, store_and_app
+from service.bootstrap import ConfigurationError, Services, bootstrap, bring_up_to_date, store_and_app
 from service.tokens import TokenError, issue
 
 
@@ -47,6 +47,7 @@ def parser() -> Parser:
     token.add_argument("--hours", type=float, default=12.0, help="lifetime of the token (default 12)")
     commands.add_parser("demo", help="load the demo story built from the seed minutes")
     commands.add_parser("schema", help="print the GraphQL SDL (schema.graphql is this output)")
+    commands.add_parser("roles", help="print who may make each change (docs/roles.md is this output)")
     verify = commands.add_parser("verify", help="verify the audit trail's hash chain (exit 0 intact, 1 broken)")
     verify.add_argument("--partnership", help="rehash only this partnership's events (every link is still checked)")
     verify.add_argument("--checkpoint", type=Path, help="a checkpoint made earlier: the log must have only grown since")
@@ -82,6 +83,11 @@ def main(argv: list[str] | None = None) -> int:
 
         print(schema.as_str())
         return 0
+    if args.command == "roles":
+        from service.commands import roles_table
+
+        print(roles_table(), end="")
+        return 0
     if args.command == "verify-bundle":
         return verify_bundle_file(args.file)
     try:
@@ -98,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"# {args.role} token for {args.subject}, valid {args.hours:g} hours", file=sys.stderr)
             print(bearer_token)
             return 0
+        if args.command != "rebuild" and bring_up_to_date(services, progress_bar("rebuilding the read models", 100)):
+            print("send-records: the read models were of an earlier version; rebuilt them from the log", file=sys.stderr)
         if args.command in STORE_COMMANDS:
             return STORE_COMMANDS[args.command](services, args)
         if args.command == "demo" or args.demo:

@@ -1,14 +1,27 @@
-"""The service layer: one handler per mutation, run under one mechanism.
+"""The service layer: every mutation declared once, and run under one mechanism.
 
-`Commands.execute` gives every mutation the contract's guarantees: the caller is
-stamped on the event, the effective date is taken from the input, idempotency
-keys replay the first answer, and any refusal (unknown id, forbidden, stale
-expectedVersion, a rule of the domain) comes back as a user error with nothing
-recorded. A handler only loads, authorises, calls the domain and returns what to save.
+A mutation is declared where its handler is (service/mutations/), with the
+`mutation` decorator: its name, its typed input (the handler's annotation), who
+may call it, which input field dates it, and its payload. The GraphQL mutation
+fields (service/graphql/schema.py), the roles table (docs/roles.md) and the test
+helpers are derived from these declarations.
+
+`Commands.execute` gives every mutation the contract's guarantees, in stages:
+
+1. input checks (text the store cannot keep);
+2. idempotency: a key used before replays its first answer, refusals included;
+3. decide on this process's copy of the aggregates, reading nothing (see Scope);
+4. decide again on the latest, where a copy may have been out of date or before refusing;
+5. commit, retrying on a concurrent writer (unless expectedVersion was given).
+
+A handler only loads, authorises, calls the domain and says what to save. Any
+refusal (unknown id, forbidden, stale expectedVersion, a rule of the domain)
+comes back as a user error with nothing recorded.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import random
@@ -16,30 +29,23 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from enum import StrEnum
-from typing import Any, Callable
+from typing import Any, Callable, get_type_hints
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import RecordConflictError
+from eventsourcing.persistence import IntegrityError, RecordConflictError
 
-from domain.action import Action
 from domain.base import DomainError, Record, stamped
-from domain.inspection import Inspection
-from domain.judgement import Judgement
-from domain.metric import Metric
-from domain.partnership import Partnership
-from domain.plan import Plan
-from domain.vocabulary import JudgingBody, Role
-from projections import store as q
-from projections.store import IdempotencyKey, StoreUnavailable
-from projections.views import EntityRow, camel, plain
+from domain.vocabulary import Role
+from projections import queries as q
+from projections.shapes import State, children, kind_of
+from projections.store import ReadModel, StoreUnavailable
+from projections.views import camel, event_record, plain
+from projections.writes import INSERT_KEY, Change, IdempotencyKey, idempotency_row
 from service.application import RecordsApplication
-from service.authorisation import JUDGES, WRITERS, Principal, plan_approvers
+from service.authorisation import PARTNER, Principal, RolesBy, article
 
 ATTEMPTS = 12  # tries at a change without expectedVersion that keeps meeting concurrent writers
-
-# An input's own date is when its change took effect; failing that its effectiveOn; failing that today.
-OWN_DATES = ("started_on", "published_on", "on", "completed_on", "made_on", "period_end")
 
 
 class ErrorCode(StrEnum):
@@ -51,8 +57,69 @@ class ErrorCode(StrEnum):
 
 
 @dataclass(frozen=True)
+class Mutation:
+    """One mutation, declared once."""
+
+    name: str
+    handler: Callable[[Scope, Any], Done]
+    input: type
+    payload: Any  # the GraphQL payload type, with `of(info, outcome)`
+    roles: frozenset[Role] | RolesBy
+    dated_by: str | None  # the input's own date, which is when the change took effect
+    description: str
+
+
+MUTATIONS: dict[str, Mutation] = {}
+
+
+def mutation(name: str, payload: Any, *, roles: set[Role] | RolesBy, description: str,
+             dated_by: str | None = None) -> Callable[[Callable], Callable]:
+    """Declares the decorated handler as the mutation of this name; its `input` annotation is its input type."""
+
+    def declare(handler: Callable) -> Callable:
+        input_type = get_type_hints(handler)["input"]
+        fields = {f.name: f for f in dataclasses.fields(input_type)}
+        assert name not in MUTATIONS, f"{name} is declared twice"
+        assert dated_by is None or get_type_hints(input_type)[dated_by] in (date, date | None), \
+            f"{name}: {dated_by} is not a date of {input_type.__name__}"
+        assert dated_by is None or "effective_on" not in fields, f"{name}: dated by {dated_by} and by effective_on"
+        MUTATIONS[name] = Mutation(name, handler, input_type, payload,
+                                   roles if isinstance(roles, RolesBy) else frozenset(roles), dated_by, description)
+        return handler
+
+    return declare
+
+
+def declared() -> dict[str, Mutation]:
+    """Every declared mutation (importing the declarations registers them)."""
+    import service.mutations  # noqa: F401
+
+    return MUTATIONS
+
+
+def roles_table() -> str:
+    """Who may call each mutation and which date it takes effect on, from the declarations (docs/roles.md)."""
+    lines = ["# Who may make each change", "",
+             "Generated from the mutations' declarations (`send-records roles`); a test keeps it in sync. ADMIN may "
+             "make every change; a PARTNER only changes what its own agency owns; a PARTNERSHIP_LEAD or PARTNER only "
+             "in its own partnership.", "",
+             "| mutation | roles | takes effect on |", "|---|---|---|"]
+    for m in declared().values():
+        if isinstance(m.roles, RolesBy):
+            who = "; ".join(f"{key}: {', '.join(sorted(roles))}" for key, roles in m.roles.roles.items())
+            who = f"by {m.roles.what}: {who}"
+        else:
+            who = ", ".join(sorted(m.roles)) or "ADMIN only"
+        fields = {f.name for f in dataclasses.fields(m.input)}
+        dated = (f"`{camel(m.dated_by)}`" if m.dated_by else "`effectiveOn`, else today" if "effective_on" in fields
+                 else "today")
+        lines.append(f"| `{m.name}` | {who} | {dated} |")
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
 class UserError:
-    code: str
+    code: ErrorCode
     message: str
     field: list[str] | None = None
 
@@ -60,7 +127,7 @@ class UserError:
 class Refused(DomainError):
     """The service refused the change (nothing found, forbidden, a stale expectedVersion); nothing is recorded."""
 
-    def __init__(self, code: str, message: str, field_name: str | None = None):
+    def __init__(self, code: ErrorCode, message: str, field_name: str | None = None):
         super().__init__(message, field_name)
         self.code = code
 
@@ -74,13 +141,49 @@ class Outcome:
     extra: dict = field(default_factory=dict)
     errors: list[UserError] = field(default_factory=list)
     replayed: bool = False
-    written: list[EntityRow] = field(default_factory=list)  # the current-state rows the change wrote
+    written: dict[str, tuple[str, State]] = field(default_factory=dict)  # the states the change wrote, by id
 
 
 @dataclass
 class Done:
+    """What a handler decided: the aggregate to save, and ids worth answering with (the child it added)."""
+
     aggregate: Record
     extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Request:
+    """One call of a mutation: who, what, its idempotency key and fingerprint, and when it takes effect."""
+
+    principal: Principal
+    mutation: Mutation
+    input: Any
+
+    @property
+    def key(self) -> str | None:
+        return getattr(self.input, "idempotency_key", None)
+
+    @property
+    def expected_version(self) -> int | None:
+        return getattr(self.input, "expected_version", None)
+
+    @property
+    def fingerprint(self) -> str:
+        given = {k: v for k, v in dataclasses.asdict(self.input).items() if k != "idempotency_key"}
+        return hashlib.sha256(json.dumps([self.mutation.name, plain(given)], sort_keys=True).encode()).hexdigest()
+
+    @property
+    def effective_on(self) -> date:
+        """The input's own date where the mutation has one, else its effectiveOn, else today."""
+        own = getattr(self.input, self.mutation.dated_by) if self.mutation.dated_by else None
+        return own or getattr(self.input, "effective_on", None) or datetime.now(timezone.utc).date()
+
+    def error(self, error: DomainError) -> UserError:
+        """A refusal as the API names it: the field in the input's casing (a change dated by its own date is
+        refused on that date's field)."""
+        name = self.mutation.dated_by if error.field == "effective_on" and self.mutation.dated_by else error.field
+        return UserError(ErrorCode(error.code), error.message, [camel(name)] if name else None)
 
 
 class Scope:
@@ -93,14 +196,17 @@ class Scope:
     whenever the copy of any other aggregate counted, and before refusing anything.
     """
 
-    def __init__(self, commands: Commands, principal: Principal, cached: bool = False):
+    def __init__(self, commands: Commands, request: Request, cached: bool = False):
         self.app = commands.app
         self.read_model = commands.read_model
-        self.principal = principal
+        self.request = request
+        self.principal = request.principal
         self.use_cached = cached
         self.cached: set[UUID] = set()
 
     def load(self, cls: type[Record], entity_id: str | None, field_name: str) -> Any:
+        """The aggregate of this kind with this id. One the caller may not read is answered as one that does not
+        exist, so that a refusal tells nothing of other partnerships' records."""
         try:
             aggregate_id = UUID(entity_id or "")
             aggregate = self.app.cached(aggregate_id) if self.use_cached else None
@@ -110,232 +216,53 @@ class Scope:
                 aggregate = self.app.load(aggregate_id)
         except (ValueError, AggregateNotFoundError):
             aggregate = None
-        if not isinstance(aggregate, cls):
-            raise Refused("NOT_FOUND", f"no {cls.__name__.lower()} has id {entity_id!r}", field_name)
+        if not isinstance(aggregate, cls) or not self.principal.can_read(aggregate.partnership_id):
+            raise Refused(ErrorCode.NOT_FOUND, f"no {words(cls.__name__)} has id {entity_id!r}", field_name)
         return aggregate
 
     def load_optional(self, cls: type[Record], entity_id: str | None, field_name: str) -> Any:
         return None if entity_id is None else self.load(cls, entity_id, field_name)
 
-    def locate(self, entity_id: str, field_name: str) -> tuple[str, dict]:
-        """The kind and state of any entity, aggregates and the findings and priority areas in them."""
-        found = self.read_model.run(q.entity(entity_id))
-        if found is None:
-            raise Refused("NOT_FOUND", f"nothing has id {entity_id!r}", field_name)
+    def locate(self, entity_id: str, field_name: str) -> tuple[str, State]:
+        """The kind and current state of any entity the caller may read: aggregates and the children in them."""
+        found = self.read_model.run(q.entity(entity_id)) if is_id(entity_id) else None
+        if found is None or not self.principal.can_read(found[1].partnership_id):
+            raise Refused(ErrorCode.NOT_FOUND, f"nothing has id {entity_id!r}", field_name)
         return found
 
-    def authorise(
-        self,
-        roles: set[Role],
-        partnership_id: str | None,
-        entity: Record | None = None,
-        expected_version: int | None = None,
-        owner_agency_id: str | None = None,
-    ) -> None:
-        if not self.principal.may(roles, partnership_id, owner_agency_id):
-            raise Refused("FORBIDDEN", f"a {self.principal.role} token may not make this change here")
-        if expected_version is not None and entity is not None and entity.version != expected_version:
-            raise Refused(
-                "CONFLICT", f"expected version {expected_version} but the record is at version {entity.version}",
-                "expectedVersion",
-            )
+    def authorise(self, partnership_id: str, entity: Record | None = None, owner_agency_id: str | None = None,
+                  by: Any = None) -> None:
+        """The caller may make this change to this partnership's record (`by`: what the roles depend on), and
+        the entity is still at the version the caller expects."""
+        declared_roles = self.request.mutation.roles
+        roles = declared_roles.of(by) if isinstance(declared_roles, RolesBy) else declared_roles
+        principal = self.principal
+        if not principal.may(roles, partnership_id, owner_agency_id):
+            if principal.role == PARTNER and PARTNER in roles:
+                raise Refused(ErrorCode.FORBIDDEN, f"the {words(type(entity).__name__)} is owned by another agency: "
+                                                   f"{article(PARTNER)} changes only what its own agency owns")
+            allowed = " or ".join(f"{r}" for r in sorted(roles)) or "ADMIN"
+            raise Refused(ErrorCode.FORBIDDEN, f"{article(principal.role)} may not {self.request.mutation.name}: "
+                                               f"it is for {allowed} tokens" +
+                                               (f" (by {declared_roles.what})" if isinstance(declared_roles, RolesBy) else ""))
+        expected = self.request.expected_version
+        if expected is not None and entity is not None and entity.version != expected:
+            raise Refused(ErrorCode.CONFLICT,
+                          f"expected version {expected} but the record is at version {entity.version}", "expected_version")
 
 
-# Handlers, one per mutation, named as the contract names the mutation.
-
-def register_partnership(s: Scope, name: str, local_authority: str) -> Done:
-    s.authorise(WRITERS["registerPartnership"], None)
-    return Done(Partnership.register(name, local_authority))
+def words(kind: str) -> str:
+    """'PriorityArea' -> 'priority area'."""
+    return "".join(f" {c.lower()}" if c.isupper() else c for c in kind).strip()
 
 
-def add_agency(s: Scope, partnership_id: str, name: str, kind: str, expected_version: int | None) -> Done:
-    partnership = s.load(Partnership, partnership_id, "partnershipId")
-    s.authorise(WRITERS["addAgency"], partnership.partnership_id, partnership, expected_version)
-    return Done(partnership, {"agencyId": partnership.add_agency(name, kind)})
-
-
-def record_inspection(
-    s: Scope, partnership_id: str, framework: str, kind: str, started_on: date, ended_on: date, revisit_of: str | None
-) -> Done:
-    partnership = s.load(Partnership, partnership_id, "partnershipId")
-    s.authorise(WRITERS["recordInspection"], partnership.partnership_id)
-    revisited = s.load_optional(Inspection, revisit_of, "revisitOf")
-    return Done(Inspection.record(partnership.partnership_id, framework, kind, started_on, ended_on, revisited))
-
-
-def record_finding(s: Scope, inspection_id: str, kind: str, text: str, expected_version: int | None) -> Done:
-    inspection = s.load(Inspection, inspection_id, "inspectionId")
-    s.authorise(WRITERS["recordFinding"], inspection.partnership_id, inspection, expected_version)
-    return Done(inspection, {"findingId": inspection.record_finding(kind, text)})
-
-
-def publish_inspection(
-    s: Scope, inspection_id: str, published_on: date, outcome: str, expected_version: int | None
-) -> Done:
-    inspection = s.load(Inspection, inspection_id, "inspectionId")
-    s.authorise(WRITERS["publishInspection"], inspection.partnership_id, inspection, expected_version)
-    inspection.publish(published_on, outcome)
-    return Done(inspection)
-
-
-def draft_plan(
-    s: Scope,
-    partnership_id: str,
-    kind: str,
-    title: str,
-    responds_to: str | None,
-    period_start: date | None,
-    period_end: date | None,
-    submission_due: date | None,
-) -> Done:
-    partnership = s.load(Partnership, partnership_id, "partnershipId")
-    s.authorise(WRITERS["draftPlan"], partnership.partnership_id)
-    inspection = s.load_optional(Inspection, responds_to, "respondsTo")
-    return Done(Plan.draft(partnership.partnership_id, kind, title, inspection, period_start, period_end, submission_due))
-
-
-def add_priority_area(
-    s: Scope,
-    plan_id: str,
-    title: str,
-    addresses: list[str] | None,
-    success_measures: list[str] | None,
-    expected_version: int | None,
-) -> Done:
-    plan = s.load(Plan, plan_id, "planId")
-    s.authorise(WRITERS["addPriorityArea"], plan.partnership_id, plan, expected_version)
-    inspection = s.load_optional(Inspection, plan.responds_to, "planId")
-    priority_area_id = plan.add_priority_area(title, addresses or [], success_measures or [], inspection)
-    return Done(plan, {"priorityAreaId": priority_area_id})
-
-
-def plan_transition(method: str, roles_of: Callable[[Plan], set[Role]]) -> Callable[..., Done]:
-    def handle(s: Scope, plan_id: str, on: date, reason: str | None, expected_version: int | None) -> Done:
-        plan = s.load(Plan, plan_id, "planId")
-        s.authorise(roles_of(plan), plan.partnership_id, plan, expected_version)
-        getattr(plan, method)(on, reason)
-        return Done(plan)
-
-    return handle
-
-
-def supersede_plan(
-    s: Scope, plan_id: str, superseded_by: str, on: date, reason: str | None, expected_version: int | None
-) -> Done:
-    plan = s.load(Plan, plan_id, "planId")
-    s.authorise(WRITERS["supersedePlan"], plan.partnership_id, plan, expected_version)
-    plan.supersede(s.load(Plan, superseded_by, "supersededBy"), on, reason)
-    return Done(plan)
-
-
-def add_action(
-    s: Scope,
-    plan_id: str,
-    priority_area_id: str | None,
-    title: str,
-    description: str | None,
-    owner_agency_id: str,
-    lead_officer: str | None,
-    due_on: date,
-) -> Done:
-    plan = s.load(Plan, plan_id, "planId")
-    s.authorise(WRITERS["addAction"], plan.partnership_id)
-    partnership = s.load(Partnership, plan.partnership_id, "planId")
-    return Done(
-        Action.add(plan, partnership, title, owner_agency_id, due_on, priority_area_id, description, lead_officer)
-    )
-
-
-def action_change(name: str, change: Callable[..., None]) -> Callable[..., Done]:
-    """A handler for one change to one action: load it, authorise the caller, apply the change."""
-
-    def handle(s: Scope, action_id: str, expected_version: int | None, **arguments: Any) -> Done:
-        action = s.load(Action, action_id, "actionId")
-        s.authorise(WRITERS[name], action.partnership_id, action, expected_version, action.owner_agency_id)
-        change(s, action, **arguments)
-        return Done(action)
-
-    return handle
-
-
-def _reassign(s: Scope, action: Action, owner_agency_id: str, lead_officer: str | None, reason: str) -> None:
-    action.reassign(s.load(Partnership, action.partnership_id, "actionId"), owner_agency_id, lead_officer, reason)
-
-
-def record_judgement(
-    s: Scope,
-    subject_id: str,
-    body: JudgingBody,
-    outcome: str | None,
-    rag: str | None,
-    made_on: date,
-    rationale: str,
-    inspection_id: str | None,
-) -> Done:
-    subject_kind, subject = s.locate(subject_id, "subjectId")
-    s.authorise(JUDGES[JudgingBody(body)], subject["partnershipId"])
-    inspection = s.load_optional(Inspection, inspection_id, "inspectionId")
-    return Done(
-        Judgement.record(
-            subject["partnershipId"], subject_id, subject_kind, body, made_on, rationale, outcome, rag, inspection
-        )
-    )
-
-
-def define_metric(
-    s: Scope,
-    partnership_id: str,
-    name: str,
-    unit: str,
-    polarity: str,
-    target: float | None,
-    priority_area_id: str | None,
-) -> Done:
-    partnership = s.load(Partnership, partnership_id, "partnershipId")
-    s.authorise(WRITERS["defineMetric"], partnership.partnership_id)
-    plan = None
-    if priority_area_id is not None:
-        _, priority_area = s.locate(priority_area_id, "priorityAreaId")
-        plan = s.load(Plan, priority_area.get("planId"), "priorityAreaId")
-    return Done(Metric.define(partnership.partnership_id, name, unit, polarity, target, plan, priority_area_id))
-
-
-def record_measurement(
-    s: Scope, metric_id: str, period: str, period_end: date, value: float, expected_version: int | None
-) -> Done:
-    metric = s.load(Metric, metric_id, "metricId")
-    s.authorise(WRITERS["recordMeasurement"], metric.partnership_id, metric, expected_version)
-    metric.record_measurement(period, period_end, value)
-    return Done(metric)
-
-
-HANDLERS: dict[str, Callable[..., Done]] = {
-    "registerPartnership": register_partnership,
-    "addAgency": add_agency,
-    "recordInspection": record_inspection,
-    "recordFinding": record_finding,
-    "publishInspection": publish_inspection,
-    "draftPlan": draft_plan,
-    "addPriorityArea": add_priority_area,
-    "submitPlan": plan_transition("submit", lambda plan: WRITERS["submitPlan"]),
-    "approvePlan": plan_transition("approve", lambda plan: plan_approvers(plan.kind)),
-    "returnPlan": plan_transition("return_", lambda plan: plan_approvers(plan.kind)),
-    "supersedePlan": supersede_plan,
-    "closePlan": plan_transition("close", lambda plan: WRITERS["closePlan"]),
-    "addAction": add_action,
-    "startAction": action_change("startAction", lambda s, a, reason: a.start(reason)),
-    "reportActionProgress": action_change("reportActionProgress", lambda s, a, note, rag: a.report_progress(note, rag)),
-    "rescheduleAction": action_change("rescheduleAction", lambda s, a, due_on, reason: a.reschedule(due_on, reason)),
-    "reassignAction": action_change("reassignAction", _reassign),
-    "completeAction": action_change(
-        "completeAction", lambda s, a, completed_on, evidence, note: a.complete(completed_on, evidence, note)
-    ),
-    "reopenAction": action_change("reopenAction", lambda s, a, reason: a.reopen(reason)),
-    "cancelAction": action_change("cancelAction", lambda s, a, reason: a.cancel(reason)),
-    "recordJudgement": record_judgement,
-    "defineMetric": define_metric,
-    "recordMeasurement": record_measurement,
-}
+def is_id(text: str | None) -> bool:
+    """Every entity's id is a UUID; anything else names nothing (and is never sent to the store)."""
+    try:
+        UUID(text or "")
+    except ValueError:
+        return False
+    return True
 
 
 def has_nul(value: Any) -> bool:
@@ -345,76 +272,110 @@ def has_nul(value: Any) -> bool:
     return isinstance(value, list) and any(has_nul(v) for v in value)
 
 
-def effective_date(arguments: dict, effective_on: date | None) -> date:
-    own = next((arguments[name] for name in OWN_DATES if arguments.get(name) is not None), None)
-    return own or effective_on or datetime.now(timezone.utc).date()
+def written_states(aggregate: Record) -> dict[str, tuple[str, State]]:
+    """The states a change wrote: the aggregate's, and its children's."""
+    kind = kind_of(aggregate)
+    state = kind.build(aggregate)
+    return {s.id: (k, s) for k, s in [(kind.name, state), *children(state, kind)]}
 
 
 class Commands:
-    def __init__(self, app: RecordsApplication, read_model: Any):
+    def __init__(self, app: RecordsApplication, read_model: ReadModel):
         self.app = app
         self.read_model = read_model
         self.listeners: list[Callable[[], None]] = []  # told after each commit (the live feed)
 
-    def execute(self, principal: Principal, name: str, arguments: dict) -> Outcome:
-        arguments = dict(arguments)
-        key = arguments.pop("idempotency_key", None)
-        effective_on = arguments.pop("effective_on", None)
-        fingerprint = hashlib.sha256(
-            json.dumps([name, plain({**arguments, "effective_on": effective_on})], sort_keys=True).encode()
-        ).hexdigest()
-        unwritable = next((argument for argument, value in arguments.items() if has_nul(value)), None)
-        if unwritable is not None or has_nul(key):
-            field_name = camel(unwritable) if unwritable else "idempotencyKey"
-            return Outcome(errors=[UserError("INVALID", "text must not contain NUL characters", [field_name])])
-        if key is not None:
-            replayed = self._replay(principal, key, fingerprint)
-            if replayed is not None:
-                return replayed
-        attempts = 0
-        cached = True  # first as this process last saw the aggregates, reading nothing (see Scope)
+    def execute(self, principal: Principal, name: str, input: Any) -> Outcome:
+        request = Request(principal, declared()[name], input)
+        try:
+            return self.check_input(request) or self.replay(request) or self.decide_and_commit(request)
+        except self.read_model.store.unavailable as error:
+            raise StoreUnavailable() from error
+
+    def run(self, principal: Principal, mutation: str, /, **fields: Any) -> Outcome:
+        """Execute a mutation given its input's fields (the demo and in-process tests)."""
+        return self.execute(principal, mutation, declared()[mutation].input(**fields))
+
+    def check_input(self, request: Request) -> Outcome | None:
+        """Stage 1: text the store cannot keep."""
+        unwritable = next((f.name for f in dataclasses.fields(request.input) if has_nul(getattr(request.input, f.name))),
+                          None)
+        if unwritable is not None:
+            return Outcome(errors=[UserError(ErrorCode.INVALID, "text must not contain NUL characters", [camel(unwritable)])])
+        return None
+
+    def replay(self, request: Request) -> Outcome | None:
+        """Stage 2: the first answer to this idempotency key, if it has one (refusals included)."""
+        if request.key is None:
+            return None
+        stored = self.read_model.run(q.idempotency(request.principal.scope, request.key))
+        if stored is None:
+            return None
+        fingerprint, position, result = stored
+        if fingerprint != request.fingerprint:
+            return Outcome(errors=[UserError(ErrorCode.INVALID, "this idempotencyKey was used with a different input",
+                                             ["idempotencyKey"])])
+        if position is None:
+            return Outcome(errors=[UserError(ErrorCode(e["code"]), e["message"], e["field"]) for e in result["errors"]],
+                           replayed=True)
+        entity_id = result.pop("entityId")
+        return Outcome(entity_id=entity_id, event=self.read_model.run(q.record_at(position)), extra=result, replayed=True)
+
+    def decide_and_commit(self, request: Request) -> Outcome:
+        """Stages 3 to 5: decide on this process's copies, else on the latest, and commit."""
+        attempts, cached = 0, True
         while True:
-            scope = Scope(self, principal, cached)
+            scope = Scope(self, request, cached)
             cached = False
             try:
-                with stamped(principal.actor, effective_date(arguments, effective_on)):
-                    done = HANDLERS[name](scope, **arguments)
-                if scope.cached - {done.aggregate.id}:
-                    continue  # it counted on a copy of another aggregate: decide again on the latest
-                entity_id = str(done.aggregate.id)
-                idempotency = None
-                if key is not None:
-                    idempotency = IdempotencyKey(principal.subject, key, fingerprint, {"entityId": entity_id, **done.extra})
-                event, written = self.app.record(done.aggregate, idempotency)
-                for listener in self.listeners:
-                    listener()
-                return Outcome(entity_id=entity_id, event=event, extra=done.extra, written=written)
+                with stamped(request.principal.actor, request.effective_on):
+                    done = request.mutation.handler(scope, request.input)
             except DomainError as error:
                 if scope.cached:
                     continue  # perhaps refused because a copy was out of date: decide again on the latest
-                return Outcome(errors=[UserError(error.code, error.message, [error.field] if error.field else None)])
+                return self.refuse(request, error)
+            if scope.cached - {done.aggregate.id}:
+                continue  # it counted on a copy of another aggregate: decide again on the latest
+            try:
+                return self.commit(request, done)
             except RecordConflictError:
                 # Another writer got there first: with the same idempotency key, this call's answer is theirs;
                 # without an expectedVersion, the change is made again on the new state, its rules checked again.
-                replayed = self._replay(principal, key, fingerprint) if key is not None else None
+                replayed = self.replay(request)
                 if replayed is not None:
                     return replayed
                 if scope.cached:
                     continue  # this process's copy was out of date
                 attempts += 1
-                if arguments.get("expected_version") is not None or attempts == ATTEMPTS:
-                    return Outcome(errors=[UserError(
-                        "CONFLICT", "the record changed while this change was being made; read it and retry")])
+                if request.expected_version is not None or attempts == ATTEMPTS:
+                    return self.refuse(request, Refused(
+                        ErrorCode.CONFLICT, "the record changed while this change was being made; read it and retry"))
                 time.sleep(random.uniform(0, 0.002 * attempts))  # so that the same writers do not meet again
-            except self.read_model.store.unavailable as error:
-                raise StoreUnavailable() from error
 
-    def _replay(self, principal: Principal, key: str, fingerprint: str) -> Outcome | None:
-        stored = self.read_model.run(q.idempotency(principal.subject, key))
-        if stored is None:
-            return None
-        stored_fingerprint, position, result = stored
-        if stored_fingerprint != fingerprint:
-            return Outcome(errors=[UserError("INVALID", "this idempotencyKey was used with a different input", ["idempotencyKey"])])
-        entity_id = result.pop("entityId")
-        return Outcome(entity_id=entity_id, event=self.read_model.run(q.record_at(position)), extra=result, replayed=True)
+    def commit(self, request: Request, done: Done) -> Outcome:
+        aggregate = done.aggregate
+        entity_id = str(aggregate.id)
+        key = None
+        if request.key is not None:
+            key = IdempotencyKey(request.principal.scope, request.key, request.fingerprint,
+                                 {"entityId": entity_id, **done.extra})
+        change = Change(aggregate, aggregate.collect_events(), key)
+        committed = self.app.record(change)
+        for listener in self.listeners:
+            listener()
+        event = {**event_record(change.events[-1], aggregate.partnership_id), "position": committed.positions[-1]}
+        return Outcome(entity_id=entity_id, event=event, extra=done.extra, written=written_states(aggregate))
+
+    def refuse(self, request: Request, error: DomainError) -> Outcome:
+        """A refusal; with an idempotency key it is kept, so that a retry gets it again (unless another call with
+        the key got there first, whose answer is then this call's)."""
+        outcome = Outcome(errors=[request.error(error)])
+        if request.key is not None:
+            result = {"errors": [{"code": e.code, "message": e.message, "field": e.field} for e in outcome.errors]}
+            try:
+                with self.read_model.store.writer() as w:
+                    w.execute(INSERT_KEY, idempotency_row(
+                        IdempotencyKey(request.principal.scope, request.key, request.fingerprint, result), None))
+            except IntegrityError:
+                return self.replay(request) or outcome
+        return outcome

@@ -51,9 +51,9 @@ class Story:
         self.commands = commands
         self.steps = 0
 
-    def __call__(self, principal: Principal, mutation: str, **arguments: Any) -> Outcome:
+    def __call__(self, principal: Principal, mutation: str, **fields: Any) -> Outcome:
         self.steps += 1
-        outcome = self.commands.execute(principal, mutation, {**arguments, "idempotency_key": f"demo-{self.steps}"})
+        outcome = self.commands.run(principal, mutation, **fields, idempotency_key=f"demo-{self.steps}")
         if outcome.errors:
             raise RuntimeError(f"demo step {self.steps} ({mutation}) was refused: {outcome.errors[0].message}")
         return outcome

@@ -24,7 +24,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from projections import store as q
+from projections import queries as q
 from projections.store import ReadModel
 from service.authorisation import Principal
 

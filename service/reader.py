@@ -1,35 +1,32 @@
 """The read side of one request: what the caller may see of the record, now or at a past view.
 
 Lookups of another partnership's entities answer None and lists skip them, so a
-caller never learns of data outside its partnership. Answers at a view (asAt,
-asOf) come from projections.temporal; see its docstring for how they are built.
-What a request has read is kept for the rest of it, so nested fields read each
-row once.
+caller never learns of data outside its partnership. Reads are batched with
+DataLoaders keyed by (id, view) and (kind, column, value, view): every lookup or
+list asked for while a level of the query is resolved is answered by one store
+query per kind and view (projections/queries.py), whatever the number of
+entities, and answers at a past view come from projections/temporal.py in the
+same batches. What a request has read is kept for the rest of it.
 """
 
 from __future__ import annotations
 
-import json
+from collections import defaultdict
+from datetime import datetime
 from typing import Any
-from uuid import UUID
 
-from projections import store as q
+from strawberry.dataloader import DataLoader
+
+from projections import queries as q
+from projections.shapes import KINDS, State
 from projections.store import ReadModel
-from projections.temporal import NOW, View, state_at
-from projections.views import EntityRow
+from projections.temporal import NOW, View, aggregates_at, settled
 from service.authorisation import Principal
+from service.commands import is_id
 
-# Entities kept inside an aggregate: their kind, the key naming their owner, the owner's kind and list.
-CHILDREN = {"Finding": ("inspectionId", "Inspection", "findings"), "PriorityArea": ("planId", "Plan", "priorityAreas")}
-
-
-def is_id(text: str | None) -> bool:
-    """Every entity's id is a UUID; anything else names nothing (and is never sent to the store)."""
-    try:
-        UUID(text or "")
-    except ValueError:
-        return False
-    return True
+BATCH = 100  # ids in one store query
+Located = tuple[str, State]  # an entity's kind and state
+ListKey = tuple[str, str | None, str | None, View]  # kind, column, value, view
 
 
 class Reader:
@@ -37,66 +34,84 @@ class Reader:
         self.read_model = read_model
         self.principal = principal
         self.mapper = mapper
-        self._seen: dict[tuple[str, View], tuple[str, dict] | None] = {}
-        self._lists: dict[tuple, list[dict]] = {}
+        self.located = DataLoader(self._locate, max_batch_size=BATCH)
+        self.lists = DataLoader(self._lists, max_batch_size=BATCH)
+        self.recorded = DataLoader(self._recorded, max_batch_size=BATCH)
 
-    async def entity(self, entity_id: str | None, *kinds: str, view: View = NOW) -> dict | None:
+    async def view(self, as_at: datetime | None = None, as_of: Any = None) -> View:
+        """The view a query asks for, made final (projections/temporal.py)."""
+        return await settled(self.read_model, View(as_at, as_of))
+
+    async def locate(self, entity_id: str | None, view: View = NOW) -> Located | None:
+        """The kind and state of the entity with this id at the view, if the caller may read it."""
+        return await self.located.load((entity_id, view)) if is_id(entity_id) else None
+
+    async def entity(self, entity_id: str | None, *kinds: str, view: View = NOW) -> State | None:
         """The state of the entity with this id at the view, if it is one of these kinds and the caller may read it."""
-        if not is_id(entity_id):
-            return None
-        if (entity_id, view) not in self._seen:
-            self._seen[(entity_id, view)] = await self._find(entity_id, view)
-        found = self._seen[(entity_id, view)]
-        if found is None or (kinds and found[0] not in kinds):
-            return None
-        return found[1]
+        found = await self.locate(entity_id, view)
+        return found[1] if found is not None and (not kinds or found[0] in kinds) else None
 
-    async def _find(self, entity_id: str, view: View) -> tuple[str, dict] | None:
-        found = await self.read_model.ask(q.entity(entity_id))
-        if found is None or not self.principal.can_read(found[1]["partnershipId"]):
-            return None
-        kind, state = found
-        if view.current:
-            return found
-        at_view = await self._at_view(kind, [state], view)
-        return (kind, at_view[0]) if at_view else None
-
-    async def kind_of(self, entity_id: str, view: View = NOW) -> str | None:
-        return self._seen[(entity_id, view)][0] if await self.entity(entity_id, view=view) is not None else None
-
-    async def entities(self, kind: str, column: str | None = None, value: str | None = None, view: View = NOW) -> list[dict]:
+    async def entities(self, kind: str, column: str | None = None, value: str | None = None, view: View = NOW) -> list[State]:
         """Entities of a kind (where column = value) the caller may read, at the view, oldest first."""
-        key = (kind, column, value, view)
-        if key not in self._lists:
-            current = await self.read_model.ask(q.entities(column, value, kind, self.principal.readable))
-            self._lists[key] = current if view.current else await self._at_view(kind, current, view)
-        return self._lists[key]
+        return await self.lists.load((kind, column, value, view))
 
-    async def _at_view(self, kind: str, states: list[dict], view: View) -> list[dict]:
-        if kind in CHILDREN:
-            owner_key, owner_kind, members = CHILDREN[kind]
-            owners = {o["id"]: o for o in await self._at_view(owner_kind, await self._owners(states, owner_key), view)}
-            answers = []
-            for state in states:
-                owner = owners.get(state[owner_key])
-                child = next((c for c in owner[members] if c["id"] == state["id"]), None) if owner else None
-                if child is not None:
-                    answers.append({**child, owner_key: owner["id"], "partnershipId": owner["partnershipId"], "seq": state.get("seq")})
-            return answers
-        if view.as_of is None:
-            at = await self.read_model.ask(q.states_at([s["id"] for s in states], view.as_at_text)) if states else {}
-            return [{**at[s["id"]], "seq": s.get("seq")} for s in states if s["id"] in at]
-        answers = []
-        for s in states:
-            events = map(self.mapper.to_domain_event, await self.read_model.stored_events(s["id"]))
-            folded = state_at(events, view)
-            if folded is not None:
-                answers.append({**folded, "seq": s.get("seq")})
-        return answers
+    async def recorded_at(self, entity_id: str, version: int) -> datetime:
+        """When one version of an aggregate was recorded (the log's word for it)."""
+        return (await self.recorded.load(entity_id))[version]
 
-    async def _owners(self, states: list[dict], owner_key: str) -> list[dict]:
-        owners = [await self.read_model.ask(q.entity(i)) for i in dict.fromkeys(s[owner_key] for s in states)]
-        return [found[1] for found in owners if found is not None]
+    async def _locate(self, keys: list[tuple[str, View]]) -> list[Located | None]:
+        by_view: dict[View, list[str]] = defaultdict(list)
+        for entity_id, view in keys:
+            by_view[view].append(entity_id)
+        found: dict[tuple[str, View], Located] = {}
+        for view, ids in by_view.items():
+            current = await self.read_model.ask(q.entities_by_id(list(dict.fromkeys(ids))))
+            readable = [(kind, state) for kind, state in current.values() if self.principal.can_read(state.partnership_id)]
+            for kind, state in await self._at_view(readable, view):
+                found[(state.id, view)] = (kind, state)
+        return [found.get(key) for key in keys]
+
+    async def _lists(self, keys: list[ListKey]) -> list[list[State]]:
+        groups: dict[tuple[str, str | None, View], list[str | None]] = defaultdict(list)
+        for kind, column, value, view in keys:
+            groups[(kind, column, view)].append(value)
+        found: dict[ListKey, list[State]] = defaultdict(list)
+        for (kind, column, view), values in groups.items():
+            current = await self.read_model.ask(q.entities(kind, column, list(dict.fromkeys(values)), self.principal.readable))
+            for _, state in await self._at_view([(kind, s) for s in current], view):
+                found[(kind, column, getattr(state, column) if column else None, view)].append(state)
+        return [found[key] for key in keys]
+
+    async def _at_view(self, located: list[Located], view: View) -> list[Located]:
+        """These entities' states at the view, for those that exist there, in the order given (each keeps its seq)."""
+        if view.current:
+            return located
+        by_kind: dict[str, list[State]] = defaultdict(list)
+        for kind, state in located:
+            by_kind[kind].append(state)
+        answers: dict[str, State] = {}
+        for kind, states in by_kind.items():
+            answers.update(await self._kind_at_view(kind, states, view))
+        return [(kind, answers[state.id]) for kind, state in located if state.id in answers]
+
+    async def _kind_at_view(self, kind: str, states: list[State], view: View) -> dict[str, State]:
+        entity_kind = KINDS[kind]
+        if entity_kind.owner is None:
+            found = await aggregates_at(self.read_model, self.mapper, kind, [s.id for s in states], view)
+            return {s.id: _with_seq(found[s.id], s.seq) for s in states if s.id in found}
+        # A child at a view is as its owner's state at that view holds it.
+        owners = await aggregates_at(self.read_model, self.mapper, entity_kind.owner,
+                                     list(dict.fromkeys(getattr(s, entity_kind.owner_key) for s in states)), view)
+        field = next(f for f, child in KINDS[entity_kind.owner].children if child == kind)
+        held = {c.id: c for owner in owners.values() for c in getattr(owner, field)}
+        return {s.id: _with_seq(held[s.id], s.seq) for s in states if s.id in held}
+
+    async def _recorded(self, entity_ids: list[str]) -> list[dict[int, datetime]]:
+        records = await self.read_model.ask(q.records_of(entity_ids, "MeasurementRecorded"))
+        found: dict[str, dict[int, datetime]] = defaultdict(dict)
+        for r in records:
+            found[r["entityId"]][r["version"]] = datetime.fromisoformat(r["recordedAt"])
+        return [found[i] for i in entity_ids]
 
     async def records(self, after: int, limit: int, partnership_id: str | None = None, **filters: Any) -> list[dict]:
         """Event records after a position, in log order, of the partnerships the caller may read."""
@@ -110,10 +125,16 @@ class Reader:
             return []
         return await self.read_model.ask(q.records(after, limit, partnership_ids, **filters))
 
-    def forget(self, written: list[EntityRow]) -> None:
+    def forget(self, written: dict[str, Located]) -> None:
         """Drop what this request has read, after a mutation has changed the record; what the mutation wrote is
         known without reading it back."""
-        self._seen.clear()
-        self._lists.clear()
-        for row in written:
-            self._seen[(row.id, NOW)] = (row.type, json.loads(row.state)) if self.principal.can_read(row.partnership_id) else None
+        for loader in (self.located, self.lists, self.recorded):
+            loader.clear_all()
+        for entity_id, (kind, state) in written.items():
+            if self.principal.can_read(state.partnership_id):
+                self.located.prime((entity_id, NOW), (kind, state))
+
+
+def _with_seq(state: State, seq: int) -> State:
+    state.seq = seq
+    return state

@@ -17,6 +17,7 @@ import httpx
 
 from domain.vocabulary import Role
 from service.authorisation import Principal
+from service.commands import declared
 from service.tokens import issue
 
 SECRET = "test-secret-" + uuid.uuid4().hex
@@ -38,6 +39,9 @@ def environment(data_dir: Path, store: dict | None = None) -> dict:
 def token(role: Role | str, partnership: str | None = None, agency: str | None = None, subject: str | None = None) -> str:
     principal = Principal(subject or f"{role}-{uuid.uuid4().hex[:8]}".lower(), Role(role), partnership, agency)
     return issue(SECRET, principal)
+
+
+FOUNDED = "2017-01-01"  # the effective date of each test partnership and its agencies
 
 
 class GraphQLErrors(AssertionError):
@@ -134,31 +138,8 @@ class Server:
                           token, after=cursor)["events"]["edges"]
 
 
-MUTATION_INPUTS = {
-    "registerPartnership": "RegisterPartnershipInput",
-    "addAgency": "AddAgencyInput",
-    "recordInspection": "RecordInspectionInput",
-    "recordFinding": "RecordFindingInput",
-    "publishInspection": "PublishInspectionInput",
-    "draftPlan": "DraftPlanInput",
-    "addPriorityArea": "AddPriorityAreaInput",
-    "submitPlan": "PlanTransitionInput",
-    "approvePlan": "PlanTransitionInput",
-    "returnPlan": "PlanTransitionInput",
-    "supersedePlan": "SupersedePlanInput",
-    "closePlan": "PlanTransitionInput",
-    "addAction": "AddActionInput",
-    "startAction": "ActionChangeInput",
-    "reportActionProgress": "ReportActionProgressInput",
-    "rescheduleAction": "RescheduleActionInput",
-    "reassignAction": "ReassignActionInput",
-    "completeAction": "CompleteActionInput",
-    "reopenAction": "ActionChangeInput",
-    "cancelAction": "ActionChangeInput",
-    "recordJudgement": "RecordJudgementInput",
-    "defineMetric": "DefineMetricInput",
-    "recordMeasurement": "RecordMeasurementInput",
-}
+# Each mutation's input type, from the declarations.
+MUTATION_INPUTS = {name: m.input.__name__ for name, m in declared().items()}
 
 
 @dataclass
@@ -183,25 +164,27 @@ class Area:
 def new_area(server: Server, name: str | None = None) -> Area:
     admin = token(Role.ADMIN)
     name = name or f"Area {uuid.uuid4().hex[:6]}"
-    partnership = server.ok("registerPartnership", {"name": f"{name} SEND Partnership", "localAuthority": f"{name} Council"},
-                            admin, "partnership { id }")["partnership"]["id"]
+    partnership = server.ok("registerPartnership", {"name": f"{name} SEND Partnership", "localAuthority": f"{name} Council",
+                                                    "effectiveOn": FOUNDED}, admin, "partnership { id }")["partnership"]["id"]
     lead, inspector = token(Role.PARTNERSHIP_LEAD, partnership), token(Role.INSPECTOR)
     agencies = [
-        server.ok("addAgency", {"partnershipId": partnership, "name": agency, "kind": kind}, lead)["event"]["data"]["agencyId"]
+        server.ok("addAgency", {"partnershipId": partnership, "name": agency, "kind": kind, "effectiveOn": FOUNDED},
+                  lead)["event"]["data"]["agencyId"]
         for agency, kind in [(f"{name} Council", "LOCAL_AUTHORITY"), (f"{name} ICB", "HEALTH")]
     ]
     inspection = server.ok("recordInspection", {"partnershipId": partnership, "framework": "LOCAL_AREA_SEND_2016", "kind": "FULL",
                                                 "startedOn": "2017-11-13", "endedOn": "2017-11-17"}, inspector,
                            "inspection { id }")["inspection"]["id"]
     findings = [
-        server.ok("recordFinding", {"inspectionId": inspection, "kind": kind, "text": text}, inspector, "finding { id }")["finding"]["id"]
+        server.ok("recordFinding", {"inspectionId": inspection, "kind": kind, "text": text, "effectiveOn": "2017-11-17"},
+                  inspector, "finding { id }")["finding"]["id"]
         for kind, text in [("FUNDAMENTAL_FAILING", "The local offer is not fit for purpose"),
                            ("SIGNIFICANT_CONCERN", "EHC plans are late")]
     ]
     plan = server.ok("draftPlan", {"partnershipId": partnership, "kind": "WRITTEN_STATEMENT_OF_ACTION", "title": "WSoA",
-                                   "respondsTo": inspection}, lead, "plan { id }")["plan"]["id"]
-    priority_area = server.ok("addPriorityArea", {"planId": plan, "title": "Timely EHC plans", "addresses": findings[1:]},
-                              lead, "priorityArea { id }")["priorityArea"]["id"]
+                                   "respondsTo": inspection, "effectiveOn": "2018-03-01"}, lead, "plan { id }")["plan"]["id"]
+    priority_area = server.ok("addPriorityArea", {"planId": plan, "title": "Timely EHC plans", "addresses": findings[1:],
+                                                  "effectiveOn": "2018-03-15"}, lead, "priorityArea { id }")["priorityArea"]["id"]
     action = server.ok("addAction", {"planId": plan, "priorityAreaId": priority_area, "title": "Recruit EHC coordinators",
                                      "ownerAgencyId": agencies[0], "leadOfficer": "Head of SEND", "dueOn": "2030-10-31"},
                        lead, "action { id }")["action"]["id"]

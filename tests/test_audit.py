@@ -86,7 +86,7 @@ def forge(db: Database) -> None:
 def test_a_checkpoint_proves_the_log_only_grew(services):
     checkpoint = make_checkpoint(services.store, services.secret)
     admin = Principal("auditor-test", Role.ADMIN)
-    services.commands.execute(admin, "registerPartnership", {"name": "Dorset SEND Partnership", "local_authority": "Dorset"})
+    services.commands.run(admin, "registerPartnership", name="Dorset SEND Partnership", local_authority="Dorset")
     assert verify_log(services.store, checkpoint=check_checkpoint(checkpoint, services.secret)).ok
     forge(Database(services))
     assert verify_log(services.store).ok, "a rewritten chain is consistent in itself"

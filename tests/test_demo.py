@@ -4,7 +4,7 @@ import asyncio
 from collections import Counter
 
 from domain.vocabulary import Role
-from projections import store as q
+from projections import queries as q
 from service.authorisation import Principal
 from service.bootstrap import bootstrap
 from service.demo import load
@@ -22,18 +22,18 @@ async def check_story(commands, reader, ids):
     await commands.read_model.store.start()
 
     inspection = await reader.entity(ids["lancashireInspection"], "Inspection")
-    assert Counter(f["kind"] for f in inspection["findings"]) == {"FUNDAMENTAL_FAILING": 2, "SIGNIFICANT_CONCERN": 12}
-    assert (inspection["startedOn"], inspection["outcome"]) == ("2017-11-13", "WRITTEN_STATEMENT_REQUIRED")
+    assert Counter(f.kind for f in inspection.findings) == {"FUNDAMENTAL_FAILING": 2, "SIGNIFICANT_CONCERN": 12}
+    assert (inspection.started_on.isoformat(), inspection.outcome) == ("2017-11-13", "WRITTEN_STATEMENT_REQUIRED")
     judgements = await reader.entities("Judgement", "inspection_id", ids["lancashireRevisit"])
-    assert Counter(j["outcome"] for j in judgements) == {"SUFFICIENT_PROGRESS": 3, "INSUFFICIENT_PROGRESS": 2}
+    assert Counter(j.outcome for j in judgements) == {"SUFFICIENT_PROGRESS": 3, "INSUFFICIENT_PROGRESS": 2}
     wsoa = await reader.entity(ids["lancashireWsoa"], "Plan")
-    assert wsoa["kind"] == "WRITTEN_STATEMENT_OF_ACTION" and wsoa["status"] == "SUPERSEDED"
-    assert wsoa["supersededBy"] == ids["lancashireImprovementPlan"]
-    owners = {a["ownerAgencyId"] for a in await reader.entities("Action", "plan_id", ids["lancashireWsoa"])}
-    agencies = {a["id"]: a["kind"] for a in (await reader.entity(ids["lancashire"], "Partnership"))["agencies"]}
+    assert wsoa.kind == "WRITTEN_STATEMENT_OF_ACTION" and wsoa.status == "SUPERSEDED"
+    assert wsoa.superseded_by_id == ids["lancashireImprovementPlan"]
+    owners = {a.owner_agency_id for a in await reader.entities("Action", "plan_id", ids["lancashireWsoa"])}
+    agencies = {a.id: a.kind for a in (await reader.entity(ids["lancashire"], "Partnership")).agencies}
     assert {agencies[o] for o in owners} >= {"LOCAL_AUTHORITY", "HEALTH", "PARENT_CARER_FORUM"}
     scorecard = await reader.entities("Metric", "partnership_id", ids["lancashire"])
-    assert scorecard and all(len(m["measurements"]) >= 2 for m in scorecard)
+    assert scorecard and all(len(m.measurements) >= 2 for m in scorecard)
 
     await commands.read_model.store.close()
     end = commands.read_model.run(q.last_position())

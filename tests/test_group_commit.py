@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from projections import store as q
+from projections import queries as q
 from projections.rebuild import rebuild
 from service.audit import verify_log
 from service.bootstrap import bootstrap
@@ -30,15 +30,16 @@ def queued_behind_a_commit(services, calls: list[tuple[str, dict]]) -> tuple[lis
     tried = []
     insert_all = recorder.insert_all
 
-    def counted(events, **kwargs):
-        tried.append(len(events))
-        return insert_all(events, **kwargs)
+    def counted(changes):
+        tried.append(len(changes))
+        return insert_all(changes)
 
     recorder.insert_all = counted
     outcomes = [None] * len(calls)
 
     def call(n):
-        outcomes[n] = commands.execute(ADMIN, *calls[n])
+        name, fields = calls[n]
+        outcomes[n] = commands.run(ADMIN, name, **fields)
 
     threads = [threading.Thread(target=call, args=(n,)) for n in range(len(calls))]
     with services.store.writer(lock_writers=True):
@@ -53,15 +54,14 @@ def queued_behind_a_commit(services, calls: list[tuple[str, dict]]) -> tuple[lis
     return outcomes, tried
 
 
-def actions(services) -> list[dict]:
+def actions(services) -> list:
     """The demo's open actions."""
-    return [a for a in services.commands.read_model.run(q.entities(None, None, "Action", None))
-            if a["status"] in ("NOT_STARTED", "IN_PROGRESS")]
+    return [a for a in services.commands.read_model.run(q.entities("Action", None, [], None))
+            if a.status in ("NOT_STARTED", "IN_PROGRESS")]
 
 
-def report(action: dict, **extra) -> tuple[str, dict]:
-    return "reportActionProgress", {"action_id": action["id"], "note": "Termly update", "rag": "AMBER",
-                                    "expected_version": None, **extra}
+def report(action, **extra) -> tuple[str, dict]:
+    return "reportActionProgress", {"action_id": action.id, "note": "Termly update", "rag": "AMBER", **extra}
 
 
 def test_changes_waiting_for_a_commit_are_stored_in_one_transaction(services):
@@ -72,13 +72,13 @@ def test_changes_waiting_for_a_commit_are_stored_in_one_transaction(services):
     assert sorted(tried) == [1, 5]  # the first, then the five that waited for it, together
     assert len({o.event["position"] for o in outcomes}) == 6
     for action, outcome in zip(mine, outcomes):
-        assert outcome.event["entityId"] == action["id"] and outcome.event["version"] == action["version"] + 1
+        assert outcome.event["entityId"] == action.id and outcome.event["version"] == action.version + 1
     assert verify_log(services.store).ok
 
 
 def test_a_change_breaking_a_rule_among_them_is_refused_alone(services):
     mine = actions(services)
-    twice = report(mine[0], expected_version=mine[0]["version"])  # the same version of one action, twice
+    twice = report(mine[0], expected_version=mine[0].version)  # the same version of one action, twice
     outcomes, tried = queued_behind_a_commit(services, [report(a) for a in mine[1:]] + [twice, twice])
     conflicts = [o for o in outcomes if o.errors]
     assert [e.code for o in conflicts for e in o.errors] == ["CONFLICT"]

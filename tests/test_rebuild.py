@@ -6,10 +6,11 @@ from datetime import date
 import pytest
 
 from domain.vocabulary import Role
+from projections import queries as q
 from projections.rebuild import rebuild
-from projections.store import SCHEMA_VERSION
+from projections.tables import SCHEMA_VERSION
 from service.authorisation import Principal
-from service.bootstrap import bootstrap, store_and_app
+from service.bootstrap import bootstrap, bring_up_to_date, store_and_app
 from service.demo import load
 from tests.support import Database
 
@@ -41,7 +42,7 @@ def monitor_for_two_years(services) -> int:
 
     def run(mutation, **arguments):
         nonlocal made
-        outcome = commands.execute(lead, mutation, arguments)
+        outcome = commands.run(lead, mutation, **arguments)
         assert not outcome.errors, (mutation, outcome.errors)
         made += 1
         return outcome
@@ -66,7 +67,7 @@ def monitor_for_two_years(services) -> int:
                 run("reassignAction", **change, owner_agency_id=council, lead_officer="Inclusion Lead",
                     reason="The inclusion service leads it now")
             if n % 4 < 2 and month == 3 + n % 20:
-                run("completeAction", **change, completed_on=on, evidence=[f"Board minutes {on:%B %Y}"], note=None)
+                run("completeAction", action_id=action, completed_on=on, evidence=[f"Board minutes {on:%B %Y}"])
                 del open_actions[n]
             elif n % 4 == 3 and month == 6:
                 run("cancelAction", **change, reason="Merged into the new inclusion strategy")
@@ -115,16 +116,15 @@ def test_an_interrupted_rebuild_resumes_where_it_stopped(services):
 
 def test_changes_made_during_a_rebuild_are_in_its_result(services):
     commands = services.commands
-    action = commands.read_model.run(__import__("projections.store", fromlist=["q"]).entities(
-        "plan_id", services.ids["lancashireImprovementPlan"], "Action", None))[0]["id"]
+    action = commands.read_model.run(q.entities("Action", "plan_id", [services.ids["lancashireImprovementPlan"]],
+                                                None))[0].id
     stop = threading.Event()
 
     def write():
         n = 0
         while not stop.is_set():
             n += 1
-            commands.execute(ADMIN, "reportActionProgress",
-                             {"action_id": action, "note": f"during {n}", "rag": None, "expected_version": None})
+            commands.run(ADMIN, "reportActionProgress", action_id=action, note=f"during {n}")
 
     writer = threading.Thread(target=write)
     writer.start()
@@ -150,6 +150,7 @@ def test_a_database_of_schema_version_1_is_brought_up_to_date_and_rebuilds(servi
     db.run("UPDATE schema_version SET version = 1")
     live = db.snapshot()
     again = bootstrap()
-    assert db.run("SELECT version FROM schema_version") == [(SCHEMA_VERSION,)] and SCHEMA_VERSION == 2
-    rebuild(again.store, again.commands.app.mapper)
+    assert db.run("SELECT version FROM schema_version") == [(SCHEMA_VERSION,)] and SCHEMA_VERSION == 3
+    assert db.run("SELECT COUNT(*) FROM entities") == [(0,)], "version 3 empties the read models of older shapes"
+    assert bring_up_to_date(again) and not bring_up_to_date(again)
     assert db.snapshot() == live

@@ -1,4 +1,4 @@
-"""The queries: current state, one entity's history and the global log."""
+"""The queries: current state or state at a view, one entity's history, and the global log."""
 
 from __future__ import annotations
 
@@ -6,19 +6,19 @@ from datetime import date, datetime
 from typing import Optional
 
 import strawberry
+from anyio import to_thread
 from graphql import GraphQLError
 
-from anyio import to_thread
-
 from domain.vocabulary import Role
-from projections.temporal import View
 from service.audit import verify_log
 from service.graphql import cursors
 from service.graphql.context import Info
 from service.graphql.types import (
-    STATE_TYPES, Action, ActionConnection, ActionFilter, AuditVerification, EventConnection, Inspection, Metric,
-    Node, Partnership, Plan,
+    TYPES, Action, ActionConnection, ActionFilter, AuditVerification, EventConnection, Inspection, Metric, Node,
+    Partnership, Plan,
 )
+
+MAX_TYPES = 100  # event types one query may name
 
 
 def lookup(cls: type) -> object:
@@ -26,8 +26,9 @@ def lookup(cls: type) -> object:
 
     async def resolve(info: Info, id: strawberry.ID, as_at: Optional[datetime] = None,
                       as_of: Optional[date] = None) -> Optional[cls]:  # type: ignore[valid-type]
-        view = View(as_at, as_of)
-        return cls.of(await info.context.reader.entity(id, cls.__name__, view=view), view)
+        reader = info.context.reader
+        view = await reader.view(as_at, as_of)
+        return cls.of(await reader.entity(id, cls.__name__, view=view), view)
 
     resolve.__annotations__ = {"info": Info, "id": strawberry.ID, "as_at": Optional[datetime],
                                "as_of": Optional[date], "return": Optional[cls]}
@@ -38,13 +39,15 @@ def lookup(cls: type) -> object:
 class Query:
     @strawberry.field
     async def partnerships(self, info: Info, as_at: Optional[datetime] = None, as_of: Optional[date] = None) -> list[Partnership]:
-        view = View(as_at, as_of)
-        return [Partnership.of(s, view) for s in await info.context.reader.entities("Partnership", view=view)]
+        reader = info.context.reader
+        view = await reader.view(as_at, as_of)
+        return [Partnership.of(s, view) for s in await reader.entities("Partnership", view=view)]
 
     partnership = lookup(Partnership)
     inspection = lookup(Inspection)
     plan = lookup(Plan)
     action = lookup(Action)
+
     @strawberry.field
     async def actions(
         self,
@@ -56,18 +59,22 @@ class Query:
         first: Optional[int] = None,
         after: Optional[str] = None,
     ) -> ActionConnection:
-        view = View(as_at, as_of)
+        reader = info.context.reader
+        view = await reader.view(as_at, as_of)
         column = "partnership_id" if partnership_id is not None else None
-        actions = await info.context.reader.entities("Action", column, partnership_id, view=view)
-        return ActionConnection.of(actions, filter, first, after, view)
+        return ActionConnection.of(await reader.entities("Action", column, partnership_id, view=view), filter, first,
+                                   after, view)
 
     metric = lookup(Metric)
-    @strawberry.field(description="Every event of one entity, oldest first.")
+
+    @strawberry.field(description="The entity's own events, oldest first: for a finding, priority area or agency, the "
+                                  "event that added it to its inspection, plan or partnership.")
     async def history(self, info: Info, entity_id: strawberry.ID, first: Optional[int] = None, after: Optional[str] = None) -> EventConnection:
         size = cursors.page_size(first)
         return EventConnection.of(await info.context.reader.records(cursors.decode("e", after), size + 1, entity_id=entity_id), size)
 
-    @strawberry.field(description="The global log, oldest first, from after the given cursor.")
+    @strawberry.field(description=f"The global log, oldest first, from after the given cursor; with `types`, only events "
+                                  f"of those types (an empty list: none; at most {MAX_TYPES}).")
     async def events(
         self,
         info: Info,
@@ -77,15 +84,15 @@ class Query:
         types: Optional[list[str]] = None,
     ) -> EventConnection:
         size = cursors.page_size(first)
-        if types is not None and any("\x00" in t for t in types):
-            raise GraphQLError("types are names of events, such as ActionCompleted")
+        if types is not None and (len(types) > MAX_TYPES or any("\x00" in t for t in types)):
+            raise GraphQLError(f"types are at most {MAX_TYPES} names of events, such as ActionCompleted")
         records = await info.context.reader.records(cursors.decode("e", after), size + 1, partnership_id, types=types)
         return EventConnection.of(records, size)
 
     @strawberry.field
     async def node(self, info: Info, id: strawberry.ID) -> Optional[Node]:
-        kind = await info.context.reader.kind_of(id)
-        return STATE_TYPES[kind].of(await info.context.reader.entity(id)) if kind in STATE_TYPES else None
+        found = await info.context.reader.locate(id)
+        return TYPES[found[0]].of(found[1]) if found is not None else None
 
     @strawberry.field(description="Re-reads the stored events and rechecks the audit trail's hash chain.")
     async def verify_audit_trail(self, info: Info, partnership_id: Optional[strawberry.ID] = None) -> AuditVerification:

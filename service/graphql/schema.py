@@ -6,15 +6,20 @@ from inspect import isawaitable
 from typing import Any
 
 import strawberry
+from anyio import to_thread
 from graphql import GraphQLError
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.tools import create_type
 
 from projections.store import StoreUnavailable
-from service.graphql.mutations import Mutation
+from service.commands import Mutation, declared
+from service.graphql.context import Info
 from service.graphql.queries import Query
+from service.graphql.scalars import SCALARS
 from service.graphql.subscriptions import Subscription
-from service.graphql.types import Action, Inspection, Judgement, Metric, Partnership, Plan
+from service.graphql.types import TYPES
 
 MAX_DEPTH = 10
 
@@ -50,11 +55,28 @@ class SharedResults(StrawberryGraphQLCoreExecutionContext):
         return result
 
 
+def field_of(mutation: Mutation) -> Any:
+    """The GraphQL mutation field of a declared mutation: it runs the command in a worker thread and answers with
+    the declared payload."""
+
+    async def resolve(info: Info, input: Any) -> Any:
+        context = info.context
+        outcome = await to_thread.run_sync(context.commands.execute, context.principal, mutation.name, input,
+                                           limiter=context.limiter)
+        context.reader.forget(outcome.written)
+        return await mutation.payload.of(info, outcome)
+
+    resolve.__annotations__ = {"info": Info, "input": mutation.input, "return": mutation.payload}
+    resolve.__name__ = mutation.name  # each field's own name in the type
+    return strawberry.mutation(resolver=resolve, name=mutation.name, description=mutation.description)
+
+
 schema = strawberry.Schema(
     query=Query,
-    mutation=Mutation,
+    mutation=create_type("Mutation", [field_of(m) for m in declared().values()]),
     subscription=Subscription,
-    types=[Partnership, Inspection, Plan, Action, Judgement, Metric],
+    types=list(TYPES.values()),
+    config=StrawberryConfig(scalar_map=SCALARS),
     extensions=[
         *[lambda limit=limit: limit for limit in LIMITS],
         lambda: MaskErrors(should_mask_error=is_unexpected),

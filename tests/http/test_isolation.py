@@ -1,5 +1,7 @@
 """A caller never sees another partnership's data: lists skip it, lookups are null, the log omits it."""
 
+import uuid
+
 from domain.vocabulary import Role
 from tests.support import new_area, token
 
@@ -22,10 +24,15 @@ def test_a_partnership_sees_only_itself(server):
         assert log and {e["node"]["partnershipId"] for e in log} == {mine.partnership}
 
 
-def test_a_write_into_another_partnership_is_forbidden(server):
+def test_a_write_into_another_partnership_is_refused_as_if_it_did_not_exist(server):
     mine, theirs = new_area(server), new_area(server)
-    payload = server.mutate("startAction", {"actionId": theirs.action}, mine.lead, "action { id }")
-    assert [e["code"] for e in payload["userErrors"]] == ["FORBIDDEN"] and payload["action"] is None
+    unknown = str(uuid.uuid4())
+    refusals = [server.mutate("startAction", {"actionId": action}, mine.lead, "action { id }")
+                for action in (theirs.action, unknown)]
+    assert all(p["action"] is None and p["event"] is None for p in refusals)
+    theirs_refused, unknown_refused = (p["userErrors"] for p in refusals)
+    assert theirs_refused == [{**unknown_refused[0], "message": unknown_refused[0]["message"].replace(unknown, theirs.action)}]
+    assert theirs_refused[0]["code"] == "NOT_FOUND"
 
 
 def test_readers_of_every_partnership_see_both(server):

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 import pytest
 
-from projections.store import SCHEMA_VERSION
+from projections.tables import SCHEMA_VERSION
 from tests.conftest import new_database
 from tests.support import Server, new_area
 

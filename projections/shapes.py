@@ -1,0 +1,240 @@
+"""The read-model contract: for each kind of entity, the shape of its state, and the registry of kinds.
+
+Projections write these shapes and GraphQL types read them; neither depends on
+the aggregates' attribute names, which each builder below maps explicitly.
+States are stored as compact JSON (msgspec: typed encoding and decoding of
+dates, enums and nested states, with no hand-written mapping), snake_case,
+fields at their default left out.
+
+An aggregate's state holds its children (an inspection's findings, a plan's
+priority areas, a partnership's agencies) in the order they were added; each
+child is also an entity of its own, addressable by id, with its own row, and
+answered at a past view through its owner's state at that view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Callable
+
+import msgspec
+
+from domain.action import Action
+from domain.base import Record
+from domain.inspection import Inspection
+from domain.judgement import Judgement
+from domain.metric import Metric
+from domain.partnership import Partnership
+from domain.plan import Plan
+from domain.vocabulary import (
+    ActionStatus, AgencyKind, FindingKind, InspectionFramework, InspectionKind, InspectionOutcome, JudgingBody,
+    MetricUnit, PlanKind, PlanStatus, Polarity, ProgressJudgement, Rag,
+)
+
+
+class State(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """What every entity's state has. `seq` is the log position the entity first appeared at (the order of
+    lists and their cursors): it is the row's, never stored in the state."""
+
+    id: str
+    partnership_id: str
+    seq: int = 0
+
+
+class AggregateState(State, kw_only=True, omit_defaults=True):
+    version: int
+    updated_at: datetime
+
+
+class AgencyState(State, kw_only=True, omit_defaults=True):
+    name: str
+    kind: AgencyKind
+
+
+class PartnershipState(AggregateState, kw_only=True, omit_defaults=True):
+    name: str
+    local_authority: str
+    agencies: list[AgencyState] = []
+
+
+class FindingState(State, kw_only=True, omit_defaults=True):
+    inspection_id: str
+    kind: FindingKind
+    text: str
+
+
+class InspectionState(AggregateState, kw_only=True, omit_defaults=True):
+    framework: InspectionFramework
+    kind: InspectionKind
+    started_on: date
+    ended_on: date
+    published_on: date | None = None
+    outcome: InspectionOutcome | None = None
+    revisit_of_id: str | None = None
+    findings: list[FindingState] = []
+
+
+class PriorityAreaState(State, kw_only=True, omit_defaults=True):
+    plan_id: str
+    title: str
+    addresses: list[str] = []  # ids of the findings it answers
+    success_measures: list[str] = []
+
+
+class PlanState(AggregateState, kw_only=True, omit_defaults=True):
+    kind: PlanKind
+    title: str
+    status: PlanStatus
+    responds_to_id: str | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    submission_due: date | None = None
+    submitted_on: date | None = None
+    approved_on: date | None = None
+    returned_on: date | None = None
+    finished_on: date | None = None
+    superseded_by_id: str | None = None
+    priority_areas: list[PriorityAreaState] = []
+
+
+class ActionState(AggregateState, kw_only=True, omit_defaults=True):
+    plan_id: str
+    priority_area_id: str | None = None
+    title: str
+    description: str | None = None
+    owner_agency_id: str
+    lead_officer: str | None = None
+    due_on: date
+    status: ActionStatus
+    rag: Rag | None = None
+    completed_on: date | None = None
+    evidence: list[str] = []
+    latest_note: str | None = None
+
+
+class JudgementState(AggregateState, kw_only=True, omit_defaults=True):
+    subject_id: str
+    subject_kind: str
+    body: JudgingBody
+    outcome: ProgressJudgement | None = None
+    rag: Rag | None = None
+    made_on: date
+    rationale: str
+    inspection_id: str | None = None
+
+
+class MeasurementState(msgspec.Struct, kw_only=True, omit_defaults=True):
+    period: str
+    period_end: date
+    value: float
+    rag: Rag | None = None
+    version: int  # the metric's version that recorded it: its recordedAt is that event's
+
+
+class MetricState(AggregateState, kw_only=True, omit_defaults=True):
+    name: str
+    unit: MetricUnit
+    polarity: Polarity
+    target: float | None = None
+    priority_area_id: str | None = None
+    measurements: list[MeasurementState] = []
+
+
+def _base(a: Record) -> dict[str, Any]:
+    return {"id": str(a.id), "partnership_id": a.partnership_id, "version": a.version, "updated_at": a.modified_on}
+
+
+def partnership_state(p: Partnership) -> PartnershipState:
+    agencies = [AgencyState(id=a.id, partnership_id=p.partnership_id, name=a.name, kind=a.kind) for a in p.agencies.values()]
+    return PartnershipState(**_base(p), name=p.name, local_authority=p.local_authority, agencies=agencies)
+
+
+def inspection_state(i: Inspection) -> InspectionState:
+    findings = [FindingState(id=f.id, partnership_id=i.partnership_id, inspection_id=str(i.id), kind=f.kind, text=f.text)
+                for f in i.findings.values()]
+    return InspectionState(**_base(i), framework=i.framework, kind=i.kind, started_on=i.started_on, ended_on=i.ended_on,
+                           published_on=i.published_on, outcome=i.outcome, revisit_of_id=i.revisit_of, findings=findings)
+
+
+def plan_state(p: Plan) -> PlanState:
+    areas = [PriorityAreaState(id=a.id, partnership_id=p.partnership_id, plan_id=str(p.id), title=a.title,
+                               addresses=list(a.addresses), success_measures=list(a.success_measures))
+             for a in p.priority_areas.values()]
+    return PlanState(**_base(p), kind=p.kind, title=p.title, status=p.status, responds_to_id=p.responds_to,
+                     period_start=p.period_start, period_end=p.period_end, submission_due=p.submission_due,
+                     submitted_on=p.submitted_on, approved_on=p.approved_on, returned_on=p.returned_on,
+                     finished_on=p.finished_on, superseded_by_id=p.superseded_by, priority_areas=areas)
+
+
+def action_state(a: Action) -> ActionState:
+    return ActionState(**_base(a), plan_id=a.plan_id, priority_area_id=a.priority_area_id, title=a.title,
+                       description=a.description, owner_agency_id=a.owner_agency_id, lead_officer=a.lead_officer,
+                       due_on=a.due_on, status=a.status, rag=a.rag, completed_on=a.completed_on,
+                       evidence=list(a.evidence), latest_note=a.latest_note)
+
+
+def judgement_state(j: Judgement) -> JudgementState:
+    return JudgementState(**_base(j), subject_id=j.subject_id, subject_kind=j.subject_kind, body=j.body,
+                          outcome=j.outcome, rag=j.rag, made_on=j.made_on, rationale=j.rationale,
+                          inspection_id=j.inspection_id)
+
+
+def metric_state(m: Metric) -> MetricState:
+    measurements = [MeasurementState(period=x.period, period_end=x.period_end, value=x.value, rag=x.rag,
+                                     version=x.version) for x in m.measurements.values()]
+    return MetricState(**_base(m), name=m.name, unit=m.unit, polarity=m.polarity, target=m.target,
+                       priority_area_id=m.priority_area_id, measurements=measurements)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of entity: its state's shape and where its rows come from.
+
+    An aggregate kind names its aggregate class and builder, and the fields of its state holding children; a
+    child kind names its owner kind, the field of its state naming the owner, and the event that adds one (and
+    its field holding the child's id), which is the child's own event in the log."""
+
+    name: str
+    shape: type[State]
+    aggregate: type[Record] | None = None
+    build: Callable[[Any], AggregateState] | None = None
+    children: tuple[tuple[str, str], ...] = ()  # (field of the state, child kind)
+    owner: str | None = None
+    owner_key: str | None = None
+    added_by: tuple[str, str] | None = None  # (event type, field of the event naming the child)
+
+
+KINDS: dict[str, Kind] = {k.name: k for k in [
+    Kind("Partnership", PartnershipState, Partnership, partnership_state, children=(("agencies", "Agency"),)),
+    Kind("Agency", AgencyState, owner="Partnership", owner_key="partnership_id", added_by=("AgencyAdded", "agency_id")),
+    Kind("Inspection", InspectionState, Inspection, inspection_state, children=(("findings", "Finding"),)),
+    Kind("Finding", FindingState, owner="Inspection", owner_key="inspection_id",
+         added_by=("FindingRecorded", "finding_id")),
+    Kind("Plan", PlanState, Plan, plan_state, children=(("priority_areas", "PriorityArea"),)),
+    Kind("PriorityArea", PriorityAreaState, owner="Plan", owner_key="plan_id",
+         added_by=("PriorityAreaAdded", "priority_area_id")),
+    Kind("Action", ActionState, Action, action_state),
+    Kind("Judgement", JudgementState, Judgement, judgement_state),
+    Kind("Metric", MetricState, Metric, metric_state),
+]}
+KIND_OF_AGGREGATE: dict[type, Kind] = {k.aggregate: k for k in KINDS.values() if k.aggregate is not None}
+# The event that adds a child, and the field naming it: its record is about that child.
+CHILD_EVENTS: dict[str, str] = {k.added_by[0]: k.added_by[1] for k in KINDS.values() if k.added_by is not None}
+DECODERS = {name: msgspec.json.Decoder(kind.shape) for name, kind in KINDS.items()}
+encode = msgspec.json.Encoder().encode
+
+
+def kind_of(aggregate: Record) -> Kind:
+    return KIND_OF_AGGREGATE[type(aggregate)]
+
+
+def decode(kind: str, state: str | bytes, seq: int = 0) -> State:
+    decoded = DECODERS[kind].decode(state)
+    decoded.seq = seq
+    return decoded
+
+
+def children(state: AggregateState, kind: Kind) -> list[tuple[str, State]]:
+    """The children kept in an aggregate's state, with their kinds."""
+    return [(child_kind, child) for attribute, child_kind in kind.children for child in getattr(state, attribute)]

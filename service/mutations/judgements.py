@@ -1,0 +1,38 @@
+"""Judgements of progress, by Ofsted/CQC, the DfE, NHS England or the improvement board."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Optional
+
+import strawberry
+
+from domain.inspection import Inspection
+from domain.judgement import Judgement
+from domain.vocabulary import JudgingBody, ProgressJudgement, Rag
+from service.authorisation import JUDGES
+from service.commands import Done, Scope, mutation
+from service.graphql.payloads import JudgementPayload
+
+
+@strawberry.input
+class RecordJudgementInput:
+    subject_id: strawberry.ID
+    body: JudgingBody
+    made_on: date
+    rationale: str
+    outcome: Optional[ProgressJudgement] = None
+    rag: Optional[Rag] = None
+    inspection_id: Optional[strawberry.ID] = None
+    idempotency_key: Optional[str] = None
+
+
+@mutation("recordJudgement", JudgementPayload, roles=JUDGES, dated_by="made_on",
+          description="Record a judgement of progress on a finding, plan, priority area or action: OFSTED_CQC by an "
+                      "INSPECTOR, DFE and NHS_ENGLAND by a MONITOR, IMPROVEMENT_BOARD by the PARTNERSHIP_LEAD.")
+def record_judgement(s: Scope, input: RecordJudgementInput) -> Done:
+    subject_kind, subject = s.locate(input.subject_id, "subject_id")
+    s.authorise(subject.partnership_id, by=JudgingBody(input.body))
+    inspection = s.load_optional(Inspection, input.inspection_id, "inspection_id")
+    return Done(Judgement.record(subject.partnership_id, input.subject_id, subject_kind, input.body, input.made_on,
+                                 input.rationale, input.outcome, input.rag, inspection))

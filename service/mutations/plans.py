@@ -1,0 +1,125 @@
+"""A plan answering an inspection (WSoA, Improvement Plan, ...): drafting it, its priority areas and its lifecycle."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Optional
+
+import strawberry
+
+from domain.inspection import Inspection
+from domain.partnership import Partnership
+from domain.plan import Plan
+from domain.vocabulary import PlanKind
+from service.authorisation import LEAD, PLAN_APPROVERS
+from service.commands import Done, Scope, mutation
+from service.graphql.payloads import PlanPayload
+
+
+def plan_of(s: Scope, plan_id: str) -> Plan:
+    """The plan, once the caller is found to be allowed to change it (who approves depends on its kind)."""
+    plan = s.load(Plan, plan_id, "plan_id")
+    s.authorise(plan.partnership_id, plan, by=plan.kind)
+    return plan
+
+
+@strawberry.input
+class DraftPlanInput:
+    partnership_id: strawberry.ID
+    kind: PlanKind
+    title: str
+    responds_to: Optional[strawberry.ID] = None
+    period_start: Optional[date] = None
+    period_end: Optional[date] = None
+    submission_due: Optional[date] = None
+    effective_on: Optional[date] = None
+    idempotency_key: Optional[str] = None
+
+
+@mutation("draftPlan", PlanPayload, roles={LEAD},
+          description="Draft a plan of the partnership, responding to one of its inspections or to none.")
+def draft_plan(s: Scope, input: DraftPlanInput) -> Done:
+    partnership = s.load(Partnership, input.partnership_id, "partnership_id")
+    s.authorise(partnership.partnership_id)
+    inspection = s.load_optional(Inspection, input.responds_to, "responds_to")
+    return Done(Plan.draft(partnership, input.kind, input.title, inspection, input.period_start, input.period_end,
+                           input.submission_due))
+
+
+@strawberry.input
+class AddPriorityAreaInput:
+    plan_id: strawberry.ID
+    title: str
+    addresses: Optional[list[strawberry.ID]] = None
+    success_measures: Optional[list[str]] = None
+    expected_version: Optional[int] = None
+    effective_on: Optional[date] = None
+    idempotency_key: Optional[str] = None
+
+
+@mutation("addPriorityArea", PlanPayload, roles={LEAD},
+          description="Add a priority area to a draft or returned plan, addressing findings of the inspection it answers.")
+def add_priority_area(s: Scope, input: AddPriorityAreaInput) -> Done:
+    plan = plan_of(s, input.plan_id)
+    inspection = s.load_optional(Inspection, plan.responds_to, "plan_id")
+    priority_area_id = plan.add_priority_area(input.title, input.addresses or [], input.success_measures or [], inspection)
+    return Done(plan, {"priorityAreaId": priority_area_id})
+
+
+@strawberry.input
+class PlanTransitionInput:
+    plan_id: strawberry.ID
+    on: date
+    reason: Optional[str] = None
+    expected_version: Optional[int] = None
+    idempotency_key: Optional[str] = None
+
+
+@mutation("submitPlan", PlanPayload, roles={LEAD}, dated_by="on",
+          description="Submit a draft or returned plan for approval.")
+def submit_plan(s: Scope, input: PlanTransitionInput) -> Done:
+    plan = plan_of(s, input.plan_id)
+    plan.submit(input.on, input.reason)
+    return Done(plan)
+
+
+@mutation("approvePlan", PlanPayload, roles=PLAN_APPROVERS, dated_by="on",
+          description="Approve a submitted plan: Ofsted/CQC (INSPECTOR) for a WSoA, the DfE or NHS England (MONITOR) "
+                      "for the other kinds.")
+def approve_plan(s: Scope, input: PlanTransitionInput) -> Done:
+    plan = plan_of(s, input.plan_id)
+    plan.approve(input.on, input.reason)
+    return Done(plan)
+
+
+@mutation("returnPlan", PlanPayload, roles=PLAN_APPROVERS, dated_by="on",
+          description="Return a submitted plan for rework (by whoever approves its kind).")
+def return_plan(s: Scope, input: PlanTransitionInput) -> Done:
+    plan = plan_of(s, input.plan_id)
+    plan.return_(input.on, input.reason)
+    return Done(plan)
+
+
+@mutation("closePlan", PlanPayload, roles={LEAD}, dated_by="on", description="Close an approved plan at its end.")
+def close_plan(s: Scope, input: PlanTransitionInput) -> Done:
+    plan = plan_of(s, input.plan_id)
+    plan.close(input.on, input.reason)
+    return Done(plan)
+
+
+@strawberry.input
+class SupersedePlanInput:
+    plan_id: strawberry.ID
+    superseded_by: strawberry.ID
+    on: date
+    reason: Optional[str] = None
+    expected_version: Optional[int] = None
+    idempotency_key: Optional[str] = None
+
+
+@mutation("supersedePlan", PlanPayload, roles={LEAD}, dated_by="on",
+          description="Mark an approved plan superseded by another plan of the partnership.")
+def supersede_plan(s: Scope, input: SupersedePlanInput) -> Done:
+    plan = plan_of(s, input.plan_id)
+    plan.supersede(s.load(Plan, input.superseded_by, "superseded_by"), input.on, input.reason)
+    return Done(plan)
