@@ -37,10 +37,16 @@ class Reader:
         self.located = DataLoader(self._locate, max_batch_size=BATCH)
         self.lists = DataLoader(self._lists, max_batch_size=BATCH)
         self.recorded = DataLoader(self._recorded, max_batch_size=BATCH)
+        self.answered_as_at: dict[str, str] = {}  # asAt asked -> the instant answered, where they differ
 
     async def view(self, as_at: datetime | None = None, as_of: Any = None) -> View:
-        """The view a query asks for, made final (projections/temporal.py)."""
-        return await settled(self.read_model, View(as_at, as_of))
+        """The view a query asks for, made final (projections/temporal.py): an instant later than the moment of the
+        request is answered as at that moment, and noted."""
+        asked = View(as_at, as_of)
+        view = await settled(self.read_model, asked)
+        if view.as_at != asked.as_at:
+            self.answered_as_at[asked.as_at.isoformat()] = view.as_at.isoformat()
+        return view
 
     async def locate(self, entity_id: str | None, view: View = NOW) -> Located | None:
         """The kind and state of the entity with this id at the view, if the caller may read it."""

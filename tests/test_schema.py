@@ -18,3 +18,10 @@ def test_schema_graphql_is_the_exported_schema():
 def test_schema_keeps_the_core_contract():
     result = subprocess.run([sys.executable, str(CHECK_CONTRACT), str(ROOT / "schema.graphql")], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_docs_roles_is_the_declared_roles_table():
+    from service.commands import roles_table
+
+    assert (ROOT / "docs" / "roles.md").read_text() == roles_table(), \
+        "docs/roles.md is stale: run `send-records roles > docs/roles.md`"

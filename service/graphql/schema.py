@@ -8,7 +8,7 @@ from typing import Any
 import strawberry
 from anyio import to_thread
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.extensions import MaskErrors, SchemaExtension, MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.tools import create_type
@@ -34,6 +34,14 @@ def is_unexpected(error: GraphQLError) -> bool:
 # Built once: their validation rules are classes made per instance, and ValidationCache keys on the rules, so an
 # instance per request would never hit the cache. They keep no state of a request (MaskErrors does).
 LIMITS = [QueryDepthLimiter(max_depth=MAX_DEPTH), MaxTokensLimiter(max_token_count=5000), MaxAliasesLimiter(max_alias_count=30)]
+
+
+class AnsweredAsAt(SchemaExtension):
+    """Says, in the response's extensions, the instant each asAt later than the request was answered as at."""
+
+    def get_results(self) -> dict:
+        reader = vars(self.execution_context.context).get("reader")  # made only if the request read anything
+        return {"answeredAsAt": reader.answered_as_at} if reader is not None and reader.answered_as_at else {}
 
 
 class SharedResults(StrawberryGraphQLCoreExecutionContext):
@@ -82,6 +90,7 @@ schema = strawberry.Schema(
         lambda: MaskErrors(should_mask_error=is_unexpected),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
+        AnsweredAsAt,
     ],
     execution_context_class=SharedResults,
 )

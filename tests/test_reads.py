@@ -1,0 +1,79 @@
+"""Reads through the schema in-process: what `history`, `events` and the DateTime scalar answer at their edges."""
+
+import asyncio
+from datetime import date, datetime, timezone
+
+import pytest
+
+from domain.vocabulary import Role
+from service.authorisation import Principal
+from service.bootstrap import bootstrap
+from service.graphql.context import Context
+from service.graphql.schema import schema
+
+ADMIN = Principal("admin@example.org", Role.ADMIN)
+
+
+@pytest.fixture
+def ask(store):
+    commands = bootstrap().commands
+    with asyncio.Runner() as loop:
+        loop.run(commands.read_model.store.start())
+
+        def ask(query, **variables):
+            return loop.run(schema.execute(query, variable_values=variables,
+                                           context_value=Context(commands=commands, principal=ADMIN)))
+
+        ask.commands = commands
+        yield ask
+        loop.run(commands.read_model.store.close())
+
+
+def plan_with_an_action_in_a_priority_area(commands):
+    run = lambda mutation, **fields: commands.run(ADMIN, mutation, **fields)  # noqa: E731
+    partnership = run("registerPartnership", name="P", local_authority="L", effective_on=date(2017, 1, 1)).entity_id
+    agency = run("addAgency", partnership_id=partnership, name="Council", kind="LOCAL_AUTHORITY",
+                 effective_on=date(2017, 1, 1)).extra["agencyId"]
+    plan = run("draftPlan", partnership_id=partnership, kind="IMPROVEMENT_PLAN", title="Plan", effective_on=date(2018, 1, 1)).entity_id
+    area = run("addPriorityArea", plan_id=plan, title="Timely EHC plans").extra["priorityAreaId"]
+    action = run("addAction", plan_id=plan, title="Audit", owner_agency_id=agency, due_on=date(2030, 1, 1),
+                 priority_area_id=area).entity_id
+    run("startAction", action_id=action)
+    return partnership, area, action
+
+
+def test_a_priority_areas_history_is_its_own_event(ask):
+    _, area, _ = plan_with_an_action_in_a_priority_area(ask.commands)
+    result = ask("query($id: ID!) { history(entityId: $id) { edges { node { type entityType data } } } }", id=area)
+    assert [e["node"]["type"] for e in result.data["history"]["edges"]] == ["PriorityAreaAdded"]
+
+
+def test_an_empty_list_of_types_is_no_events_and_a_long_one_is_refused(ask):
+    partnership, _, _ = plan_with_an_action_in_a_priority_area(ask.commands)
+    none = ask("query($p: ID!) { events(partnershipId: $p, types: []) { edges { cursor } } }", p=partnership)
+    assert none.errors is None and none.data["events"]["edges"] == []
+    some = ask("query($p: ID!) { events(partnershipId: $p, types: [\"ActionStarted\"]) { edges { node { type } } } }",
+               p=partnership)
+    assert [e["node"]["type"] for e in some.data["events"]["edges"]] == ["ActionStarted"]
+    refused = ask("query($t: [String!]) { events(types: $t) { edges { cursor } } }", t=["ActionStarted"] * 30_000)
+    assert refused.data is None and "at most 100" in refused.errors[0].message
+
+
+@pytest.mark.parametrize("instant, says", [
+    ("2024-03-01", "is a date, not an instant"),
+    ("9999-12-31T23:59:59-14:00", "out of range"),
+    ("0001-01-01T00:00:00+14:00", "out of range"),
+    ("yesterday", "not an ISO 8601 instant"),
+])
+def test_an_as_at_that_is_no_instant_is_refused_clearly(ask, instant, says):
+    result = ask("query($asAt: DateTime) { partnerships(asAt: $asAt) { id } }", asAt=instant)
+    assert result.data is None and says in result.errors[0].message
+
+
+def test_an_instant_after_the_request_is_answered_as_at_the_request_and_says_so(ask):
+    plan_with_an_action_in_a_priority_area(ask.commands)
+    asked = "2999-01-01T00:00:00+00:00"
+    result = ask("query($asAt: DateTime) { partnerships(asAt: $asAt) { id } }", asAt=asked)
+    answered = datetime.fromisoformat(result.extensions["answeredAsAt"][asked])
+    assert result.errors is None and result.data["partnerships"]
+    assert answered <= datetime.now(timezone.utc)
