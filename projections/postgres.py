@@ -23,7 +23,6 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Callable, Iterator, Sequence
 from urllib.parse import parse_qs, unquote, urlsplit
-from uuid import UUID
 
 import asyncpg
 import psycopg

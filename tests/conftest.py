@@ -84,3 +84,17 @@ def server(tmp_path_factory, new_store):
     running = Server(tmp_path_factory.mktemp("data"), new_store()).start()
     yield running
     running.stop()
+
+
+@pytest.fixture
+def session(store):
+    """The commands of a new store, and one event loop in which the store's async side runs for the whole test."""
+    import asyncio
+
+    from service.bootstrap import bootstrap
+
+    commands = bootstrap().commands
+    with asyncio.Runner() as loop:
+        loop.run(commands.read_model.store.start())
+        yield commands, loop
+        loop.run(commands.read_model.store.close())

@@ -1,16 +1,13 @@
 """A read as at an instant that a commit under way was stamped before waits for that commit, so the answer is final."""
 
-import asyncio
 import threading
 import time
 from datetime import date, datetime, timezone
 
-import pytest
 
 from domain.vocabulary import Role
 from projections import postgres, sqlite
 from service.authorisation import Principal
-from service.bootstrap import bootstrap
 from service.graphql.context import Context
 from service.graphql.schema import schema
 
@@ -18,13 +15,6 @@ ADMIN = Principal("admin@example.org", Role.ADMIN)
 ACTION = "query($id: ID!, $asAt: DateTime) { action(id: $id, asAt: $asAt) { version latestNote } }"
 
 
-@pytest.fixture
-def session(store):
-    commands = bootstrap().commands
-    with asyncio.Runner() as loop:
-        loop.run(commands.read_model.store.start())
-        yield commands, loop
-        loop.run(commands.read_model.store.close())
 
 
 def test_a_read_as_at_an_instant_after_a_stamped_commit_waits_for_it(session, monkeypatch):

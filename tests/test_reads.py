@@ -1,13 +1,11 @@
 """Reads through the schema in-process: what `history`, `events` and the DateTime scalar answer at their edges."""
 
-import asyncio
 from datetime import date, datetime, timezone
 
 import pytest
 
 from domain.vocabulary import Role
 from service.authorisation import Principal
-from service.bootstrap import bootstrap
 from service.graphql.context import Context
 from service.graphql.schema import schema
 
@@ -15,18 +13,15 @@ ADMIN = Principal("admin@example.org", Role.ADMIN)
 
 
 @pytest.fixture
-def ask(store):
-    commands = bootstrap().commands
-    with asyncio.Runner() as loop:
-        loop.run(commands.read_model.store.start())
+def ask(session):
+    commands, loop = session
 
-        def ask(query, **variables):
-            return loop.run(schema.execute(query, variable_values=variables,
-                                           context_value=Context(commands=commands, principal=ADMIN)))
+    def ask(query, **variables):
+        return loop.run(schema.execute(query, variable_values=variables,
+                                       context_value=Context(commands=commands, principal=ADMIN)))
 
-        ask.commands = commands
-        yield ask
-        loop.run(commands.read_model.store.close())
+    ask.commands = commands
+    return ask
 
 
 def plan_with_an_action_in_a_priority_area(commands):

@@ -11,16 +11,13 @@ the `events` log with a few lines per event type, and answers every nested
 object at the same view as its parent.
 """
 
-import asyncio
 from datetime import date, datetime, timedelta, timezone
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.vocabulary import Role
 from service.authorisation import Principal
-from service.bootstrap import bootstrap
 from service.graphql.context import Context
 from service.graphql.schema import schema
 
@@ -59,14 +56,6 @@ QUERIES = {
 }
 
 
-@pytest.fixture
-def session(store):
-    """The commands, and one event loop in which the store's async side runs for the whole test."""
-    commands = bootstrap().commands
-    with asyncio.Runner() as loop:
-        loop.run(commands.read_model.store.start())
-        yield commands, loop
-        loop.run(commands.read_model.store.close())
 
 
 def run(commands, mutation, **fields):

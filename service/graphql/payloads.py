@@ -1,4 +1,8 @@
-"""What mutations answer: the entity changed (as it stood just after the change), the event recorded, or why not."""
+"""What mutations answer: the entity changed (as it stood just after the change), the event recorded, or why not.
+
+Every payload has the same shape: the entity of its kind, the child the call added where it adds one (a finding,
+a priority area), the event, and the userErrors; `payload` makes one per kind.
+"""
 
 from __future__ import annotations
 
@@ -15,89 +19,46 @@ from service.graphql.types import (
 )
 
 
-def errors(outcome: Outcome) -> list[UserError]:
-    return [UserError(code=e.code, message=e.message, field=e.field) for e in outcome.errors]
-
-
 def view_of(o: Outcome) -> View:
     """A retried mutation answers as the first one did: with the entity as it stood just after that change."""
     return View(as_at=datetime.fromisoformat(o.event["recordedAt"])) if o.replayed and o.event else NOW
 
 
-async def entity(info: Info, o: Outcome, cls: type, extra: str | None = None) -> object | None:
-    """The entity changed (or the child it added, named in extra), as the GraphQL type `cls`."""
-    entity_id = o.extra.get(extra) if extra else o.entity_id
-    if entity_id is None:
-        return None
+async def entity(info: Info, o: Outcome, cls: type, entity_id: str | None) -> object | None:
     view = view_of(o)
-    return cls.of(await info.context.reader.entity(entity_id, cls.__name__, view=view), view)
+    return cls.of(await info.context.reader.entity(entity_id, cls.__name__, view=view), view) if entity_id else None
 
 
-@strawberry.type
-class PartnershipPayload:
-    partnership: Optional[Partnership]
-    event: Optional[EventRecord]
-    user_errors: list[UserError]
-
-    @classmethod
-    async def of(cls, info: Info, o: Outcome) -> PartnershipPayload:
-        return cls(partnership=await entity(info, o, Partnership), event=EventRecord.of(o.event), user_errors=errors(o))
+def snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
 
 
-@strawberry.type
-class InspectionPayload:
-    inspection: Optional[Inspection]
-    finding: Optional[Finding] = strawberry.field(description="The finding this call recorded, where it recorded one.")
-    event: Optional[EventRecord]
-    user_errors: list[UserError]
+def payload(cls: type, child: type | None = None) -> type:
+    """The payload of mutations on entities of this type; with a child type, the child the call added (named by
+    the outcome's extra `<child>Id`)."""
+    field, child_field = snake(cls.__name__), snake(child.__name__) if child else None
 
-    @classmethod
-    async def of(cls, info: Info, o: Outcome) -> InspectionPayload:
-        return cls(inspection=await entity(info, o, Inspection), finding=await entity(info, o, Finding, "findingId"),
-                   event=EventRecord.of(o.event), user_errors=errors(o))
+    async def of(payload_type: type, info: Info, o: Outcome) -> object:
+        found = {field: await entity(info, o, cls, o.entity_id)}
+        if child is not None:
+            found[child_field] = await entity(info, o, child, o.extra.get(child.__name__[0].lower() + child.__name__[1:] + "Id"))
+        return payload_type(**found, event=EventRecord.of(o.event),
+                            user_errors=[UserError(code=e.code, message=e.message, field=e.field) for e in o.errors])
 
-
-@strawberry.type
-class PlanPayload:
-    plan: Optional[Plan]
-    priority_area: Optional[PriorityArea] = strawberry.field(description="The priority area this call added, where it added one.")
-    event: Optional[EventRecord]
-    user_errors: list[UserError]
-
-    @classmethod
-    async def of(cls, info: Info, o: Outcome) -> PlanPayload:
-        return cls(plan=await entity(info, o, Plan), priority_area=await entity(info, o, PriorityArea, "priorityAreaId"),
-                   event=EventRecord.of(o.event), user_errors=errors(o))
+    annotations = {field: Optional[cls]}
+    namespace: dict = {"of": classmethod(of)}
+    if child is not None:
+        annotations[child_field] = Optional[child]
+        namespace[child_field] = strawberry.field(
+            description=f"The {child_field.replace('_', ' ')} this call added, where it added one.")
+    annotations.update(event=Optional[EventRecord], user_errors=list[UserError])
+    namespace["__annotations__"] = annotations
+    return strawberry.type(type(f"{cls.__name__}Payload", (), namespace))
 
 
-@strawberry.type
-class ActionPayload:
-    action: Optional[Action]
-    event: Optional[EventRecord]
-    user_errors: list[UserError]
-
-    @classmethod
-    async def of(cls, info: Info, o: Outcome) -> ActionPayload:
-        return cls(action=await entity(info, o, Action), event=EventRecord.of(o.event), user_errors=errors(o))
-
-
-@strawberry.type
-class JudgementPayload:
-    judgement: Optional[Judgement]
-    event: Optional[EventRecord]
-    user_errors: list[UserError]
-
-    @classmethod
-    async def of(cls, info: Info, o: Outcome) -> JudgementPayload:
-        return cls(judgement=await entity(info, o, Judgement), event=EventRecord.of(o.event), user_errors=errors(o))
-
-
-@strawberry.type
-class MetricPayload:
-    metric: Optional[Metric]
-    event: Optional[EventRecord]
-    user_errors: list[UserError]
-
-    @classmethod
-    async def of(cls, info: Info, o: Outcome) -> MetricPayload:
-        return cls(metric=await entity(info, o, Metric), event=EventRecord.of(o.event), user_errors=errors(o))
+PartnershipPayload = payload(Partnership)
+InspectionPayload = payload(Inspection, Finding)
+PlanPayload = payload(Plan, PriorityArea)
+ActionPayload = payload(Action)
+JudgementPayload = payload(Judgement)
+MetricPayload = payload(Metric)

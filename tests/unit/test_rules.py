@@ -11,7 +11,7 @@ from domain.judgement import Judgement
 from domain.metric import Metric, latest_measurement, rag_for
 from domain.partnership import Partnership
 from domain.plan import Plan
-from domain.vocabulary import ActionStatus, PlanStatus, Polarity, Rag, Role
+from domain.vocabulary import ActionStatus, PlanStatus, Polarity, Rag
 
 D = date(2018, 6, 1)
 
