@@ -11,6 +11,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
 
 from projections.store import StoreUnavailable
+from service.graphql.introspection import Introspection
 from service.graphql.mutations import Mutation
 from service.graphql.queries import Query
 from service.graphql.subscriptions import Subscription
@@ -57,6 +58,7 @@ schema = strawberry.Schema(
     types=[Partnership, Inspection, Plan, Action, Judgement, Metric],
     extensions=[
         *[lambda limit=limit: limit for limit in LIMITS],
+        Introspection,
         lambda: MaskErrors(should_mask_error=is_unexpected),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),

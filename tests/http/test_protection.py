@@ -104,7 +104,8 @@ def test_who_may_verify_the_audit_trail(server):
 
 
 def test_readiness_tells_the_store_and_the_lags(server):
-    body = httpx.get(f"http://127.0.0.1:{server.port}/readyz").json()
+    assert httpx.get(f"http://127.0.0.1:{server.port}/readyz").json() == {"ready": True}  # nothing more to anonymous callers
+    body = httpx.get(f"http://127.0.0.1:{server.port}/readyz", headers={"Authorization": f"Bearer {token(Role.AUDITOR)}"}).json()
     assert body["ready"] is True and body["store"] == "reachable" and body["projectionLag"] == 0
     assert body["feedLag"] >= 0 and body["subscribers"] >= 0 and body["rebuild"] is None
 
