@@ -8,6 +8,7 @@ keys) lives in that PostgreSQL database.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,9 +105,9 @@ def reach_postgres(settings: dict[str, str]) -> str:
 def unreachable(error: Exception, settings: dict[str, str]) -> str:
     """Why a connection failed, from psycopg's error (its class, or libpq's message)."""
     message = str(error)
-    if getattr(error, "sqlstate", None) in ("28P01", "28000") or "authentication failed" in message:
+    if "authentication failed" in message or re.search(r'role "[^"]*" does not exist', message):
         return f"authentication failed for user {settings['POSTGRES_USER']!r} (check the user and password in DATABASE_URL)"
-    if getattr(error, "sqlstate", None) == "3D000" or ("database" in message and "does not exist" in message):
+    if re.search(r'database "[^"]*" does not exist', message):
         return f"the database {settings['POSTGRES_DBNAME']!r} does not exist"
     if "Connection refused" in message or "No such file or directory" in message:
         return "connection refused (is PostgreSQL running, and listening on that host and port?)"

@@ -21,8 +21,10 @@ PAGE = """<!doctype html>
 
 @lru_cache(maxsize=1)
 def readme_sections() -> list[tuple[str, str, str]]:
-    """The README's second-level sections: (anchor, title, text)."""
-    text = metadata("send-records").get_payload() or ""
+    """The README's second-level sections: (anchor, title, text). From the package's description once installed;
+    from the file itself in a working copy, so that an edit shows without reinstalling."""
+    source = Path(__file__).parents[1] / "README.md"
+    text = source.read_text() if source.exists() else metadata("send-records").get_payload() or ""
     parts = re.split(r"^## (.+)$", text, flags=re.MULTILINE)
     return [(anchor(title), title.strip(), body.strip()) for title, body in zip(parts[1::2], parts[2::2])]
 
