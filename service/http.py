@@ -19,7 +19,7 @@ MAX_HEADER_BYTES = 32 * 1024  # the request line and every header together
 MAX_HEADERS = 100
 
 # Pages may only use what the service itself serves; nothing may frame them.
-CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                            "font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; "
                            "frame-ancestors 'none'")
 SECURITY_HEADERS = [
