@@ -40,7 +40,6 @@ def test_graphiql_runs_a_query_offline_and_keeps_no_token(page, service):
     kept = page.evaluate("JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage), document.cookie])")
     assert lead not in kept and "Bearer" not in kept
     assert not [e for e in page.console_errors if "Content Security Policy" in e], page.console_errors
-    page.screenshot(path=str(service.data_dir / "graphiql.png"))
 
 
 def test_the_landing_page_and_the_readme_work_offline(page, service):

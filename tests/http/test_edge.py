@@ -110,6 +110,7 @@ def test_every_response_carries_the_security_headers(edge):
 
 def test_graphiql_and_introspection_can_be_turned_off(tmp_path):
     introspect = "{ __schema { queryType { name } } }"
+    (tmp_path / "on").mkdir(), (tmp_path / "off").mkdir()
     on = Server(tmp_path / "on").start()
     off = Server(tmp_path / "off", {"SEND_RECORDS_GRAPHIQL": "off", "SEND_RECORDS_INTROSPECTION": "off"}).start()
     try:
