@@ -9,7 +9,6 @@ import json
 import logging
 import os
 import time
-import traceback
 from collections import Counter
 from contextlib import asynccontextmanager, suppress
 from typing import Any, AsyncIterator
@@ -37,7 +36,7 @@ from service.feed import Feed
 from service.graphql.context import Context
 from service.graphql.schema import schema
 from service.graphql.types import EventRecord
-from service.http import SecurityHeaders, keep_request_text_out_of_logs
+from service.http import SecurityHeaders, keep_request_text_out_of_logs, unexpected
 from service.tokens import Identity, TokenError, bearer
 
 MAX_BODY_BYTES = 1_000_000
@@ -238,8 +237,7 @@ class RequestLog:
         except ClientDisconnect:
             pass  # the client went (or was cut off for sending too slowly) before its request was in
         except Exception as error:
-            errors.error("unexpected %s, at:\n%s", type(error).__name__,
-                         "".join(traceback.format_list(traceback.extract_tb(error.__traceback__))).rstrip())
+            errors.error("%s", unexpected(error))
             if status is None and scope["type"] == "http":
                 await JSONResponse({"errors": [{"message": "internal error"}]}, status_code=500)(scope, receive, send)
                 status = 500

@@ -31,8 +31,8 @@ class Services:
     data_dir: Path
     tokens: Authenticator
     edge: EdgeSettings
-    store_description: str = ""
-    secret_source: str = ""
+    store_description: str
+    secret_source: str
 
     @property
     def store(self):

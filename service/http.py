@@ -153,11 +153,15 @@ class WithoutRequestText(logging.Filter):
         elif record.name == "strawberry.ws":
             record.msg, record.args = "refused a WebSocket handshake from an origin not allowed", ()
         if record.exc_info:
-            kind, _, trace = record.exc_info
-            record.msg = "unexpected %s, at:\n%s"
-            record.args = (kind.__name__, "".join(traceback.format_list(traceback.extract_tb(trace))).rstrip())
+            record.msg, record.args = "%s", (unexpected(record.exc_info[1]),)
             record.exc_info = record.exc_text = record.stack_info = None
         return True
+
+
+def unexpected(error: BaseException) -> str:
+    """An unexpected error as the logs tell it: its type and where it happened, not its message."""
+    place = "".join(traceback.format_list(traceback.extract_tb(error.__traceback__))).rstrip()
+    return f"unexpected {type(error).__name__}, at:\n{place}"
 
 
 LIBRARY_LOGGERS = ["strawberry.execution", "strawberry.ws", "strawberry.ws.task", "uvicorn.error", "asyncio"]

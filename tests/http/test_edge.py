@@ -2,6 +2,7 @@
 security headers, logs without request text, expiring WebSocket sessions and the limits on them."""
 
 import json
+import logging
 import socket
 import time
 from datetime import timedelta
@@ -188,6 +189,24 @@ def test_no_request_text_reaches_the_logs_on_error_paths(server):
     time.sleep(0.5)  # a request's line is written as it finishes, just after its answer
     log = (server.data_dir / "server.log").read_text()
     assert note not in log and area.lead not in log
+
+
+def test_an_unexpected_error_is_logged_without_its_message(caplog):
+    from graphql import GraphQLError
+    from strawberry.utils.logging import StrawberryLogger
+
+    from service.http import keep_request_text_out_of_logs
+
+    keep_request_text_out_of_logs()
+    note = "NOTE-ONLY-THE-REQUEST-CARRIES"
+    try:
+        raise ValueError(f"cannot store {note!r}")
+    except ValueError as error:
+        StrawberryLogger.error(GraphQLError(f"cannot store {note!r}", original_error=error))
+        logging.getLogger("uvicorn.error").error("Exception in ASGI application", exc_info=error)
+    StrawberryLogger.error(GraphQLError(f"Value {note!r} does not exist in 'Rag' enum."))  # the caller's mistake
+    assert note not in caplog.text
+    assert [r.getMessage().splitlines()[0] for r in caplog.records] == ["unexpected ValueError, at:"] * 2
 
 
 # Slow clients and huge headers (issue 14, item 10)

@@ -15,10 +15,14 @@ def test_requests_without_a_good_token_get_401_and_no_data(server):
     forged = issue("another-secret-of-32-bytes-or-longer", Principal("mallory", Role.ADMIN))
     expired = issue(SECRET, Principal("old", Role.ADMIN), ttl=timedelta(seconds=-10))
     unsigned = jwt.encode({"sub": "x", "role": "ADMIN", "exp": 9999999999}, key=None, algorithm="none")
-    lead_without_partnership = jwt.encode({"sub": "x", "role": "PARTNERSHIP_LEAD", "exp": 9999999999}, SECRET, algorithm="HS256")
+    now = int(time.time())
+    lead_without_partnership = jwt.encode({"sub": "x", "role": "PARTNERSHIP_LEAD", "iss": "send-records", "aud": "send-records",
+                                           "iat": now, "exp": now + 600}, SECRET, algorithm="HS256")
     for bad in [None, "", "not-a-token", forged, expired, unsigned, lead_without_partnership]:
         response = server.post("{ partnerships { id name } }", token=bad)
         assert response.status_code == 401, bad
+        if bad is lead_without_partnership:
+            assert response.json()["errors"][0]["message"] == "a PARTNERSHIP_LEAD token names its partnership"
         assert "data" not in response.json()
 
 
