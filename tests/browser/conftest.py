@@ -1,7 +1,8 @@
 """A real browser for the pages the service serves: headless Chromium from Debian's `chromium` package, driven by
 Playwright (which is told where the browser is, and never downloads one of its own).
 
-`browser` is one Chromium for the session; `page` is a fresh context and page per test, offline: every request
+`browser` is one Chromium for a test module (not for the session: Playwright's synchronous API keeps an event loop
+running in the main thread while it is open, and tests elsewhere run event loops of their own); `page` is a fresh context and page per test, offline: every request
 that is not to 127.0.0.1 is aborted and recorded in `page.requests_off_machine`, and the page's console errors are
 kept in `page.console_errors`.
 """
@@ -16,7 +17,7 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "-
          "--disable-component-update", "--disable-sync"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     if not shutil.which("chromium"):
         pytest.skip("no browser: install Debian's chromium package (apt-get install chromium); .ci/run does")
