@@ -174,4 +174,5 @@ def main() -> None:
 
 if __name__ == "__main__":
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    os.environ.setdefault("SEND_RECORDS_SOCKETS_PER_TOKEN", "5000")  # every subscriber connects with one lead's token
     main()

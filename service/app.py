@@ -1,35 +1,43 @@
-"""The Starlette ASGI app: GraphQL over HTTP and WebSocket at /graphql, with authentication and limits."""
+"""The Starlette ASGI app: GraphQL over HTTP and WebSocket at /graphql, with authentication and limits, and the
+pages beside it (service/pages.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import logging
 import os
 import time
-from contextlib import asynccontextmanager
+from collections import Counter
+from contextlib import asynccontextmanager, suppress
 from typing import Any, AsyncIterator
 
 from anyio import CapacityLimiter, to_thread
 
+from cross_web import HTTPException
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route, WebSocketRoute
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 
 from projections import queries as q
 from projections.store import StoreUnavailable
+from service import pages
 from service.bootstrap import Services, bootstrap
 from service.feed import Feed
 from service.graphql.context import Context
 from service.graphql.schema import schema
 from service.graphql.types import EventRecord
-from service.tokens import TokenError, bearer, verify
+from service.http import SecurityHeaders, keep_request_text_out_of_logs, unexpected
+from service.tokens import Identity, TokenError, bearer
 
 MAX_BODY_BYTES = 1_000_000
 # Commands run in worker threads, at most this many at once. Most of them wait in the group commit
@@ -42,39 +50,106 @@ def subscriber_buffer() -> int:
     """How many events a subscriber may fall behind before it is disconnected (SEND_RECORDS_SUBSCRIBER_BUFFER)."""
     return int(os.environ.get("SEND_RECORDS_SUBSCRIBER_BUFFER") or 1000)
 access = logging.getLogger("send_records.access")
+errors = logging.getLogger("send_records.errors")
+FORBIDDEN, TOO_MANY = 4403, 4429  # WebSocket close codes: no valid token; too many connections with one token
+
+
+class Session(BaseGraphQLTransportWSHandler):
+    """One graphql-transport-ws connection. connection_init must carry a valid token, and at most
+    SEND_RECORDS_SOCKETS_PER_TOKEN connections may be open with one token; the connection is closed with 4403 when
+    its token expires, and every operation checks the expiry first."""
+
+    view: RecordsGraphQL
+    token: str | None = None
+    identity: Identity | None = None
+    expiry: asyncio.Task | None = None
+
+    async def handle_connection_init(self, message: Any) -> None:
+        if not self.connection_init_received and isinstance(message.get("payload", {}), dict):
+            refusal = await self.admit(message.get("payload") or {})
+            if refusal is not None:
+                await self.websocket.close(*refusal)
+                return
+        await super().handle_connection_init(message)
+
+    async def admit(self, params: dict) -> tuple[int, str] | None:
+        """Why the connection may not go on, or None once the caller is known."""
+        header, token = params.get("Authorization") or params.get("authorization"), params.get("token")
+        try:
+            token = token if isinstance(token, str) and token else bearer(header if isinstance(header, str) else None)
+            identity = await self.view.services.tokens.identify(token)
+        except TokenError as error:
+            return FORBIDDEN, str(error)
+        limit = self.view.services.edge.sockets_per_token
+        if self.view.sockets[token] >= limit:
+            return TOO_MANY, f"at most {limit} WebSocket connections may be open at once with one token"
+        self.view.sockets[token] += 1
+        self.token, self.identity, self.context.principal = token, identity, identity.principal
+        self.expiry = asyncio.create_task(self.close_at_expiry())
+        return None
+
+    async def close_at_expiry(self) -> None:
+        await asyncio.sleep(max(0.0, self.identity.expires - time.time()))
+        with suppress(Exception):  # the client may have gone meanwhile
+            await self.websocket.close(FORBIDDEN, "the token has expired")
+
+    async def handle_subscribe(self, message: Any) -> None:
+        if self.identity is not None and time.time() >= self.identity.expires:
+            await self.websocket.close(FORBIDDEN, "the token has expired")
+            return
+        await super().handle_subscribe(message)
+
+    async def shutdown(self) -> None:
+        if self.expiry is not None:
+            self.expiry.cancel()
+        if self.token is not None:
+            self.view.sockets[self.token] -= 1
+            if not self.view.sockets[self.token]:
+                del self.view.sockets[self.token]
+        await super().shutdown()
 
 
 class RecordsGraphQL(GraphQL):
     def __init__(self, services: Services):
         super().__init__(
             schema,
-            graphql_ide="graphiql",
+            graphql_ide="graphiql" if services.edge.graphiql else None,
             allow_queries_via_get=False,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            allowed_origins=services.edge.cors_origins,  # WebSocket handshakes from other origins are refused
         )
         self.services = services
         self.limiter: CapacityLimiter | None = None
         self.feed: Feed | None = None
+        self.sockets: Counter[str] = Counter()  # open WebSocket connections by token
+
+    graphql_transport_ws_handler_class = Session
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         # Over HTTP the caller was authenticated on the way in; over WebSocket, at connection_init.
         principal = request.scope.get("state", {}).get("principal")
         return Context(commands=self.services.commands, principal=principal, limiter=self.limiter, feed=self.feed,
-                       request=request, response=response)
+                       request=request, response=response, introspection=self.services.edge.introspection)
 
-    async def on_ws_connect(self, context: Context) -> Any:
-        params = context.connection_params or {}
-        header = params.get("Authorization") or params.get("authorization")
-        token = params.get("token")
-        try:
-            context.principal = verify(self.services.secret, token if token else bearer(header))
-        except TokenError:
-            raise ConnectionRejectionError({"message": "a valid bearer token is required"}) from None
-        return None
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return pages.graphiql_page()
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """A request body is a JSON object in UTF-8 (or a list of them, which is refused as a batch)."""
+        if isinstance(data, bytes):
+            try:
+                data = data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise HTTPException(400, "the request body is not valid UTF-8") from None
+        document = super().parse_json(data)
+        if not isinstance(document, (dict, list)):
+            raise HTTPException(400, 'the request body must be a JSON object: {"query": "...", "variables": {...}}')
+        return document
 
 
 class Unauthenticated:
-    """Answers 401 to a GraphQL request over HTTP whose bearer token is missing, forged or expired."""
+    """Answers 401 to a GraphQL request over HTTP whose bearer token is missing, forged or expired (503 when the
+    identity provider's keys cannot be fetched)."""
 
     def __init__(self, app: ASGIApp, services: Services):
         self.app = app
@@ -84,13 +159,13 @@ class Unauthenticated:
         if scope["type"] == "http" and scope["method"] == "POST":
             request = Request(scope)
             try:
-                principal = verify(self.services.secret, bearer(request.headers.get("authorization")))
+                identity = await self.services.tokens.identify(bearer(request.headers.get("authorization")))
             except TokenError as error:
-                response = JSONResponse({"errors": [{"message": str(error)}]}, status_code=401,
-                                        headers={"WWW-Authenticate": "Bearer"})
+                headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}
+                response = JSONResponse({"errors": [{"message": str(error)}]}, status_code=error.status, headers=headers)
                 await response(scope, receive, send)
                 return
-            scope.setdefault("state", {})["principal"] = principal
+            scope.setdefault("state", {})["principal"] = identity.principal
         await self.app(scope, receive, send)
 
 
@@ -135,10 +210,13 @@ async def too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> N
 
 
 class RequestLog:
-    """One JSON line per request: method, path, status, duration and caller's role; never a token or a body."""
+    """One JSON line per request: method, path, status, duration and caller's role; never a token, a body or a
+    path the service does not serve. An exception is logged as its type and where it happened (its message may
+    quote the request), and never reaches the server's own error log."""
 
-    def __init__(self, app: ASGIApp):
+    def __init__(self, app: ASGIApp, paths: set[str]):
         self.app = app
+        self.paths = paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -156,10 +234,18 @@ class RequestLog:
 
         try:
             await self.app(scope, receive, observed)
+        except ClientDisconnect:
+            pass  # the client went (or was cut off for sending too slowly) before its request was in
+        except Exception as error:
+            errors.error("%s", unexpected(error))
+            if status is None and scope["type"] == "http":
+                await JSONResponse({"errors": [{"message": "internal error"}]}, status_code=500)(scope, receive, send)
+                status = 500
         finally:
             principal = scope.get("state", {}).get("principal")
+            path = scope["path"] if scope["path"] in self.paths else "(not served)"
             access.info(json.dumps({
-                "method": scope.get("method", "WEBSOCKET"), "path": scope["path"], "status": status or 500,
+                "method": scope.get("method", "WEBSOCKET"), "path": path, "status": status or 500,
                 "ms": round((time.perf_counter() - started) * 1000, 2),
                 "role": str(principal.role) if principal else None,
                 "outcome": "ok" if status and status < 400 or scope["type"] == "websocket" else "refused",
@@ -173,15 +259,22 @@ async def healthz(request: Request) -> JSONResponse:
 
 def readyz(services: Services, view: RecordsGraphQL) -> Any:
     async def ready(request: Request) -> JSONResponse:
-        """Readiness: the store answers, the read models are caught up with the log, the live feed's lag and
-        its subscribers."""
+        """Readiness: the store answers. With a valid bearer token, also whether the read models are caught up
+        with the log, the live feed's lag and its subscribers, and any rebuild under way."""
+        try:
+            await services.tokens.identify(bearer(request.headers.get("authorization")))
+            detailed = True
+        except TokenError:
+            detailed = False
         read_model = services.commands.read_model
         try:
             last_record = await read_model.ask(q.last_position())
             last_event = await to_thread.run_sync(services.store.chain_end)
             rebuilding = await read_model.ask(q.rebuild_under_way())
         except StoreUnavailable:
-            return JSONResponse({"ready": False, "store": "unavailable"}, status_code=503)
+            return JSONResponse({"ready": False, **({"store": "unavailable"} if detailed else {})}, status_code=503)
+        if not detailed:
+            return JSONResponse({"ready": True})
         feed = view.feed  # with nobody subscribed it does not follow the log: nothing lags
         return JSONResponse({"ready": True, "store": "reachable", "projectionLag": max(0, last_event - last_record),
                              "feedLag": max(0, last_record - feed.position) if feed.subscribers else 0,
@@ -204,7 +297,8 @@ def serving_app() -> ASGIApp:
     return app
 
 
-def create_app(services: Services) -> Starlette:
+def create_app(services: Services) -> ASGIApp:
+    keep_request_text_out_of_logs()
     view = RecordsGraphQL(services)
     graphql = Unauthenticated(view, services)
 
@@ -222,13 +316,19 @@ def create_app(services: Services) -> Starlette:
             services.commands.listeners.remove(view.feed.wake)
             await services.store.close()
 
-    app = Starlette(
-        routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql),
-            Route("/healthz", healthz),
-            Route("/readyz", readyz(services, view)),
-        ],
-        lifespan=lifespan,
-    )
-    return RequestLog(BodyLimit(app))
+    routes = [
+        Route("/", lambda request: pages.landing(services.edge.graphiql)),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz(services, view)),
+        Route("/schema.graphql", pages.sdl),
+        Route("/readme", pages.readme),
+        Route("/static/pages.css", pages.stylesheet),
+    ]
+    if services.edge.graphiql:
+        routes.append(Mount("/static/graphiql", StaticFiles(directory=pages.STATIC / "graphiql")))
+    served = {route.path for route in routes} | set(pages.graphiql_assets() if services.edge.graphiql else ())
+    app = CORSMiddleware(Starlette(routes=routes, lifespan=lifespan), allow_origins=services.edge.cors_origins,
+                         allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"], max_age=600)
+    return RequestLog(SecurityHeaders(BodyLimit(app)), served)

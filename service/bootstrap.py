@@ -8,6 +8,7 @@ keys) lives in that PostgreSQL database.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,14 +19,12 @@ from projections.store import ReadModel
 from projections.tables import READ_MODEL_VERSION
 from service.application import RecordsApplication
 from service.commands import Commands
-from service.tokens import load_secret
+from service.oidc import Provider, ProviderSettings
+from service.settings import ConfigurationError, EdgeSettings
+from service.tokens import Authenticator, load_secret
 
 DEFAULT_DATA_DIR = "./data"
 DB_FILE = "records.sqlite"
-
-
-class ConfigurationError(Exception):
-    pass
 
 
 @dataclass
@@ -33,6 +32,10 @@ class Services:
     commands: Commands
     secret: str
     data_dir: Path
+    tokens: Authenticator
+    edge: EdgeSettings
+    store_description: str
+    secret_source: str
 
     @property
     def store(self):
@@ -53,16 +56,23 @@ def bootstrap(connections: int | None = None) -> Services:
     (the service's default when None)."""
     directory = data_dir()
     database_url = os.environ.get("DATABASE_URL")
+    edge = EdgeSettings.from_environment()
+    provider = ProviderSettings.from_environment()
     try:
         if database_url:
             from projections.postgres import POOL_SIZE, PostgresStore, library_env
 
-            app = RecordsApplication(env=library_env(database_url, connections or POOL_SIZE))
+            settings = library_env(database_url, connections or POOL_SIZE)
+            description = reach_postgres(settings)
+            app = RecordsApplication(env=settings)
             store = PostgresStore(database_url, app.recorder)
         else:
             from projections.sqlite import SQLiteStore
 
             db_name = str(directory / DB_FILE)
+            description = f"embedded, {Path(db_name).resolve()}"
+            if not Path(db_name).exists():
+                description += " (new: nothing recorded yet)"
             app = RecordsApplication(env={
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": db_name,
@@ -70,9 +80,45 @@ def bootstrap(connections: int | None = None) -> Services:
                 "APPLICATION_RECORDER_TOPIC": "projections.sqlite:RecordsRecorder",
             })
             store = SQLiteStore(db_name, app.recorder)
-    except Exception as error:  # a bad URL, an unreachable server, bad credentials, an unwritable file
+    except ConfigurationError:
+        raise
+    except Exception as error:  # a bad URL, an unwritable file
         raise ConfigurationError(f"cannot open the record store: {error}") from None
-    return Services(commands=Commands(app, ReadModel(store)), secret=load_secret(directory), data_dir=directory)
+    secret = load_secret(directory)
+    tokens = Authenticator(secret.value if edge.local_tokens else None, Provider(provider) if provider else None)
+    return Services(commands=Commands(app, ReadModel(store)), secret=secret.value, data_dir=directory, tokens=tokens,
+                    edge=edge, store_description=description, secret_source=secret.source)
+
+
+def reach_postgres(settings: dict[str, str]) -> str:
+    """Where the PostgreSQL store is, once one connection to it has been made; if none can be, why not (the
+    library's pool would only say that it could not get a connection)."""
+    import psycopg
+
+    where = f"PostgreSQL database {settings['POSTGRES_DBNAME']!r} on {settings['POSTGRES_HOST']}:{settings['POSTGRES_PORT']}"
+    try:
+        psycopg.connect(host=settings["POSTGRES_HOST"], port=settings["POSTGRES_PORT"], dbname=settings["POSTGRES_DBNAME"],
+                        user=settings["POSTGRES_USER"], password=settings["POSTGRES_PASSWORD"],
+                        connect_timeout=int(settings["POSTGRES_CONNECT_TIMEOUT"])).close()
+    except psycopg.Error as error:
+        raise ConfigurationError(f"cannot reach the {where}: {unreachable(error, settings)}") from None
+    return where
+
+
+def unreachable(error: Exception, settings: dict[str, str]) -> str:
+    """Why a connection failed, from psycopg's error (its class, or libpq's message)."""
+    message = str(error)
+    if "authentication failed" in message or re.search(r'role "[^"]*" does not exist', message):
+        return f"authentication failed for user {settings['POSTGRES_USER']!r} (check the user and password in DATABASE_URL)"
+    if re.search(r'database "[^"]*" does not exist', message):
+        return f"the database {settings['POSTGRES_DBNAME']!r} does not exist"
+    if "Connection refused" in message or "No such file or directory" in message:
+        return "connection refused (is PostgreSQL running, and listening on that host and port?)"
+    if "translate host name" in message or "Name or service not known" in message:
+        return f"unknown host {settings['POSTGRES_HOST']!r}"
+    if "timeout expired" in message:
+        return f"no answer within {settings['POSTGRES_CONNECT_TIMEOUT']} seconds"
+    return message.strip().splitlines()[-1] if message.strip() else type(error).__name__
 
 
 def store_and_app() -> tuple[Any, Any]:

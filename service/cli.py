@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Callable
 
 from domain.vocabulary import Role
-from service.authorisation import Principal
+from projections import queries as q
+from service.authorisation import SCOPED_ROLES, Principal
 from service.audit import AuditError, canonical, check_checkpoint, export_history, make_checkpoint, verify_bundle, verify_log
 from projections.rebuild import RebuildError, rebuild
 from service.bootstrap import ConfigurationError, Services, bootstrap, bring_up_to_date, store_and_app
-from service.tokens import TokenError, issue
+from service.tokens import MAX_LIFETIME, TokenError, issue
 
 
 class Parser(argparse.ArgumentParser):
@@ -44,7 +45,8 @@ def parser() -> Parser:
     token.add_argument("--partnership")
     token.add_argument("--agency")
     token.add_argument("--subject", required=True)
-    token.add_argument("--hours", type=float, default=12.0, help="lifetime of the token (default 12)")
+    token.add_argument("--hours", type=float, default=12.0,
+                       help=f"lifetime of the token (default 12, at most {MAX_LIFETIME.total_seconds() / 3600:g})")
     commands.add_parser("demo", help="load the demo story built from the seed minutes")
     commands.add_parser("schema", help="print the GraphQL SDL (schema.graphql is this output)")
     commands.add_parser("roles", help="print who may make each change (docs/roles.md is this output)")
@@ -77,7 +79,10 @@ def at_least(least: int) -> Callable[[str], int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    commands = parser()
+    args = commands.parse_args(argv)
+    if args.command == "token":
+        check_token_arguments(commands, args)
     if args.command == "schema":
         from service.graphql.schema import schema
 
@@ -96,9 +101,11 @@ def main(argv: list[str] | None = None) -> int:
             # subscribers would hear the others' writes only at the feed's slow poll.
             raise ConfigurationError("--workers other than 1 needs DATABASE_URL (PostgreSQL)")
         services = bootstrap()
+        # Said first, on standard error: run from another folder, a command would otherwise quietly use (or
+        # make) another store; `token`'s last line on standard output stays the token.
+        print(f"send-records: store: {services.store_description}", file=sys.stderr)
+        print(f"send-records: signing secret: {services.secret_source}", file=sys.stderr)
         if args.command == "token":
-            if args.hours <= 0:
-                raise TokenError("--hours must be positive")
             principal = Principal(args.subject, Role(args.role), args.partnership, args.agency)
             bearer_token = issue(services.secret, principal, timedelta(hours=args.hours))
             print(f"# {args.role} token for {args.subject}, valid {args.hours:g} hours", file=sys.stderr)
@@ -121,6 +128,16 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def check_token_arguments(commands: Parser, args: argparse.Namespace) -> None:
+    role = Role(args.role)
+    missing = [flag for flag, needed in (("--partnership", role in SCOPED_ROLES), ("--agency", role == Role.PARTNER))
+               if needed and not getattr(args, flag[2:])]
+    if missing:
+        commands.error(f"a {role} token needs {' and '.join(f'{flag} ID' for flag in missing)}")
+    if not 0 < args.hours <= MAX_LIFETIME.total_seconds() / 3600:
+        commands.error(f"--hours must be more than 0 and at most {MAX_LIFETIME.total_seconds() / 3600:g}")
+
+
 def serve(services: Services, args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -128,7 +145,7 @@ def serve(services: Services, args: argparse.Namespace) -> None:
 
     services.commands.app.close()  # each server process opens the store for itself
     uvicorn.run("service.app:serving_app", factory=True, workers=args.workers, host=args.host, port=args.port,
-                log_level="info", access_log=False, ws_max_size=MAX_BODY_BYTES)
+                log_level="info", access_log=False, ws_max_size=MAX_BODY_BYTES, http="service.http:EdgeProtocol")
 
 
 def progress_bar(doing: str, least: int) -> Callable[[int, int], None]:
@@ -144,15 +161,19 @@ def progress_bar(doing: str, least: int) -> Callable[[int, int], None]:
 
 
 def verify_command(services: Services, args: argparse.Namespace) -> int:
-    from service.graphql.cursors import encode
-
+    """Positions are said as checkpoint files hold them: the event's number in the global log."""
+    if args.partnership is not None:
+        found = services.commands.read_model.run(q.entity(args.partnership))
+        if found is None or found[0] != "Partnership":
+            print(f"send-records: no partnership has id {args.partnership!r}", file=sys.stderr)
+            return 2
     checkpoint = check_checkpoint(json.loads(args.checkpoint.read_text()), services.secret) if args.checkpoint else None
     result = verify_log(services.store, args.partnership, checkpoint, progress_bar("verifying", 10_000))
     if result.ok:
-        print(f"intact: {result.events_checked} events checked, head at position {encode('e', result.head_position)}")
+        print(f"intact: {result.events_checked} events checked, head at position {result.head_position}")
         return 0
-    print(f"broken: first broken position {encode('e', result.first_broken_position)} "
-          f"(log position {result.first_broken_position}); {result.events_checked} events checked before it")
+    print(f"broken: first broken position {result.first_broken_position}; "
+          f"{result.events_checked} events checked before it")
     return 1
 
 

@@ -122,7 +122,7 @@ class Server:
             self.last_cursor = page[-1]["cursor"]
 
     def subscribers(self) -> int:
-        return httpx.get(f"http://127.0.0.1:{self.port}/readyz").json()["subscribers"]
+        return httpx.get(f"http://127.0.0.1:{self.port}/readyz", headers={"Authorization": f"Bearer {token(Role.AUDITOR)}"}).json()["subscribers"]
 
     def subscribe(self, token: str | None, query: str, variables: dict | None = None, **options) -> "Subscribed":
         """A subscription that the server has registered before this returns."""

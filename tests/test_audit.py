@@ -120,4 +120,4 @@ def test_the_cli_verifies_and_exits_with_the_verdict(services, tmp_path):
     assert subprocess.run([str(binary), "verify-bundle", str(bundle)], capture_output=True, timeout=60).returncode == 0
     tamper_delete(Database(services))
     broken = subprocess.run([str(binary), "verify"], env=env, capture_output=True, text=True, timeout=120)
-    assert broken.returncode == 1 and "(log position 20)" in broken.stdout
+    assert broken.returncode == 1 and "first broken position 20;" in broken.stdout

@@ -59,3 +59,54 @@ def test_rebuild_replays_every_event_with_worker_processes(tmp_path):
     verified = run(tmp_path, "verify")
     events = int(verified.stdout.split("intact: ")[1].split()[0])
     assert rebuilt.stdout.strip() == f"rebuilt the read models from {events} events"
+
+
+def test_each_command_says_which_store_and_secret_it_uses(tmp_path):
+    made = run(tmp_path, "token", "--role", "AUDITOR", "--subject", "a@dfe")
+    assert made.returncode == 0 and made.stdout.strip().splitlines()[-1].count(".") == 2  # the token, last
+    lines = made.stderr.splitlines()
+    assert f"send-records: store: embedded, {tmp_path.resolve()}/records.sqlite (new: nothing recorded yet)" in lines
+    assert "send-records: signing secret: SEND_RECORDS_JWT_SECRET" in lines
+    generated = run(tmp_path, "demo", extra_env={"SEND_RECORDS_JWT_SECRET": ""})
+    assert f"send-records: signing secret: {tmp_path.resolve()}/jwt-secret (generated just now; " in generated.stderr
+    assert f"send-records: store: embedded, {tmp_path.resolve()}/records.sqlite\n" in generated.stderr
+
+
+def test_a_token_missing_a_flag_its_role_needs_names_the_flag(tmp_path):
+    for args, says in [(("--role", "PARTNER"), "a PARTNER token needs --partnership ID and --agency ID"),
+                       (("--role", "PARTNER", "--partnership", "p"), "a PARTNER token needs --agency ID"),
+                       (("--role", "PARTNERSHIP_LEAD"), "a PARTNERSHIP_LEAD token needs --partnership ID"),
+                       (("--role", "ADMIN", "--hours", "25"), "--hours must be more than 0 and at most 24")]:
+        result = run(tmp_path, "token", "--subject", "x", *args)
+        assert result.returncode == 2 and result.stderr.strip() == f"send-records: {says}", result.stderr
+
+
+def test_verify_names_an_unknown_partnership_and_says_positions_as_checkpoints_do(tmp_path):
+    import json
+
+    assert run(tmp_path, "demo").returncode == 0
+    unknown = run(tmp_path, "verify", "--partnership", "no-such-partnership")
+    assert unknown.returncode == 2 and "send-records: no partnership has id 'no-such-partnership'" in unknown.stderr
+    checkpoint = json.loads(run(tmp_path, "checkpoint").stdout)
+    verified = run(tmp_path, "verify")
+    assert verified.returncode == 0 and verified.stdout.strip().endswith(f"head at position {checkpoint['position']}")
+
+
+def test_an_unreachable_database_says_why(tmp_path, postgres_server):
+    from urllib.parse import urlsplit, urlunsplit
+
+    from tests.support import free_port
+
+    server = urlsplit(postgres_server[1])
+    user, _, place = server.netloc.rpartition("@")
+
+    def on_server(user: str, database: str) -> str:
+        return urlunsplit(server._replace(netloc=f"{user}@{place}", path=f"/{database}"))
+
+    for url, says in [(f"postgresql://u@127.0.0.1:{free_port()}/db", "connection refused"),
+                      ("postgresql://u@no-such-host.invalid:5432/db", "unknown host 'no-such-host.invalid'"),
+                      (on_server("nobody_here", "postgres"), "authentication failed for user 'nobody_here'"),
+                      (on_server(user.partition(":")[0], "no_such_db"), "the database 'no_such_db' does not exist")]:
+        result = run(tmp_path, "demo", extra_env={"DATABASE_URL": url})
+        assert result.returncode == 1 and says in result.stderr, (url, result.stderr)
+        assert len(result.stderr.strip().splitlines()) == 1

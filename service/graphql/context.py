@@ -22,6 +22,7 @@ class Context:
     request: Any = None
     response: Any = None
     connection_params: dict = field(default_factory=dict)
+    introspection: bool = True  # SEND_RECORDS_INTROSPECTION
 
     @cached_property
     def reader(self) -> Reader:

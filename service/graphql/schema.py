@@ -16,6 +16,7 @@ from strawberry.tools import create_type
 from projections.store import StoreUnavailable
 from service.commands import Mutation, declared
 from service.graphql.context import Info
+from service.graphql.introspection import Introspection
 from service.graphql.queries import Query
 from service.graphql.scalars import SCALARS
 from service.graphql.subscriptions import Subscription
@@ -87,6 +88,7 @@ schema = strawberry.Schema(
     config=StrawberryConfig(scalar_map=SCALARS),
     extensions=[
         *[lambda limit=limit: limit for limit in LIMITS],
+        Introspection,
         lambda: MaskErrors(should_mask_error=is_unexpected),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),

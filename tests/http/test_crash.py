@@ -58,7 +58,7 @@ def test_after_sigkill_every_acknowledged_write_is_there_and_the_log_is_whole(tm
         assert action["action"]["version"] == len(notes), "the current state disagrees with the log"
         audit = server.query("{ verifyAuditTrail { ok eventsChecked } }", area.auditor)["verifyAuditTrail"]
         assert audit["ok"]
-        ready = httpx.get(f"http://127.0.0.1:{server.port}/readyz").json()
+        ready = httpx.get(f"http://127.0.0.1:{server.port}/readyz", headers={"Authorization": f"Bearer {area.auditor}"}).json()
         assert ready["projectionLag"] == 0 and audit["eventsChecked"] > len(notes)
     finally:
         server.stop()

@@ -15,10 +15,14 @@ def test_requests_without_a_good_token_get_401_and_no_data(server):
     forged = issue("another-secret-of-32-bytes-or-longer", Principal("mallory", Role.ADMIN))
     expired = issue(SECRET, Principal("old", Role.ADMIN), ttl=timedelta(seconds=-10))
     unsigned = jwt.encode({"sub": "x", "role": "ADMIN", "exp": 9999999999}, key=None, algorithm="none")
-    lead_without_partnership = jwt.encode({"sub": "x", "role": "PARTNERSHIP_LEAD", "exp": 9999999999}, SECRET, algorithm="HS256")
+    now = int(time.time())
+    lead_without_partnership = jwt.encode({"sub": "x", "role": "PARTNERSHIP_LEAD", "iss": "send-records", "aud": "send-records",
+                                           "iat": now, "exp": now + 600}, SECRET, algorithm="HS256")
     for bad in [None, "", "not-a-token", forged, expired, unsigned, lead_without_partnership]:
         response = server.post("{ partnerships { id name } }", token=bad)
         assert response.status_code == 401, bad
+        if bad is lead_without_partnership:
+            assert response.json()["errors"][0]["message"] == "a PARTNERSHIP_LEAD token names its partnership"
         assert "data" not in response.json()
 
 
@@ -104,7 +108,8 @@ def test_who_may_verify_the_audit_trail(server):
 
 
 def test_readiness_tells_the_store_and_the_lags(server):
-    body = httpx.get(f"http://127.0.0.1:{server.port}/readyz").json()
+    assert httpx.get(f"http://127.0.0.1:{server.port}/readyz").json() == {"ready": True}  # nothing more to anonymous callers
+    body = httpx.get(f"http://127.0.0.1:{server.port}/readyz", headers={"Authorization": f"Bearer {token(Role.AUDITOR)}"}).json()
     assert body["ready"] is True and body["store"] == "reachable" and body["projectionLag"] == 0
     assert body["feedLag"] >= 0 and body["subscribers"] >= 0 and body["rebuild"] is None
 
