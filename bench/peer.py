@@ -47,6 +47,7 @@ from common import SECRET, BulkLoader, each, fill, partnership_with_plan, server
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRAPHILE = "4.14.1"
 CONNECTIONS = 16
+WARM_UP = 5  # seconds of both reads on a server just started (Node's JIT and each worker process want it)
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "send-records" / f"postgraphile-{POSTGRAPHILE}"
 
 RECORD = "query($id: ID!) { action(id: $id) { id title status dueOn } }"
@@ -159,32 +160,38 @@ def postgres_processes(data_dir: Path) -> list[psutil.Process]:
 
 def server_processes(port: str) -> list[psutil.Process]:
     """The server this script started on the port (its command line names the port), and its workers."""
-    found = [p for p in psutil.Process().children() if port in p.cmdline()]
-    return [*found, *(child for p in found for child in p.children(recursive=True))]
+    found = []
+    for process in psutil.Process().children():
+        try:
+            if port in process.cmdline():
+                found += [process, *process.children(recursive=True)]
+        except psutil.Error:  # gone, or a zombie not yet waited for
+            pass
+    return found
 
 
-def load(url: str, bodies: list[bytes], authorization: str, seconds: int, work: Path, pg_data: Path) -> Load:
-    """wrk against one server: a warm-up, then the measured run."""
-    port = url.split(":")[2].split("/")[0]
+def wrk(url: str, bodies: list[bytes], authorization: str, seconds: int, work: Path) -> tuple[list[int], float]:
+    """One wrk run: requests, microseconds, p50 and p99 in microseconds, failures; and wrk's CPU seconds."""
     script, lines = work / "load.lua", work / "bodies.txt"
     script.write_text(WRK_SCRIPT)
     lines.write_bytes(b"\n".join(bodies) + b"\n")
+    before = os.times()
+    run = subprocess.run(["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), url,
+                          "--", str(lines), authorization], capture_output=True, text=True)
+    after = os.times()
+    if run.returncode != 0:
+        raise RuntimeError(f"wrk failed: {run.stderr or run.stdout}")
+    line = next(line for line in run.stdout.splitlines() if line.startswith("RESULT "))
+    return [int(v) for v in line.split()[1:]], (after.children_user + after.children_system
+                                                - before.children_user - before.children_system)
 
-    def wrk(duration: int) -> tuple[list[int], float]:
-        before = os.times()
-        run = subprocess.run(["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{duration}s", "--timeout", "10s", "-s", str(script),
-                              f"http://127.0.0.1:{port}/graphql", "--", str(lines), authorization],
-                             capture_output=True, text=True)
-        if run.returncode != 0:
-            raise RuntimeError(f"wrk failed: {run.stderr or run.stdout}")
-        after = os.times()
-        line = next(l for l in run.stdout.splitlines() if l.startswith("RESULT "))
-        return [int(v) for v in line.split()[1:]], (after.children_user + after.children_system
-                                                    - before.children_user - before.children_system)
 
-    wrk(3)
+def load(url: str, bodies: list[bytes], authorization: str, seconds: int, work: Path, pg_data: Path) -> Load:
+    """wrk against one server: a short warm-up (new connections), then the measured run."""
+    port = url.split(":")[2].split("/")[0]
+    wrk(url, bodies, authorization, 2, work)
     pg_before, server_before = cpu(postgres_processes(pg_data)), cpu(server_processes(port))
-    (requests, duration_us, p50_us, p99_us, failed), client = wrk(seconds)
+    (requests, duration_us, p50_us, p99_us, failed), client = wrk(url, bodies, authorization, seconds, work)
     pg_cpu, server_cpu = spent(pg_before, postgres_processes(pg_data)), spent(server_before, server_processes(port))
     if failed:
         raise RuntimeError(f"{failed} of {requests} requests to {url} failed")
@@ -228,31 +235,34 @@ def fill_store(data_dir: Path, events: int) -> Fixture:
 
 def one_round(fixture: Fixture, data_dir: Path, pg_data: Path, database_url: str, seconds: int) -> dict[tuple, Load]:
     results: dict[tuple, Load] = {}
+
+    def measure(url: str, name: str, workers: int, reads: dict[str, list[bytes]], authorization: str = "") -> None:
+        """Both reads warmed up on a server just started, then each measured."""
+        wrk(url, [b for bodies in reads.values() for b in bodies], authorization, WARM_UP, data_dir)
+        for read, bodies in reads.items():
+            results[read, workers, name] = load(url, bodies, authorization, seconds, data_dir, pg_data)
+
     auditor = f"Bearer {token('AUDITOR')}"
-    record_bodies = [body(RECORD, id=a) for a in fixture.actions]
-    peer_bodies = [body(PEER_RECORD, id=a) for a in fixture.actions]
-    node_env = {**os.environ, "NODE_ENV": "production"}
+    ours = {"record": [body(RECORD, id=a) for a in fixture.actions], "list": [body(LIST, id=fixture.plan)]}
+    theirs = {"record": [body(PEER_RECORD, id=a) for a in fixture.actions], "list": [body(PEER_LIST, id=fixture.plan)]}
     for workers in (1, 2):
         port = free_port()
         with server(data_dir, port, workers) as url:
             check(url, RECORD, {"id": fixture.actions[0]}, auditor, 1)
             check(url, LIST, {"id": fixture.plan}, auditor, 50)
-            results["record", workers, "service"] = load(url, record_bodies, auditor, seconds, data_dir, pg_data)
-            results["list", workers, "service"] = load(url, [body(LIST, id=fixture.plan)], auditor, seconds, data_dir, pg_data)
+            measure(url, "service", workers, ours, auditor)
         port = free_port()
         command = [str(postgraphile()), "--connection", database_url, "--schema", "public", "--port", str(port),
                    "--host", "127.0.0.1", "--disable-graphiql", "--disable-query-log", "--disable-default-mutations"]
         with started(command + (["--cluster-workers", str(workers)] if workers > 1 else []), port,
-                     data_dir / "postgraphile.log", env=node_env) as url:
+                     data_dir / "postgraphile.log", env={**os.environ, "NODE_ENV": "production"}) as url:
             check(url, PEER_RECORD, {"id": fixture.actions[0]}, "", 1)
             check(url, PEER_LIST, {"id": fixture.plan}, "", 50)
-            results["record", workers, "postgraphile"] = load(url, peer_bodies, "", seconds, data_dir, pg_data)
-            results["list", workers, "postgraphile"] = load(url, [body(PEER_LIST, id=fixture.plan)], "", seconds, data_dir,
-                                                            pg_data)
+            measure(url, "postgraphile", workers, theirs)
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", "bench.trivial_app:app", "--port", str(port), "--log-level", "warning"]
     with started(command, port, data_dir / "trivial.log", cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}) as url:
-        results["record", 1, "memory"] = load(url, record_bodies, "", seconds, data_dir, pg_data)
+        measure(url, "memory", 1, {"record": ours["record"]})
     return results
 
 
@@ -300,7 +310,7 @@ def spread(values: list[float], digits: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=10, help="length of each measured load (after 3 s of warm-up)")
+    parser.add_argument("--seconds", type=int, default=10, help="length of each measured load (after 2 s of warm-up)")
     parser.add_argument("--rounds", type=int, default=3, help="times every measurement is made, to show the spread")
     parser.add_argument("--events", type=int, default=10_000, help="events in the store")
     args = parser.parse_args()
@@ -328,12 +338,16 @@ def main() -> None:
         finally:
             postgres.cleanup()
     print(f"\nover {args.rounds} round(s), {args.seconds:g} s each, wrk -t1 -c{CONNECTIONS}: median (range)")
-    print(f"{'read':<22} {'processes':>9}  {'server':<26} {'req/s':>20} {'p50 ms':>20} {'p99 ms':>20}")
+    print(f"{'read':<22} {'processes':>9}  {'server':<26} {'req/s':>20} {'p50 ms':>20} {'p99 ms':>20} "
+          f"{'server CPU ms/req':>20} {'PG CPU ms/req':>20}")
     for key in rounds[0]:
         read, workers, name = key
         print(f"{READS[read]:<22} {workers:>9}  {NAMES[name]:<26} "
               f"{spread([r[key].requests_per_second for r in rounds], 0):>20} "
-              f"{spread([r[key].p50_ms for r in rounds], 2):>20} {spread([r[key].p99_ms for r in rounds], 2):>20}")
+              f"{spread([r[key].p50_ms for r in rounds], 2):>20} {spread([r[key].p99_ms for r in rounds], 2):>20} "
+              f"{spread([r[key].server_cpu_ms for r in rounds], 2):>20} "
+              f"{spread([r[key].postgres_cpu_ms for r in rounds], 2):>20}")
+    print(f"wrk's CPU: at most {max(r[key].client_cpu for r in rounds for key in r):.2f} of a core")
     print(f"\nthis service / PostGraphile (target >= 0.8 each, in requests/s)\n  {'':<52} {'requests/s':>20} "
           f"{'requests/CPU-second':>20}")
     for name in ratios(rounds[0]):

@@ -1,15 +1,16 @@
-"""Where a one-record read's time goes: py-spy samples `send-records serve` (one process) under load.
+"""Where a read's time goes: py-spy samples `send-records serve` (one process) under load.
 
-    .venv/bin/python bench/profile_read.py [--seconds 20] [--out DIR]
-    .venv/bin/python bench/profile_read.py --analyse DIR/read.raw    (the breakdown of a profile taken before)
+    .venv/bin/python bench/profile_read.py [--read record|list] [--seconds 40] [--out DIR]
+    .venv/bin/python bench/profile_read.py --analyse DIR/record.raw    (the breakdown of a profile taken before)
 
 Fills an embedded PostgreSQL as bench/peer.py does, serves it with `send-records serve` (one process), loads it
-with wrk (16 connections) reading `action(id) { id title status dueOn }` as bench/peer.py does, and meanwhile
-samples the server with `py-spy record --native --format raw` (C frames too, so that system calls and the
-garbage collector show). Each sample of the event loop's thread is put in one part of the request's path, by its
-innermost frame of the service or of a library (`part`), and the parts are printed as percentages. The raw
-profile (collapsed stacks: speedscope.app or flamegraph.pl read them) and a flame graph of a second, shorter
-recording (svg) are written to --out, by default the user's cache folder: never into the repository.
+with wrk (16 connections) with one of bench/peer.py's reads (by default one record, `action(id) { id title status
+dueOn }`; `--read list`: 50 actions of a 200-action plan), and meanwhile samples the server with `py-spy record
+--native --format raw` (C frames too, so that system calls and the garbage collector show). Each sample of the
+event loop's thread is put in one part of the request's path, by its innermost frame of the service or of a
+library (`part`), and the parts are printed as percentages. The raw profile (collapsed stacks: speedscope.app or
+flamegraph.pl read them) and a flame graph of a second, shorter recording (svg) are written to --out, by default
+the user's cache folder: never into the repository.
 
 Needs wrk and py-spy (`pip install -e '.[test,bench]'`), and root or ptrace rights over the server.
 """
@@ -31,7 +32,7 @@ from typing import NamedTuple
 import psutil
 
 from common import SECRET, server, token
-from peer import CACHE, RECORD, body, check, fill_store, free_port, load
+from peer import CACHE, LIST, READS, RECORD, body, check, fill_store, free_port, load
 
 ROOT = Path(__file__).resolve().parent.parent
 PY_SPY = Path(sys.executable).parent / "py-spy"
@@ -46,24 +47,27 @@ class Frame(NamedTuple):
 def frame(text: str) -> Frame:
     match = FRAME.match(text)
     function, path = (match["function"], match["path"]) if match else (text, "")
-    if "site-packages/" in path:
+    if "/project/" in path:  # the C of a compiled extension, as its build names it: uvloop, asyncpg
+        where = "native:" + path.split("/project/", 1)[1]
+    elif re.search(r"\.so(\.|$)", path):  # a shared library: libc, libpython, an extension module
+        where = "native:" + (path.split("site-packages/", 1)[1] if "site-packages/" in path else Path(path).name)
+    elif "site-packages/" in path:
         where = path.split("site-packages/", 1)[1]
     elif path.startswith(f"{ROOT}/"):
         where = path[len(f"{ROOT}/"):]
-    elif "/project/uvloop/" in path or "/project/asyncpg/" in path or "/httptools/" in path:
-        where = "native:" + path.split("/project/", 1)[-1].split("/", 1)[0]
     elif re.search(r"/lib/python3\.\d+/", path):
         where = "stdlib:" + re.split(r"/lib/python3\.\d+/", path, 1)[1]
     else:
-        where = "native:" + (Path(path).name or "?")  # libc, libpython, generated code ("<string>")
+        where = "native:" + (Path(path).name or "?")  # the interpreter's C, generated code ("<string>")
     return Frame(function, where)
 
 
 # Frames that do work on behalf of their caller: the standard library, the interpreter, the C of uvloop and
-# httptools (the event loop's own share is what is left when no other frame claims a sample).
+# httptools (the event loop's own share is what falls through to the frames that start the server).
 PASS_THROUGH = ("stdlib:", "native:", "typing_extensions.py")
 WRITES = ("write", "writev", "send", "sendto", "sendmsg", "__libc_write", "__send")
 
+LOOP = "event loop (uvloop, asyncio tasks)"
 AUTH, LOG, GC = "authentication (bearer token)", "request log (one JSON line a request)", "garbage collector"
 ASYNCPG = "asyncpg: the query, Python side (protocol, pool, rows)"
 SETUP = "strawberry: operation set-up, extension hooks"
@@ -74,6 +78,7 @@ VIEW, JSON = "strawberry's HTTP view: request, response", "JSON: decoding the re
 WRITE_CLIENT, WRITE_POSTGRES = "write system calls: the answer to the client", "write system calls: the query to PostgreSQL"
 # The innermost frame of the service or a library decides the part: the first whose file (or function) starts so.
 PARTS = [
+    (LOOP, ("uvicorn/_compat.py", "uvicorn/server.py", "uvicorn/main.py", "service/cli.py")),  # under them: uvloop's C
     (AUTH, ("Unauthenticated.", "service/tokens.py")),
     (LOG, ("RequestLog.",)),
     (ASYNCPG, ("asyncpg/", "native:asyncpg", "projections/postgres.py")),
@@ -84,7 +89,8 @@ PARTS = [
     (SETUP, ("strawberry/types/execution.py", "strawberry/utils/operation.py")),
     (EXECUTION, ("SharedResults.", "graphql/", "strawberry/types/", "strawberry/execution/",
                  "strawberry/schema/schema_converter.py", "strawberry/schema/name_converter.py",
-                 "strawberry/utils/str_converters.py", "strawberry/utils/await_maybe.py")),
+                 "strawberry/utils/str_converters.py", "strawberry/utils/await_maybe.py", "strawberry/annotation.py",
+                 "strawberry/scalars.py")),
     (SETUP, ("strawberry/extensions/", "strawberry/schema/")),
     (STARLETTE, ("BodyLimit.", "starlette/")),
     (SERVICE, ("service/", "projections/", "domain/")),
@@ -113,7 +119,7 @@ def part(frames: list[Frame]) -> str:
             if owner.where.startswith(starts) or owner.function.startswith(starts):
                 return name
         return f"other ({owner.where})"
-    return "event loop (uvloop, asyncio tasks)"
+    return LOOP
 
 
 def breakdown(raw: Path) -> tuple[Counter, int]:
@@ -145,6 +151,7 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=20,
                         help="samples a second (each pauses the server while every thread's stack is unwound: "
                              "at 100 a second the server slows to a fraction of its speed)")
+    parser.add_argument("--read", choices=READS, default="record")
     parser.add_argument("--events", type=int, default=10_000, help="events in the store")
     parser.add_argument("--out", type=Path, default=CACHE.parent / "profiles", help="where the profiles are written")
     parser.add_argument("--analyse", type=Path, help="print the breakdown of a raw profile taken before, and stop")
@@ -170,25 +177,29 @@ def main() -> None:
             data_dir.mkdir()
             fixture = fill_store(data_dir, args.events)
             auditor = f"Bearer {token('AUDITOR')}"
-            bodies = [body(RECORD, id=a) for a in fixture.actions]
+            query, ids, rows = (RECORD, fixture.actions, 1) if args.read == "record" else (LIST, [fixture.plan], 50)
+            bodies = [body(query, id=i) for i in ids]
             with server(data_dir, free_port(), 1) as url:
-                check(url, RECORD, {"id": fixture.actions[0]}, auditor, 1)
+                check(url, query, {"id": ids[0]}, auditor, rows)
                 serve = next(p for p in psutil.Process().children() if "serve" in p.cmdline())
                 plain = load(url, bodies, auditor, 10, data_dir, pg_data)
-                raw, svg = args.out / "read.raw", args.out / "read.svg"
-                for output, kind, seconds in ((raw, "raw", args.seconds), (svg, "flamegraph", 10)):
+                raw, svg = args.out / f"{args.read}.raw", args.out / f"{args.read}.svg"
+
+                def sampled(output: Path, kind: str, seconds: int):
+                    """The load, with py-spy recording the server meanwhile (and through load's warm-up)."""
                     spy = subprocess.Popen([str(PY_SPY), "record", "--pid", str(serve.pid), "--native", "--full-filenames",
                                             "--format", kind, "--output", str(output), "--duration", str(seconds + 2),
-                                            "--rate", str(args.rate)],
-                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                    profiled = load(url, bodies, auditor, seconds, data_dir, pg_data)
+                                            "--rate", str(args.rate)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                    measured = load(url, bodies, auditor, seconds, data_dir, pg_data)
                     if spy.wait() != 0:
                         sys.exit("py-spy failed (it needs ptrace rights over the server: root, or CAP_SYS_PTRACE)")
-                    if kind == "raw":
-                        measured = profiled
+                    return measured
+
+                measured = sampled(raw, "raw", args.seconds)
+                sampled(svg, "flamegraph", 10)
         finally:
             postgres.cleanup()
-    print(f"one-record reads, wrk 16 connections: {plain.requests_per_second:.0f} requests/s unprofiled, "
+    print(f"{READS[args.read]}, wrk 16 connections: {plain.requests_per_second:.0f} requests/s unprofiled, "
           f"{measured.requests_per_second:.0f} while sampled; server CPU {measured.server_cpu_ms:.2f} ms a request "
           f"({measured.server_cpu_ms * measured.requests_per_second / 1000:.2f} of a core)")
     print(f"raw profile: {raw}\nflame graph: {svg}")
