@@ -1,6 +1,8 @@
 """The framework's ceiling: the service's HTTP + strawberry stack (same extensions, same uvicorn) answering
 `action(id)` from memory, with no store and no authentication."""
 
+from datetime import date
+
 import strawberry
 from starlette.applications import Starlette
 from starlette.routing import Route
@@ -15,13 +17,15 @@ class Action:
     title: str
     status: str
     version: int
+    due_on: date
 
 
 @strawberry.type
 class Query:
     @strawberry.field
     def action(self, id: strawberry.ID) -> Action:
-        return Action(id=id, title="Recruit EHC plan coordinators", status="IN_PROGRESS", version=3)
+        return Action(id=id, title="Recruit EHC plan coordinators", status="IN_PROGRESS", version=3,
+                      due_on=date(2025, 3, 31))
 
 
 schema = strawberry.Schema(query=Query, extensions=service_schema.extensions)
