@@ -224,7 +224,7 @@ def fill_store(data_dir: Path, events: int) -> Fixture:
     """The partnership with a 200-action plan (started, half reported on), and others to about `events` events."""
     # 2,000 changes to a transaction (the loader's default) hang psycopg's pipeline in insert_all on PostgreSQL:
     # the server is left writing its answers while the client is still sending.
-    loader = BulkLoader(data_dir, batch=500)
+    loader = BulkLoader(data_dir)
     _, plan, actions = partnership_with_plan(loader, "Lancashire", 200, date(2024, 1, 8))
     each(loader, actions, date(2024, 2, 5), lambda a: a.start())
     each(loader, actions[::2], date(2024, 3, 4), lambda a: a.report_progress("On track", "GREEN"))
