@@ -89,9 +89,10 @@ def audit_key(secret: str) -> bytes:
     return hashlib.sha256(b"send-records audit checkpoint\n" + secret.encode()).digest()
 
 
-def walk(store: Any, after: int = 0, size: int = 20_000) -> Iterator[ChainRow]:
-    """Every position after `after` held by an event or a link, in order, read a range at a time."""
-    end = store.chain_end()
+def walk(store: Any, after: int = 0, size: int = 20_000, until: int | None = None) -> Iterator[ChainRow]:
+    """Every position after `after` (up to `until`, else the log's end) held by an event or a link, in order, read a
+    range at a time."""
+    end = store.chain_end() if until is None else until
     while after < end:
         yield from store.chain_rows(after, min(after + size, end))
         after += size

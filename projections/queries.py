@@ -112,6 +112,14 @@ def record_at(position: int) -> Query:
                  lambda rows: json.loads(rows[0]["body"]) if rows else None)
 
 
+def position_at(instant: str) -> Query:
+    """The position of the last event recorded at or before the instant (ISO text, UTC), and its audit link's hash
+    (0 and None before the first)."""
+    return Query("""SELECT r.position, c.hash FROM records r LEFT JOIN audit_chain c ON c.position = r.position
+                    WHERE r.recorded_at <= ? ORDER BY r.recorded_at DESC, r.position DESC LIMIT 1""", [instant],
+                 lambda rows: (rows[0]["position"], rows[0]["hash"]) if rows else (0, None))
+
+
 def last_position() -> Query:
     return Query("SELECT COALESCE(MAX(position), 0) AS last FROM records", [], lambda rows: rows[0]["last"])
 

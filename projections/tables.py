@@ -14,7 +14,7 @@ from projections.views import instant
 
 SCHEMA_VERSION = 3
 # The shapes of the read models' states (projections/shapes.py): when they change, the read models are rebuilt.
-READ_MODEL_VERSION = 3
+READ_MODEL_VERSION = 4
 
 READ_MODELS = ("records", "entities", "entity_versions")
 
@@ -28,6 +28,7 @@ def read_model_tables(suffix: str = "") -> list[str]:
             about TEXT,
             type TEXT NOT NULL,
             partnership_id TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
             body TEXT NOT NULL)""",
         """CREATE TABLE IF NOT EXISTS entities{s} (
             id TEXT NOT NULL,
@@ -60,6 +61,7 @@ READ_MODEL_INDEXES = [
     "CREATE INDEX IF NOT EXISTS records_by_entity ON records (entity_id, position)",
     "CREATE INDEX IF NOT EXISTS records_by_about ON records (about, position) WHERE about IS NOT NULL",
     "CREATE INDEX IF NOT EXISTS records_by_partnership ON records (partnership_id, position)",
+    "CREATE INDEX IF NOT EXISTS records_by_instant ON records (recorded_at, position)",
     "CREATE INDEX IF NOT EXISTS entities_by_partnership ON entities (partnership_id, type, seq)",
     "CREATE INDEX IF NOT EXISTS entities_by_plan ON entities (plan_id, seq) WHERE plan_id IS NOT NULL",
     "CREATE INDEX IF NOT EXISTS entities_by_inspection ON entities (inspection_id, seq) WHERE inspection_id IS NOT NULL",

@@ -124,7 +124,7 @@ def idempotency_row(k: IdempotencyKey, position: int | None) -> tuple:
 
 
 def record_row(position: int, event: Any, record: dict) -> tuple:
-    return (position, record["entityId"], about(event), record["type"], record["partnershipId"],
+    return (position, record["entityId"], about(event), record["type"], record["partnershipId"], record["recordedAt"],
             json.dumps({**record, "position": position}))
 
 
@@ -138,8 +138,8 @@ def write_rows(executemany: Callable[[str, list], Any], records: list[tuple], en
     """Event records, current rows and aggregate versions, in that order. In the live tables an existing entity's
     row is replaced (it keeps its seq); a rebuild's tables (with a suffix) get each entity once. A version is in
     order when the one before it was and its effective date is not before that one's."""
-    executemany(f"INSERT INTO records{suffix} (position, entity_id, about, type, partnership_id, body) VALUES (?,?,?,?,?,?)",
-                records)
+    executemany(f"""INSERT INTO records{suffix} (position, entity_id, about, type, partnership_id, recorded_at, body)
+                    VALUES (?,?,?,?,?,?,?)""", records)
     replace = "" if suffix else """ ON CONFLICT (id) DO UPDATE SET version = excluded.version,
                                     updated_at = excluded.updated_at, state = excluded.state"""
     executemany(f"""INSERT INTO entities{suffix} (id, type, partnership_id, plan_id, inspection_id, subject_id, seq,

@@ -30,10 +30,11 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Bas
 
 from projections import queries as q
 from projections.store import StoreUnavailable
-from service import pages
+from service import pages, reports
 from service.bootstrap import Services, bootstrap
 from service.feed import Feed
 from service.graphql.context import Context
+from service.graphql.scalars import parse_instant
 from service.graphql.schema import schema
 from service.graphql.types import EventRecord
 from service.http import SecurityHeaders, keep_request_text_out_of_logs, unexpected
@@ -214,9 +215,10 @@ class RequestLog:
     path the service does not serve. An exception is logged as its type and where it happened (its message may
     quote the request), and never reaches the server's own error log."""
 
-    def __init__(self, app: ASGIApp, paths: set[str]):
+    def __init__(self, app: ASGIApp, paths: set[str], routes: list[Route]):
         self.app = app
         self.paths = paths
+        self.patterns = [(route.path, route.path_regex) for route in routes if "{" in route.path]  # logged as patterns
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -243,7 +245,8 @@ class RequestLog:
                 status = 500
         finally:
             principal = scope.get("state", {}).get("principal")
-            path = scope["path"] if scope["path"] in self.paths else "(not served)"
+            path = scope["path"] if scope["path"] in self.paths else next(
+                (pattern for pattern, regex in self.patterns if regex.match(scope["path"])), "(not served)")
             access.info(json.dumps({
                 "method": scope.get("method", "WEBSOCKET"), "path": path, "status": status or 500,
                 "ms": round((time.perf_counter() - started) * 1000, 2),
@@ -281,6 +284,34 @@ def readyz(services: Services, view: RecordsGraphQL) -> Any:
                              "subscribers": len(feed.subscribers), "rebuild": rebuilding})
 
     return ready
+
+
+def report(services: Services) -> Any:
+    async def answer(request: Request) -> Response:
+        """The termly report on a plan, for whoever may read the plan (404 for anyone else, as for no plan)."""
+        try:
+            principal = (await services.tokens.identify(bearer(request.headers.get("authorization")))).principal
+        except TokenError as error:
+            return JSONResponse({"errors": [{"message": str(error)}]}, status_code=error.status,
+                                headers={"WWW-Authenticate": "Bearer"} if error.status == 401 else {})
+        query = request.query_params
+        form = query.get("format", "pdf")
+        try:
+            if form not in reports.FORMATS:
+                raise ValueError(f"format is one of {', '.join(reports.FORMATS)}")
+            as_at, since = (parse_instant(query[name]) if query.get(name) else None for name in ("asAt", "since"))
+        except ValueError as error:
+            return JSONResponse({"errors": [{"message": str(error)}]}, status_code=400)
+        try:
+            body, media_type, name = await reports.make_report(services.commands, principal,
+                                                               request.path_params["plan_id"], as_at, since, form)
+        except reports.ReportNotFound:
+            return JSONResponse({"errors": [{"message": "no such plan for this reader"}]}, status_code=404)
+        except StoreUnavailable as error:
+            return JSONResponse({"errors": [{"message": str(error)}]}, status_code=503)
+        return Response(body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    return answer
 
 
 def serving_app() -> ASGIApp:
@@ -324,6 +355,7 @@ def create_app(services: Services) -> ASGIApp:
         Route("/readyz", readyz(services, view)),
         Route("/schema.graphql", pages.sdl),
         Route("/readme", pages.readme),
+        Route("/reports/plans/{plan_id}", report(services)),
         Route("/static/pages.css", pages.stylesheet),
     ]
     if services.edge.graphiql:
@@ -331,4 +363,4 @@ def create_app(services: Services) -> ASGIApp:
     served = {route.path for route in routes} | set(pages.graphiql_assets() if services.edge.graphiql else ())
     app = CORSMiddleware(Starlette(routes=routes, lifespan=lifespan), allow_origins=services.edge.cors_origins,
                          allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"], max_age=600)
-    return RequestLog(SecurityHeaders(BodyLimit(app)), served)
+    return RequestLog(SecurityHeaders(BodyLimit(app)), served, [r for r in routes if isinstance(r, Route)])

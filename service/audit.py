@@ -26,12 +26,13 @@ class AuditError(Exception):
 
 
 def verify_log(store: Any, partnership_id: str | None = None, checkpoint: dict | None = None,
-               progress: Callable[[int, int], None] | None = None) -> Verification:
-    """Walk the whole chain. With a partnership, rehash only its events' bytes (every link is checked). With a
-    checkpoint, the chain must still hold the checkpoint's hash at its position: the log since only grew."""
-    end = store.chain_end()
+               progress: Callable[[int, int], None] | None = None, until: int | None = None) -> Verification:
+    """Walk the whole chain (or up to a position: the head at an instant). With a partnership, rehash only its events'
+    bytes (every link is checked). With a checkpoint, the chain must still hold the checkpoint's hash at its
+    position: the log since only grew."""
+    end = store.chain_end() if until is None else until
     checks = (lambda row: True) if partnership_id is None else (lambda row: row.partnership_id == partnership_id)
-    result = verify(stream_with_checkpoint(walk(store), checkpoint, progress, end), checks)
+    result = verify(stream_with_checkpoint(walk(store, until=end), checkpoint, progress, end), checks)
     if progress is not None:
         progress(end, end)
     if result.ok and checkpoint is not None and checkpoint["position"] > result.head_position:

@@ -15,6 +15,7 @@ from projections import queries as q
 from service.authorisation import SCOPED_ROLES, Principal
 from service.audit import AuditError, canonical, check_checkpoint, export_history, make_checkpoint, verify_bundle, verify_log
 from projections.rebuild import RebuildError, rebuild
+from projections.views import instant as instant_text
 from service.bootstrap import ConfigurationError, Services, bootstrap, bring_up_to_date, store_and_app
 from service.tokens import MAX_LIFETIME, TokenError, issue
 
@@ -53,6 +54,8 @@ def parser() -> Parser:
     verify = commands.add_parser("verify", help="verify the audit trail's hash chain (exit 0 intact, 1 broken)")
     verify.add_argument("--partnership", help="rehash only this partnership's events (every link is still checked)")
     verify.add_argument("--checkpoint", type=Path, help="a checkpoint made earlier: the log must have only grown since")
+    verify.add_argument("--as-at", type=instant, help="verify the chain as it stood at this instant, and print its head "
+                                                       "then (a termly report's footer)")
     checkpoint = commands.add_parser("checkpoint", help="print a signed checkpoint of the chain's head, to keep elsewhere")
     checkpoint.add_argument("--out", type=Path)
     export = commands.add_parser("export-history", help="write a self-contained audit bundle of one plan")
@@ -61,10 +64,26 @@ def parser() -> Parser:
     export.add_argument("--out", type=Path)
     bundle = commands.add_parser("verify-bundle", help="recheck an audit bundle offline (exit 0 intact, 1 not)")
     bundle.add_argument("file", type=Path)
+    report = commands.add_parser("report", help="write the termly report on a plan (to scrutiny, the improvement board)")
+    report.add_argument("--plan", required=True)
+    report.add_argument("--as-at", type=instant, help="what the record showed at this instant (ISO 8601; default now)")
+    report.add_argument("--since", type=instant, help="changes recorded after this instant (default: a term, four months, before --as-at)")
+    report.add_argument("--format", choices=["pdf", "html", "csv", "xlsx"], default="pdf")
+    report.add_argument("--out", type=Path, help="the file to write (default: standard output)")
     rebuild = commands.add_parser("rebuild", help="rebuild the read models from the event log (resumes an interrupted rebuild)")
     rebuild.add_argument("--workers", type=at_least(0), default=os.cpu_count() or 1,
                          help="processes replaying events beside the one writing (default: one per CPU; 0: none)")
     return p
+
+
+def instant(text: str) -> datetime:
+    """An argument type: an instant, as GraphQL's DateTime takes it."""
+    from service.graphql.scalars import parse_instant
+
+    try:
+        return parse_instant(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def at_least(least: int) -> Callable[[str], int]:
@@ -168,9 +187,12 @@ def verify_command(services: Services, args: argparse.Namespace) -> int:
             print(f"send-records: no partnership has id {args.partnership!r}", file=sys.stderr)
             return 2
     checkpoint = check_checkpoint(json.loads(args.checkpoint.read_text()), services.secret) if args.checkpoint else None
-    result = verify_log(services.store, args.partnership, checkpoint, progress_bar("verifying", 10_000))
+    until = services.commands.read_model.run(q.position_at(instant_text(args.as_at)))[0] if args.as_at else None
+    result = verify_log(services.store, args.partnership, checkpoint, progress_bar("verifying", 10_000), until)
     if result.ok:
-        print(f"intact: {result.events_checked} events checked, head at position {result.head_position}")
+        at = f" as at {args.as_at.isoformat()}" if args.as_at else ""
+        print(f"intact: {result.events_checked} events checked, head{at} at position {result.head_position}, "
+              f"hash {result.head_hash}")
         return 0
     print(f"broken: first broken position {result.first_broken_position}; "
           f"{result.events_checked} events checked before it")
@@ -216,7 +238,34 @@ def rebuild_command(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
-STORE_COMMANDS = {"verify": verify_command, "checkpoint": checkpoint_command, "export-history": export_command,
+def report_command(services: Services, args: argparse.Namespace) -> int:
+    """The report as an auditor of every partnership sees it (the command line has the store's own access)."""
+    import asyncio
+
+    from service.reports import ReportNotFound, make_report
+
+    async def made() -> tuple[bytes, str, str]:
+        await services.store.start()
+        try:
+            return await make_report(services.commands, Principal("send-records report", Role.AUDITOR), args.plan,
+                                     args.as_at, args.since, args.format)
+        finally:
+            await services.store.close()
+
+    try:
+        body, _, name = asyncio.run(made())
+    except ReportNotFound:
+        print(f"send-records: no plan has id {args.plan!r}", file=sys.stderr)
+        return 2
+    if args.out is None:
+        sys.stdout.buffer.write(body)
+    else:
+        args.out.write_bytes(body)
+        print(f"written to {args.out}", file=sys.stderr)
+    return 0
+
+
+STORE_COMMANDS = {"report": report_command, "verify": verify_command, "checkpoint": checkpoint_command, "export-history": export_command,
                   "rebuild": rebuild_command}
 
 

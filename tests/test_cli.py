@@ -89,7 +89,8 @@ def test_verify_names_an_unknown_partnership_and_says_positions_as_checkpoints_d
     assert unknown.returncode == 2 and "send-records: no partnership has id 'no-such-partnership'" in unknown.stderr
     checkpoint = json.loads(run(tmp_path, "checkpoint").stdout)
     verified = run(tmp_path, "verify")
-    assert verified.returncode == 0 and verified.stdout.strip().endswith(f"head at position {checkpoint['position']}")
+    assert verified.returncode == 0
+    assert verified.stdout.strip().endswith(f"head at position {checkpoint['position']}, hash {checkpoint['hash']}")
 
 
 def test_an_unreachable_database_says_why(tmp_path, postgres_server):

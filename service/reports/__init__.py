@@ -1,0 +1,34 @@
+"""The termly report on a plan: gathered through GraphQL as its reader may see it (gather.py), drawn (charts.py)
+and rendered (formats.py) as HTML, PDF, CSV or XLSX. Served at GET /reports/plans/{id} and by `send-records report`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from anyio import to_thread
+
+from service.authorisation import Principal
+from service.graphql.context import Context
+from service.reports.gather import ReportNotFound, gather
+from service.reports.formats import FORMATS, render
+
+__all__ = ["FORMATS", "ReportNotFound", "make_report"]
+
+
+async def make_report(commands: Any, principal: Principal, plan_id: str, as_at: datetime | None,
+                      since: datetime | None, form: str) -> tuple[bytes, str, str]:
+    """The report's bytes, media type and file name; ReportNotFound if the reader may not read such a plan."""
+    from service.graphql.schema import schema
+
+    async def ask(query: str, variables: dict) -> dict:
+        result = await schema.execute(query, variable_values=variables,
+                                      context_value=Context(commands=commands, principal=principal))
+        if result.errors:
+            raise ReportNotFound(result.errors[0].message)
+        return result.data
+
+    report = await gather(ask, commands.read_model, plan_id, as_at, since)
+    body = await to_thread.run_sync(render, report, form)  # a PDF takes a second of CPU: not on the event loop
+    stamp = report.as_at.strftime("%Y%m%dT%H%M%SZ")
+    return body, FORMATS[form], f"report-{plan_id}-{stamp}.{form}"

@@ -1,0 +1,166 @@
+"""The termly report on the demo story, over HTTP and from the command line: its figures are GraphQL's answers at
+the same instant, in every format; it is reproducible; it lists the period's changes; its footer is the audit
+chain's head that `send-records verify --as-at` finds."""
+
+import csv
+import io
+import re
+import subprocess
+from datetime import datetime, timezone
+from html.parser import HTMLParser
+
+import httpx
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from tests.support import BIN, Server, environment, token
+
+PLAN = """query($id: ID!, $asAt: DateTime) { plan(id: $id, asAt: $asAt) {
+  progress { total notStarted inProgress completed cancelled overdue }
+  actions(first: 100) { edges { node { id title status rag dueOn overdue latestNote ownerAgency { name } } } } } }"""
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, new_store):
+    running = Server(tmp_path_factory.mktemp("report"), new_store()).start("--demo")
+    auditor = token("AUDITOR")
+    plans = {p["title"]: p["id"] for partnership in running.query("{ partnerships { plans { id title } } }", auditor)["partnerships"]
+             for p in partnership["plans"]}
+    running.plan = plans["Lancashire Written Statement of Action"]
+    running.improvement = plans["SEND Partnership Improvement Plan 2019-2020"]
+    yield running
+    running.stop()
+
+
+def report(server, plan, who, **params) -> httpx.Response:
+    return httpx.get(f"http://127.0.0.1:{server.port}/reports/plans/{plan}", params=params,
+                     headers={"Authorization": f"Bearer {who}"}, timeout=120)
+
+
+class Tables(HTMLParser):
+    """The cells of every table in an HTML document, row by row."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.tables, self.cell = [], None
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self.tables[-1].append([])
+        elif tag in ("td", "th"):
+            self.cell = ""
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell += data
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th"):
+            self.tables[-1][-1].append(self.cell.strip())
+            self.cell = None
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+def test_every_format_tells_graphqls_answers_at_the_same_instant(demo):
+    auditor, at = token("AUDITOR"), now()
+    answer = demo.query(PLAN, auditor, id=demo.plan, asAt=at)["plan"]
+    actions = {e["node"]["title"]: e["node"] for e in answer["actions"]["edges"]}
+    progress = answer["progress"]
+
+    rows = list(csv.DictReader(io.StringIO(report(demo, demo.plan, auditor, asAt=at, format="csv").text)))
+    assert {r["Action"]: (r["Status"], r["RAG"] or None, r["Due on"], r["Overdue"] == "yes", r["Owner agency"]) for r in rows} == {
+        title: (a["status"], a["rag"], a["dueOn"], a["overdue"], a["ownerAgency"]["name"]) for title, a in actions.items()}
+
+    page = report(demo, demo.plan, auditor, asAt=at, format="html")
+    assert page.headers["content-type"].startswith("text/html")
+    status_table = Tables(page.text).tables[0]
+    assert status_table[1] == [str(progress[k]) for k in ("notStarted", "inProgress", "completed", "cancelled", "total", "overdue")]
+
+    book = load_workbook(io.BytesIO(report(demo, demo.plan, auditor, asAt=at, format="xlsx").content))
+    summary = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True)}
+    assert (summary["Completed"], summary["Total"], summary["Overdue"]) == (progress["completed"], progress["total"], progress["overdue"])
+    assert {row[1] for row in book["Actions"].iter_rows(min_row=2, values_only=True)} == set(actions)
+
+    pdf = report(demo, demo.plan, auditor, asAt=at, format="pdf")
+    assert pdf.headers["content-type"] == "application/pdf"
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    flat = re.sub(r"\s+", " ", text)
+    assert all(re.sub(r"\s+", " ", title) in flat for title in actions)
+    assert f"{round(100 * progress['completed'] / progress['total'])}% of the plan's {progress['total']} actions" in flat
+
+
+def test_the_same_plan_and_instant_give_the_same_report(demo):
+    auditor, at = token("AUDITOR"), now()
+    for form in ("html", "csv"):
+        assert report(demo, demo.plan, auditor, asAt=at, format=form).content == \
+            report(demo, demo.plan, auditor, asAt=at, format=form).content
+    texts = [" ".join(p.extract_text() for p in PdfReader(io.BytesIO(report(demo, demo.plan, auditor, asAt=at).content)).pages)
+             for _ in range(2)]
+    assert texts[0] == texts[1]
+
+
+def test_a_later_report_differs_by_exactly_the_changes_recorded_since(demo):
+    auditor, lead = token("AUDITOR"), None
+    plan = demo.query("query($id: ID!) { plan(id: $id) { partnership { id agencies { id name } } "
+                      "actions(first: 100) { edges { node { id title status } } } } }", auditor, id=demo.improvement)["plan"]
+    lead = token("PARTNERSHIP_LEAD", plan["partnership"]["id"])
+    before = now()
+    earlier = list(csv.DictReader(io.StringIO(report(demo, demo.improvement, auditor, asAt=before, format="csv").text)))
+    action = plan["actions"]["edges"][0]["node"]
+    demo.ok("startAction", {"actionId": action["id"], "effectiveOn": "2020-02-10"}, lead)
+    demo.ok("rescheduleAction", {"actionId": action["id"], "dueOn": "2020-09-30", "reason": "Audit cycle moved"}, lead)
+    added = demo.ok("addAction", {"planId": demo.improvement, "title": "Publish the audit findings to the forum",
+                                  "ownerAgencyId": plan["partnership"]["agencies"][0]["id"], "dueOn": "2020-12-31",
+                                  "effectiveOn": "2020-02-10"}, lead)
+    after = now()
+    later = list(csv.DictReader(io.StringIO(report(demo, demo.improvement, auditor, asAt=after, format="csv").text)))
+    changed = {r["Action"] for r in later} ^ {r["Action"] for r in earlier} | {
+        b["Action"] for a, b in zip(earlier, later) if a != b}
+    assert changed == {action["title"], "Publish the audit findings to the forum"}
+
+    book = load_workbook(io.BytesIO(report(demo, demo.improvement, auditor, asAt=after, since=before, format="xlsx").content))
+    changes = [row[2:5] for row in book["Changes"].iter_rows(min_row=2, values_only=True)]
+    assert [(title, what) for title, what, _ in changes] == [
+        (action["title"], "started"), (action["title"], "rescheduled"), ("Publish the audit findings to the forum", "added")]
+    assert added["event"]["actor"]["subject"] in changes[2][2]
+    reasons = [row[5] for row in book["Changes"].iter_rows(min_row=2, values_only=True)]
+    assert reasons[1] == "Audit cycle moved"
+
+
+def test_a_reader_of_another_partnership_gets_not_found(demo):
+    bcp = demo.query("{ partnerships { id name } }", token("AUDITOR"))["partnerships"]
+    other = next(p["id"] for p in bcp if p["name"].startswith("BCP"))
+    refused = report(demo, demo.plan, token("PARTNERSHIP_LEAD", other), format="csv")
+    unknown = report(demo, "5e1f0000-0000-4000-8000-000000000000", token("AUDITOR"), format="csv")
+    assert refused.status_code == unknown.status_code == 404 and refused.json() == unknown.json()
+    assert report(demo, demo.plan, "not a token").status_code == 401
+    assert report(demo, demo.plan, token("AUDITOR"), format="docx").status_code == 400
+
+
+def test_the_footer_is_the_chain_head_verify_finds_at_that_instant(demo):
+    at = now()
+    page = report(demo, demo.plan, token("AUDITOR"), asAt=at, format="html").text
+    position, digest = re.search(r"Audit chain head at that instant: position (\d+), hash ([0-9a-f]{64})", page).groups()
+    verified = subprocess.run([str(BIN), "verify", "--as-at", at], env=environment(demo.data_dir, demo.store),
+                              capture_output=True, text=True, timeout=120)
+    assert verified.returncode == 0, verified.stderr
+    assert f"at position {position}, hash {digest}" in verified.stdout
+
+
+def test_the_command_line_writes_the_same_report(demo, tmp_path):
+    at = now()
+    out = tmp_path / "report.csv"
+    made = subprocess.run([str(BIN), "report", "--plan", demo.plan, "--as-at", at, "--format", "csv", "--out", str(out)],
+                          env=environment(demo.data_dir, demo.store), capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    assert out.read_bytes() == report(demo, demo.plan, token("AUDITOR"), asAt=at, format="csv").content
+    missing = subprocess.run([str(BIN), "report", "--plan", "5e1f0000-0000-4000-8000-000000000000"],
+                             env=environment(demo.data_dir, demo.store), capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 2 and "no plan has id" in missing.stderr and "Traceback" not in missing.stderr
