@@ -14,7 +14,7 @@ from projections.views import instant
 
 SCHEMA_VERSION = 3
 # The shapes of the read models' states (projections/shapes.py): when they change, the read models are rebuilt.
-READ_MODEL_VERSION = 3
+READ_MODEL_VERSION = 4
 
 READ_MODELS = ("records", "entities", "entity_versions")
 
