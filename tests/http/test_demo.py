@@ -39,8 +39,9 @@ def readme_examples(section: str) -> list[str]:
     return re.findall(r"```graphql\n(.*?)```", body, re.S)
 
 
-def test_the_readme_time_travel_examples_answer_on_the_demo(demo):
-    examples = readme_examples("Time travel")
+@pytest.mark.parametrize("section", ["Time travel", "The 2023 framework, and monitoring between inspections"])
+def test_the_readme_examples_answer_on_the_demo(demo, section):
+    examples = readme_examples(section)
     assert examples
     for example in examples:
         data = demo.query(example, token("AUDITOR"))

@@ -58,6 +58,9 @@ def test_findings_of_the_2023_framework_name_the_agencies_responsible(server):
     assert [(f["kind"], [a["id"] for a in f["responsibleAgencies"]], f["aboutAlternativeProvision"]) for f in found] == [
         ("PRIORITY_ACTION", [i.area.council, i.area.health], False), ("PRIORITY_ACTION", [i.area.council], True),
         ("AREA_FOR_IMPROVEMENT", [], False)]
+    before = server.query("""query($id: ID!, $asOf: Date) { inspection(id: $id, asOf: $asOf) { findings { id } } }""",
+                          i.area.auditor, id=i.inspection, asOf="2023-10-12")
+    assert before["inspection"]["findings"] == []
     other = server.ok("recordInspection", {"partnershipId": i.area.partnership, "framework": "AREA_SEND_2023",
                                            "kind": "FULL", "startedOn": "2024-10-07", "endedOn": "2024-10-11"},
                       i.area.inspector, "inspection { id }")["inspection"]["id"]
