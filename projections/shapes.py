@@ -26,7 +26,7 @@ from domain.improvement_notice import ImprovementNotice
 from domain.inspection import Inspection
 from domain.judgement import Judgement
 from domain.meeting import Meeting
-from domain.metric import AMBER_TOLERANCE, Metric
+from domain.metric import Metric
 from domain.partnership import Partnership
 from domain.plan import Plan
 from domain.vocabulary import (
@@ -158,7 +158,7 @@ class MetricState(AggregateState, kw_only=True, omit_defaults=True):
     target: float | None = None
     baseline: float | None = None
     baseline_period: str | None = None
-    amber_tolerance: float = AMBER_TOLERANCE
+    amber_tolerance: float  # always written: omit_defaults would leave out the default only where it is the same object
     priority_area_id: str | None = None
     milestones: list[MilestoneState] = []
     measurements: list[MeasurementState] = []
