@@ -16,11 +16,12 @@ from domain.vocabulary import MeetingKind
 from service.authorisation import MEETING_RECORDERS, MONITOR
 from service.commands import Done, Scope, mutation
 from service.graphql.payloads import ImprovementNoticePayload, MeetingPayload
+from service.mutations.common import expected_version, idempotency_key
 
 
 @strawberry.input(description="A meeting as held: who attended, what was discussed and decided.")
 class RecordMeetingInput:
-    partnership_id: strawberry.ID
+    partnership_id: strawberry.ID = strawberry.field(description="The partnership whose progress it examined.")
     kind: MeetingKind = strawberry.field(description="What kind of meeting it was; it decides who records it.")
     held_on: date = strawberry.field(description="The day it was held (the day the record takes effect).")
     summary: str = strawberry.field(description="What was discussed and found (required).")
@@ -34,7 +35,7 @@ class RecordMeetingInput:
         default=None, description="Actions discussed: the partnership's, in the record by `heldOn` (else INVALID).")
     plan_ids: Optional[list[strawberry.ID]] = strawberry.field(
         default=None, description="Plans discussed: the partnership's, in the record by `heldOn` (else INVALID).")
-    idempotency_key: Optional[str] = None
+    idempotency_key: Optional[str] = idempotency_key()
 
 
 @mutation("recordMeeting", MeetingPayload, roles=MEETING_RECORDERS, dated_by="held_on",
@@ -52,10 +53,10 @@ def record_meeting(s: Scope, input: RecordMeetingInput) -> Done:
 
 @strawberry.input(description="An improvement notice as the DfE issued it.")
 class IssueImprovementNoticeInput:
-    partnership_id: strawberry.ID
+    partnership_id: strawberry.ID = strawberry.field(description="The partnership it was issued to.")
     issued_on: date = strawberry.field(description="The day it was issued (the day the record takes effect).")
     summary: str = strawberry.field(description="What the notice requires of the partnership (required).")
-    idempotency_key: Optional[str] = None
+    idempotency_key: Optional[str] = idempotency_key()
 
 
 @mutation("issueImprovementNotice", ImprovementNoticePayload, roles={MONITOR}, dated_by="issued_on",
@@ -69,11 +70,11 @@ def issue_improvement_notice(s: Scope, input: IssueImprovementNoticeInput) -> Do
 
 @strawberry.input(description="The lifting of an improvement notice.")
 class LiftImprovementNoticeInput:
-    improvement_notice_id: strawberry.ID
+    improvement_notice_id: strawberry.ID = strawberry.field(description="The notice to lift.")
     lifted_on: date = strawberry.field(description="The day it was lifted: on or after the day it was issued.")
     reason: str = strawberry.field(description="Why it was lifted (required).")
-    expected_version: Optional[int] = None
-    idempotency_key: Optional[str] = None
+    expected_version: Optional[int] = expected_version()
+    idempotency_key: Optional[str] = idempotency_key()
 
 
 @mutation("liftImprovementNotice", ImprovementNoticePayload, roles={MONITOR}, dated_by="lifted_on",

@@ -14,6 +14,7 @@ from domain.vocabulary import MetricUnit, Polarity
 from service.authorisation import LEAD
 from service.commands import Done, Scope, mutation
 from service.graphql.payloads import MetricPayload
+from service.mutations.common import effective_on, expected_version, idempotency_key
 
 
 @strawberry.input
@@ -50,13 +51,13 @@ def define_metric(s: Scope, input: DefineMetricInput) -> Done:
 
 @strawberry.input(description="A milestone: the target a metric should reach by the end of a period on the way.")
 class SetMetricMilestoneInput:
-    metric_id: strawberry.ID
+    metric_id: strawberry.ID = strawberry.field(description="The metric of the scorecard.")
     period: str = strawberry.field(description="The period's label, as measurements name it (\"Summer term 2025\").")
     period_end: date = strawberry.field(description="The last day of the period.")
     target: float = strawberry.field(description="The figure to reach by then.")
-    expected_version: Optional[int] = None
-    effective_on: Optional[date] = None
-    idempotency_key: Optional[str] = None
+    expected_version: Optional[int] = expected_version()
+    effective_on: Optional[date] = effective_on()
+    idempotency_key: Optional[str] = idempotency_key()
 
 
 @mutation("setMetricMilestone", MetricPayload, roles={LEAD},
