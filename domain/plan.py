@@ -22,7 +22,7 @@ from domain.inspection import Inspection
 from domain.partnership import Partnership
 from domain.vocabulary import PlanKind, PlanStatus
 
-EDITABLE = {PlanStatus.DRAFT, PlanStatus.RETURNED}  # also: not yet submitted, or submitted and sent back
+EDITABLE = {PlanStatus.DRAFT, PlanStatus.RETURNED}  # not yet submitted, or sent back for rework
 FINISHED = {PlanStatus.SUPERSEDED, PlanStatus.CLOSED}
 
 
