@@ -60,8 +60,8 @@ def described_enum(cls: type, description: str, **values: str) -> Any:
 
 MeetingKind = described_enum(
     v.MeetingKind, "A kind of meeting where a partnership's progress is examined between inspections.",
-    ENGAGEMENT_MEETING="Ofsted/CQC's engagement meeting with the partnership (annual after a positive inspection); "
-                       "recorded by an INSPECTOR.",
+    ENGAGEMENT_MEETING="An Ofsted/CQC engagement meeting with the partnership between inspections (annual under the "
+                       "2023 framework); recorded by an INSPECTOR.",
     STOCKTAKE="A DfE and NHS England stocktake of progress against the plan; recorded by a MONITOR.",
     REVIEW_MEETING="A DfE and NHS England review meeting (a monitoring visit); recorded by a MONITOR.",
     IMPROVEMENT_BOARD="The partnership's improvement board; recorded by the PARTNERSHIP_LEAD.",
