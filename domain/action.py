@@ -7,6 +7,7 @@ IN_PROGRESS (reopened); NOT_STARTED or IN_PROGRESS -> CANCELLED (with a reason).
 from __future__ import annotations
 
 from datetime import date
+from typing import Iterable, Protocol
 
 from eventsourcing.domain import event
 
@@ -65,6 +66,8 @@ class Action(Record):
         self.owner_agency_id = owner_agency_id
         self.lead_officer = lead_officer
         self.due_on = due_on
+        self.original_due_on = due_on
+        self.reschedule_count = 0
         self.status = ActionStatus.NOT_STARTED
         self.rag: Rag | None = None
         self.completed_on: date | None = None
@@ -96,6 +99,7 @@ class Action(Record):
     @event("ActionRescheduled")
     def _rescheduled(self, due_on: date, reason: str) -> None:
         self.due_on = due_on
+        self.reschedule_count += 1
 
     def reassign(self, partnership: Partnership, owner_agency_id: str, lead_officer: str | None, reason: str) -> None:
         self.check_status(OPEN_ACTION_STATUSES, "reassign it")
@@ -148,3 +152,25 @@ class Action(Record):
 def is_overdue(status: ActionStatus, due_on: date, on: date) -> bool:
     """Due before the given day and neither completed nor cancelled."""
     return status in OPEN_ACTION_STATUSES and due_on < on
+
+
+class Rated(Protocol):
+    status: ActionStatus
+    rag: Rag | None
+    due_on: date
+
+
+def roll_up(actions: Iterable[Rated], on: date) -> Rag | None:
+    """A priority area's RAG from its actions on a day: RED if any open action is RED or overdue; else AMBER if any
+    open action is AMBER; else GREEN if some action is not cancelled and every one not cancelled is completed or
+    GREEN; else None (no actions, or open ones not yet rated)."""
+    actions = list(actions)
+    open_ = [a for a in actions if a.status in OPEN_ACTION_STATUSES]
+    if any(a.rag == Rag.RED or is_overdue(a.status, a.due_on, on) for a in open_):
+        return Rag.RED
+    if any(a.rag == Rag.AMBER for a in open_):
+        return Rag.AMBER
+    live = [a for a in actions if a.status != ActionStatus.CANCELLED]
+    if live and all(a.status == ActionStatus.COMPLETED or a.rag == Rag.GREEN for a in live):
+        return Rag.GREEN
+    return None

@@ -10,7 +10,11 @@ from eventsourcing.domain import event
 
 from domain.base import InvalidError, InvalidTransitionError, Record, check_order, effective_today, require_text
 from domain.partnership import Partnership
-from domain.vocabulary import OUTCOMES_OF_FRAMEWORK, FindingKind, InspectionFramework, InspectionKind, InspectionOutcome
+from domain.vocabulary import (
+    FINDING_KINDS_OF_FRAMEWORK, OUTCOMES_OF_FRAMEWORK, FindingKind, InspectionFramework, InspectionKind, InspectionOutcome,
+)
+
+FOLLOW_UPS = {InspectionKind.REVISIT, InspectionKind.MONITORING}  # the kinds that follow up an earlier inspection
 
 
 @dataclass(frozen=True)
@@ -18,6 +22,8 @@ class Finding:
     id: str
     kind: FindingKind
     text: str
+    responsible_agency_ids: tuple[str, ...] = ()  # an area for priority action names the partners responsible
+    about_alternative_provision: bool = False
 
 
 class Inspection(Record):
@@ -33,14 +39,20 @@ class Inspection(Record):
     ) -> Inspection:
         partnership.check_exists_on(effective_today(), "partnership")
         check_order(started_on, ended_on, "ended_on", "an inspection ends on or after the day it starts")
-        if kind == InspectionKind.REVISIT and revisit_of is None:
-            raise InvalidError("a revisit must name the inspection it revisits", "revisit_of")
+        kind, framework = InspectionKind(kind), InspectionFramework(framework)
+        if kind in FOLLOW_UPS and revisit_of is None:
+            raise InvalidError(f"a {words(kind)} inspection must name the inspection it follows up", "revisit_of")
+        if kind not in FOLLOW_UPS and revisit_of is not None:
+            raise InvalidError("a full inspection follows up no other inspection: only a revisit or a monitoring "
+                               "inspection names one", "revisit_of")
         if revisit_of is not None:
-            cls.check_revisit_target(partnership.partnership_id, revisit_of, started_on)
+            cls.check_revisit_target(partnership.partnership_id, revisit_of, framework, started_on)
+        if kind == InspectionKind.MONITORING:
+            cls.check_monitoring_target(revisit_of, started_on)
         return cls(
             partnership_id=partnership.partnership_id,
-            framework=InspectionFramework(framework),
-            kind=InspectionKind(kind),
+            framework=framework,
+            kind=kind,
             started_on=started_on,
             ended_on=ended_on,
             revisit_of=str(revisit_of.id) if revisit_of is not None else None,
@@ -66,26 +78,58 @@ class Inspection(Record):
         self.published_on: date | None = None
         self.outcome: InspectionOutcome | None = None
 
-    def record_finding(self, kind: FindingKind, text: str) -> str:
+    def record_finding(self, kind: FindingKind, text: str, responsible_agency_ids: list[str] | None = None,
+                       about_alternative_provision: bool = False, partnership: Partnership | None = None) -> str:
+        """A finding of one of the framework's kinds; an area for priority action names the agencies of the
+        partnership responsible for it (`partnership` is needed to check them), and no other finding does."""
         self.check_not_published("record a finding")
         self.check_exists_on(effective_today(), "inspection")
+        kind = FindingKind(kind)
+        self.check_finding_kind(kind)
+        agencies = list(dict.fromkeys(responsible_agency_ids or []))
+        if kind == FindingKind.PRIORITY_ACTION and not agencies:
+            raise InvalidError("an area for priority action names the agencies responsible for it",
+                               "responsible_agency_ids")
+        if kind != FindingKind.PRIORITY_ACTION and agencies:
+            raise InvalidError(f"only an area for priority action names responsible agencies, not a {words(kind)}",
+                               "responsible_agency_ids")
+        for agency_id in agencies:
+            assert partnership is not None and partnership.partnership_id == self.partnership_id
+            partnership.check_has_agency(agency_id, "responsible_agency_ids")
         finding_id = str(uuid4())
-        self._finding_recorded(finding_id=finding_id, kind=FindingKind(kind), text=require_text(text, "text"))
+        self._finding_recorded(finding_id=finding_id, kind=kind, text=require_text(text, "text"),
+                               responsible_agency_ids=agencies, about_alternative_provision=about_alternative_provision)
         return finding_id
 
+    # The last two fields came with the 2023 framework: findings recorded before have their defaults.
     @event("FindingRecorded")
-    def _finding_recorded(self, finding_id: str, kind: FindingKind, text: str) -> None:
-        self.findings[finding_id] = Finding(finding_id, kind, text)
+    def _finding_recorded(self, finding_id: str, kind: FindingKind, text: str, responsible_agency_ids: list | None = None,
+                          about_alternative_provision: bool = False) -> None:
+        self.findings[finding_id] = Finding(finding_id, kind, text, tuple(responsible_agency_ids or ()),
+                                            about_alternative_provision)
 
-    def publish(self, published_on: date, outcome: InspectionOutcome) -> None:
+    def check_finding_kind(self, kind: FindingKind) -> None:
+        allowed = FINDING_KINDS_OF_FRAMEWORK[self.framework]
+        if kind not in allowed:
+            raise InvalidError(f"{kind} is not a finding of the {self.framework} framework, whose findings are "
+                               f"{', '.join(sorted(allowed))}", "kind")
+
+    def publish(self, published_on: date, outcome: InspectionOutcome | None = None) -> None:
+        """A full inspection is published with an outcome of its framework; a monitoring inspection without one (it
+        judges each area for priority action instead); a revisit with one or without."""
         self.check_not_published("publish it again")
         check_order(self.ended_on, published_on, "published_on", "an inspection is published after it ends")
-        if InspectionOutcome(outcome) not in OUTCOMES_OF_FRAMEWORK[self.framework]:
+        if self.kind == InspectionKind.MONITORING and outcome is not None:
+            raise InvalidError("a monitoring inspection is published without an overall outcome: it judges progress "
+                               "on each area for priority action", "outcome")
+        if self.kind == InspectionKind.FULL and outcome is None:
+            raise InvalidError("a full inspection is published with its outcome", "outcome")
+        if outcome is not None and InspectionOutcome(outcome) not in OUTCOMES_OF_FRAMEWORK[self.framework]:
             raise InvalidError(f"{outcome} is not an outcome of the {self.framework} framework", "outcome")
-        self._published(published_on=published_on, outcome=InspectionOutcome(outcome))
+        self._published(published_on=published_on, outcome=InspectionOutcome(outcome) if outcome is not None else None)
 
     @event("InspectionPublished")
-    def _published(self, published_on: date, outcome: InspectionOutcome) -> None:
+    def _published(self, published_on: date, outcome: InspectionOutcome | None) -> None:
         self.published_on = published_on
         self.outcome = outcome
 
@@ -97,8 +141,32 @@ class Inspection(Record):
         if finding_id not in self.findings:
             raise InvalidError(f"finding {finding_id} is not a finding of inspection {self.id}", field_name)
 
+    def priority_actions(self) -> list[Finding]:
+        """The areas for priority action the report names, in the order they were recorded."""
+        return [f for f in self.findings.values() if f.kind == FindingKind.PRIORITY_ACTION]
+
     @staticmethod
-    def check_revisit_target(partnership_id: str, revisited: Inspection, started_on: date) -> None:
+    def check_revisit_target(partnership_id: str, revisited: Inspection, framework: InspectionFramework,
+                             started_on: date) -> None:
         if revisited.partnership_id != partnership_id:
             raise InvalidError("a revisit must name an inspection of the same partnership", "revisit_of")
+        if revisited.framework != framework:
+            raise InvalidError(f"a follow-up is under the framework of the inspection it follows up "
+                               f"({revisited.framework})", "framework")
         check_order(revisited.ended_on, started_on, "started_on", "a revisit starts after the inspection it revisits ends")
+
+    @staticmethod
+    def check_monitoring_target(followed: Inspection, started_on: date) -> None:
+        """A monitoring inspection follows a published 2023 full inspection that found widespread or systemic
+        failings, after its report."""
+        if not (followed.kind == InspectionKind.FULL and followed.framework == InspectionFramework.AREA_SEND_2023
+                and followed.outcome == InspectionOutcome.WIDESPREAD_SYSTEMIC_FAILINGS):
+            raise InvalidError("a monitoring inspection follows a published AREA_SEND_2023 full inspection whose "
+                               "outcome is WIDESPREAD_SYSTEMIC_FAILINGS", "revisit_of")
+        check_order(followed.published_on, started_on, "started_on",
+                    "a monitoring inspection starts after the report it follows up is published")
+
+
+def words(name: str) -> str:
+    """'PRIORITY_ACTION' -> 'priority action'."""
+    return name.replace("_", " ").lower()

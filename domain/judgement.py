@@ -12,7 +12,7 @@ from eventsourcing.domain import event
 
 from domain.base import InvalidError, Record, require_text
 from domain.inspection import Inspection
-from domain.vocabulary import JudgingBody, ProgressJudgement, Rag
+from domain.vocabulary import FindingKind, InspectionKind, JudgingBody, ProgressJudgement, Rag
 
 SUBJECT_KINDS = ("Finding", "Plan", "PriorityArea", "Action")
 
@@ -30,13 +30,17 @@ class Judgement(Record):
         outcome: ProgressJudgement | None = None,
         rag: Rag | None = None,
         inspection: Inspection | None = None,
+        followed: Inspection | None = None,
     ) -> Judgement:
+        """`followed`: for a monitoring inspection, the inspection it follows up."""
         if subject_kind not in SUBJECT_KINDS:
             raise InvalidError("a judgement's subject is a finding, plan, priority area or action", "subject_id")
         if outcome is None and rag is None:
             raise InvalidError("a judgement gives an outcome, a RAG rating or both", "outcome")
         if inspection is not None and inspection.partnership_id != partnership_id:
             raise InvalidError("the inspection belongs to another partnership", "inspection_id")
+        if inspection is not None and inspection.kind == InspectionKind.MONITORING:
+            cls.check_monitoring_judgement(JudgingBody(body), subject_id, followed)
         return cls(
             partnership_id=partnership_id,
             subject_id=subject_id,
@@ -48,6 +52,16 @@ class Judgement(Record):
             rationale=require_text(rationale, "rationale"),
             inspection_id=str(inspection.id) if inspection is not None else None,
         )
+
+    @staticmethod
+    def check_monitoring_judgement(body: JudgingBody, subject_id: str, followed: Inspection | None) -> None:
+        """A monitoring inspection judges progress on each area for priority action of the inspection it follows."""
+        if body != JudgingBody.OFSTED_CQC:
+            raise InvalidError("a monitoring inspection's judgements are Ofsted/CQC's (OFSTED_CQC)", "body")
+        finding = followed.findings.get(subject_id) if followed is not None else None
+        if finding is None or finding.kind != FindingKind.PRIORITY_ACTION:
+            raise InvalidError("a monitoring inspection judges the areas for priority action (PRIORITY_ACTION findings) "
+                               "of the inspection it follows up, and this is not one of them", "subject_id")
 
     @event("JudgementRecorded")
     def __init__(

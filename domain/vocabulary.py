@@ -55,11 +55,33 @@ class FindingKind(StrEnum):
     STRENGTH = "STRENGTH"
 
 
+# Which findings each framework's reports make: the 2016 framework names significant weaknesses (and concerns,
+# fundamental failings); the 2023 framework areas for priority action and areas for improvement. Both name strengths.
+FINDING_KINDS_OF_FRAMEWORK = {
+    InspectionFramework.LOCAL_AREA_SEND_2016: {
+        FindingKind.SIGNIFICANT_WEAKNESS,
+        FindingKind.SIGNIFICANT_CONCERN,
+        FindingKind.FUNDAMENTAL_FAILING,
+        FindingKind.STRENGTH,
+    },
+    InspectionFramework.AREA_SEND_2023: {
+        FindingKind.PRIORITY_ACTION,
+        FindingKind.AREA_FOR_IMPROVEMENT,
+        FindingKind.STRENGTH,
+    },
+}
+
+
 class PlanKind(StrEnum):
     WRITTEN_STATEMENT_OF_ACTION = "WRITTEN_STATEMENT_OF_ACTION"
     IMPROVEMENT_PLAN = "IMPROVEMENT_PLAN"
     PRIORITY_ACTION_PLAN = "PRIORITY_ACTION_PLAN"
     ACCELERATED_PROGRESS_PLAN = "ACCELERATED_PROGRESS_PLAN"
+
+
+class DeadlineSource(StrEnum):
+    DERIVED = "DERIVED"  # counted from the report's publication by the framework's table (domain/deadlines.py)
+    GIVEN = "GIVEN"  # typed in when the plan was drafted
 
 
 class PlanStatus(StrEnum):
@@ -109,6 +131,20 @@ class MetricUnit(StrEnum):
 class Polarity(StrEnum):
     HIGHER_IS_BETTER = "HIGHER_IS_BETTER"
     LOWER_IS_BETTER = "LOWER_IS_BETTER"
+
+
+class Direction(StrEnum):
+    IMPROVING = "IMPROVING"
+    WORSENING = "WORSENING"
+    STEADY = "STEADY"
+
+
+class MeetingKind(StrEnum):
+    ENGAGEMENT_MEETING = "ENGAGEMENT_MEETING"
+    STOCKTAKE = "STOCKTAKE"
+    REVIEW_MEETING = "REVIEW_MEETING"
+    IMPROVEMENT_BOARD = "IMPROVEMENT_BOARD"
+    SCRUTINY_COMMITTEE = "SCRUTINY_COMMITTEE"
 
 
 class Role(StrEnum):

@@ -22,14 +22,16 @@ import msgspec
 
 from domain.action import Action
 from domain.base import Record
+from domain.improvement_notice import ImprovementNotice
 from domain.inspection import Inspection
 from domain.judgement import Judgement
+from domain.meeting import Meeting
 from domain.metric import Metric
 from domain.partnership import Partnership
 from domain.plan import Plan
 from domain.vocabulary import (
-    ActionStatus, AgencyKind, FindingKind, InspectionFramework, InspectionKind, InspectionOutcome, JudgingBody,
-    MetricUnit, PlanKind, PlanStatus, Polarity, ProgressJudgement, Rag,
+    ActionStatus, AgencyKind, Direction, FindingKind, InspectionFramework, InspectionKind, InspectionOutcome,
+    JudgingBody, MeetingKind, MetricUnit, PlanKind, PlanStatus, Polarity, ProgressJudgement, Rag,
 )
 
 
@@ -62,6 +64,8 @@ class FindingState(State, kw_only=True, omit_defaults=True):
     inspection_id: str
     kind: FindingKind
     text: str
+    responsible_agency_ids: list[str] = []
+    about_alternative_provision: bool = False
 
 
 class InspectionState(AggregateState, kw_only=True, omit_defaults=True):
@@ -90,6 +94,9 @@ class PlanState(AggregateState, kw_only=True, omit_defaults=True):
     period_start: date | None = None
     period_end: date | None = None
     submission_due: date | None = None
+    submission_due_derived: bool = False  # counted by the framework's table, not given by hand
+    publication_due: date | None = None
+    first_submitted_on: date | None = None
     submitted_on: date | None = None
     approved_on: date | None = None
     returned_on: date | None = None
@@ -106,6 +113,8 @@ class ActionState(AggregateState, kw_only=True, omit_defaults=True):
     owner_agency_id: str
     lead_officer: str | None = None
     due_on: date
+    original_due_on: date
+    reschedule_count: int = 0
     status: ActionStatus
     rag: Rag | None = None
     completed_on: date | None = None
@@ -128,8 +137,18 @@ class MeasurementState(msgspec.Struct, kw_only=True, omit_defaults=True):
     period: str
     period_end: date
     value: float
+    target: float | None = None  # the one it was judged against
     rag: Rag | None = None
+    direction: Direction | None = None
+    england_average: float | None = None
+    statistical_neighbours: float | None = None
     version: int  # the metric's version that recorded it: its recordedAt is that event's
+
+
+class MilestoneState(msgspec.Struct, kw_only=True, omit_defaults=True):
+    period: str
+    period_end: date
+    target: float
 
 
 class MetricState(AggregateState, kw_only=True, omit_defaults=True):
@@ -137,8 +156,30 @@ class MetricState(AggregateState, kw_only=True, omit_defaults=True):
     unit: MetricUnit
     polarity: Polarity
     target: float | None = None
+    baseline: float | None = None
+    baseline_period: str | None = None
+    amber_tolerance: float  # always written: omit_defaults would leave out the default only where it is the same object
     priority_area_id: str | None = None
+    milestones: list[MilestoneState] = []
     measurements: list[MeasurementState] = []
+
+
+class MeetingState(AggregateState, kw_only=True, omit_defaults=True):
+    kind: MeetingKind
+    held_on: date
+    summary: str
+    attending_agency_ids: list[str] = []
+    other_attendees: list[str] = []
+    decisions: list[str] = []
+    action_ids: list[str] = []
+    plan_ids: list[str] = []
+
+
+class ImprovementNoticeState(AggregateState, kw_only=True, omit_defaults=True):
+    issued_on: date
+    summary: str
+    lifted_on: date | None = None
+    lift_reason: str | None = None
 
 
 def _base(a: Record) -> dict[str, Any]:
@@ -151,7 +192,9 @@ def partnership_state(p: Partnership) -> PartnershipState:
 
 
 def inspection_state(i: Inspection) -> InspectionState:
-    findings = [FindingState(id=f.id, partnership_id=i.partnership_id, inspection_id=str(i.id), kind=f.kind, text=f.text)
+    findings = [FindingState(id=f.id, partnership_id=i.partnership_id, inspection_id=str(i.id), kind=f.kind, text=f.text,
+                             responsible_agency_ids=list(f.responsible_agency_ids),
+                             about_alternative_provision=f.about_alternative_provision)
                 for f in i.findings.values()]
     return InspectionState(**_base(i), framework=i.framework, kind=i.kind, started_on=i.started_on, ended_on=i.ended_on,
                            published_on=i.published_on, outcome=i.outcome, revisit_of_id=i.revisit_of, findings=findings)
@@ -163,14 +206,16 @@ def plan_state(p: Plan) -> PlanState:
              for a in p.priority_areas.values()]
     return PlanState(**_base(p), kind=p.kind, title=p.title, status=p.status, responds_to_id=p.responds_to,
                      period_start=p.period_start, period_end=p.period_end, submission_due=p.submission_due,
-                     submitted_on=p.submitted_on, approved_on=p.approved_on, returned_on=p.returned_on,
+                     submission_due_derived=p.submission_due_derived, publication_due=p.publication_due,
+                     first_submitted_on=p.first_submitted_on, submitted_on=p.submitted_on, approved_on=p.approved_on, returned_on=p.returned_on,
                      finished_on=p.finished_on, superseded_by_id=p.superseded_by, priority_areas=areas)
 
 
 def action_state(a: Action) -> ActionState:
     return ActionState(**_base(a), plan_id=a.plan_id, priority_area_id=a.priority_area_id, title=a.title,
                        description=a.description, owner_agency_id=a.owner_agency_id, lead_officer=a.lead_officer,
-                       due_on=a.due_on, status=a.status, rag=a.rag, completed_on=a.completed_on,
+                       due_on=a.due_on, original_due_on=a.original_due_on, reschedule_count=a.reschedule_count,
+                       status=a.status, rag=a.rag, completed_on=a.completed_on,
                        evidence=list(a.evidence), latest_note=a.latest_note)
 
 
@@ -181,10 +226,25 @@ def judgement_state(j: Judgement) -> JudgementState:
 
 
 def metric_state(m: Metric) -> MetricState:
-    measurements = [MeasurementState(period=x.period, period_end=x.period_end, value=x.value, rag=x.rag,
-                                     version=x.version) for x in m.measurements.values()]
-    return MetricState(**_base(m), name=m.name, unit=m.unit, polarity=m.polarity, target=m.target,
-                       priority_area_id=m.priority_area_id, measurements=measurements)
+    measurements = [MeasurementState(period=x.period, period_end=x.period_end, value=x.value, target=m.target_for(x),
+                                     rag=m.rag_of(x), direction=m.direction_of(x), england_average=x.england_average,
+                                     statistical_neighbours=x.statistical_neighbours, version=x.version)
+                    for x in m.measurements.values()]
+    milestones = [MilestoneState(period=x.period, period_end=x.period_end, target=x.target) for x in m.milestones.values()]
+    return MetricState(**_base(m), name=m.name, unit=m.unit, polarity=m.polarity, target=m.target, baseline=m.baseline,
+                       baseline_period=m.baseline_period, amber_tolerance=m.amber_tolerance,
+                       priority_area_id=m.priority_area_id, milestones=milestones, measurements=measurements)
+
+
+def meeting_state(m: Meeting) -> MeetingState:
+    return MeetingState(**_base(m), kind=m.kind, held_on=m.held_on, summary=m.summary,
+                        attending_agency_ids=list(m.attending_agency_ids), other_attendees=list(m.other_attendees),
+                        decisions=list(m.decisions), action_ids=list(m.action_ids), plan_ids=list(m.plan_ids))
+
+
+def improvement_notice_state(n: ImprovementNotice) -> ImprovementNoticeState:
+    return ImprovementNoticeState(**_base(n), issued_on=n.issued_on, summary=n.summary, lifted_on=n.lifted_on,
+                                  lift_reason=n.lift_reason)
 
 
 @dataclass(frozen=True)
@@ -217,6 +277,8 @@ KINDS: dict[str, Kind] = {k.name: k for k in [
     Kind("Action", ActionState, Action, action_state),
     Kind("Judgement", JudgementState, Judgement, judgement_state),
     Kind("Metric", MetricState, Metric, metric_state),
+    Kind("Meeting", MeetingState, Meeting, meeting_state),
+    Kind("ImprovementNotice", ImprovementNoticeState, ImprovementNotice, improvement_notice_state),
 ]}
 KIND_OF_AGGREGATE: dict[type, Kind] = {k.aggregate: k for k in KINDS.values() if k.aggregate is not None}
 # The event that adds a child, and the field naming it: its record is about that child.

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Mapping
 
-from domain.vocabulary import JudgingBody, PlanKind, Role
+from domain.deadlines import PLAN_TERMS
+from domain.vocabulary import JudgingBody, MeetingKind, PlanKind, Role
 
 ADMIN, LEAD, PARTNER = Role.ADMIN, Role.PARTNERSHIP_LEAD, Role.PARTNER
 INSPECTOR, MONITOR, AUDITOR = Role.INSPECTOR, Role.MONITOR, Role.AUDITOR
@@ -31,14 +32,30 @@ class RolesBy:
         return self.roles[key]
 
 
-# Ofsted/CQC approve a Written Statement of Action; the DfE and NHS England the other plans.
-PLAN_APPROVERS = RolesBy("the plan's kind", {kind: frozenset({INSPECTOR if kind == PlanKind.WRITTEN_STATEMENT_OF_ACTION
-                                                              else MONITOR}) for kind in PlanKind})
 JUDGES = RolesBy("the judging body", {
     JudgingBody.OFSTED_CQC: frozenset({INSPECTOR}),
     JudgingBody.DFE: frozenset({MONITOR}),
     JudgingBody.NHS_ENGLAND: frozenset({MONITOR}),
     JudgingBody.IMPROVEMENT_BOARD: frozenset({LEAD}),
+})
+
+
+def _approvers(kind: PlanKind) -> frozenset[Role]:
+    """The roles of the bodies that approve a plan of this kind (domain/deadlines.py's PLAN_TERMS), which is the
+    same under every framework: Ofsted/CQC's statutory answers to an inspection, the DfE's and NHS England's others."""
+    (bodies,) = {terms.approved_by for (_, k), terms in PLAN_TERMS.items() if k == kind}
+    return frozenset().union(*(JUDGES.of(body) for body in bodies))
+
+
+PLAN_APPROVERS = RolesBy("the plan's kind", {kind: _approvers(kind) for kind in PlanKind})
+
+# Who records each kind of meeting: those who hold it.
+MEETING_RECORDERS = RolesBy("the meeting's kind", {
+    MeetingKind.ENGAGEMENT_MEETING: frozenset({INSPECTOR}),  # Ofsted/CQC's annual engagement meetings
+    MeetingKind.STOCKTAKE: frozenset({MONITOR}),  # the DfE's and NHS England's
+    MeetingKind.REVIEW_MEETING: frozenset({MONITOR}),
+    MeetingKind.IMPROVEMENT_BOARD: frozenset({LEAD}),  # the partnership's own
+    MeetingKind.SCRUTINY_COMMITTEE: frozenset({LEAD}),  # the council's, reported by the partnership
 })
 
 

@@ -12,6 +12,16 @@ BCP: a WSoA with eight improvement areas after the July 2021 inspection; in
 July 2023 the DfE found the pace of change too slow; a new Improvement Plan with
 eight strategic areas, monitored through a performance scorecard.
 
+Northbridge (fictional, and named so): the 2023 framework from end to end. An
+area SEND inspection in October 2023 finds widespread or systemic failings, with
+three areas for priority action (each naming the partners responsible) and two
+areas for improvement; the priority action plan, due 35 working days after the
+report (Tuesday 9 January 2024, across Christmas), is submitted the day before
+and approved by Ofsted/CQC; engagement meetings, a DfE and NHS England
+stocktake, the improvement board and the scrutiny committee follow its progress;
+a monitoring inspection in May 2025, 18 months after the report, judges each
+area for priority action.
+
 Every step carries an idempotency key, so loading the demo twice records it once.
 """
 
@@ -64,6 +74,7 @@ def load(commands: Commands) -> dict[str, str]:
     step = Story(commands)
     ids = lancashire(step)
     ids.update(bcp(step))
+    ids.update(northbridge(step))
     return ids
 
 
@@ -249,3 +260,195 @@ def bcp(step: Story) -> dict[str, str]:
     step(lead, "recordMeasurement", metric_id=metric, period="Autumn term 2023", period_end=date(2023, 12, 22),
          value=12.0, expected_version=None)
     return {"bcp": p, "bcpWsoa": wsoa, "bcpImprovementPlan": plan}
+
+
+NORTHBRIDGE_PRIORITY_ACTIONS = [
+    # (key, text, responsible agencies, about alternative provision)
+    ("waits", "Leaders across education, health and care do not have an accurate, shared understanding of how long "
+              "children and young people wait for EHC needs assessments and for therapies, so they cannot act swiftly "
+              "to reduce these waits.", ["council", "health"], False),
+    ("ehcp", "Too many EHC plans are issued late and are of poor quality: they do not reflect children's needs or "
+             "the views of their families, and annual reviews are not completed in time.", ["council", "health"], False),
+    ("ap", "Leaders do not know which children with SEND are in alternative provision or on part-time timetables, "
+           "or whether that provision meets their needs and keeps them safe.", ["council", "schools"], True),
+]
+NORTHBRIDGE_AREAS_FOR_IMPROVEMENT = [
+    "The local offer is hard to navigate, and families do not know what help is available before an EHC plan.",
+    "Preparation for adulthood starts too late for many young people with SEND, especially those moving into "
+    "further education.",
+]
+
+
+def northbridge(step: Story) -> dict[str, str]:
+    p = step(ADMIN, "registerPartnership", name="Northbridge SEND Partnership (fictional)",
+             local_authority="Northbridge Borough Council (fictional)", effective_on=date(2023, 4, 1)).entity_id
+    lead = Principal("send.improvement@northbridge.example", Role.PARTNERSHIP_LEAD, p)
+    agency = {
+        key: step(lead, "addAgency", partnership_id=p, name=name, kind=kind, expected_version=None,
+                  effective_on=date(2023, 4, 1)).extra["agencyId"]
+        for key, name, kind in [
+            ("council", "Northbridge Borough Council", "LOCAL_AUTHORITY"),
+            ("health", "NHS Northbridge Integrated Care Board", "HEALTH"),
+            ("schools", "Northbridge Schools Partnership", "EDUCATION"),
+            ("forum", "Northbridge Parent Carer Forum", "PARENT_CARER_FORUM"),
+        ]
+    }
+    inspection = step(INSPECTOR, "recordInspection", partnership_id=p, framework="AREA_SEND_2023", kind="FULL",
+                      started_on=date(2023, 9, 25), ended_on=date(2023, 10, 6), revisit_of=None).entity_id
+
+    def finding(kind: str, text: str, responsible: list[str] = (), alternative_provision: bool = False) -> str:
+        return step(INSPECTOR, "recordFinding", inspection_id=inspection, kind=kind, text=text,
+                    responsible_agency_ids=[agency[a] for a in responsible],
+                    about_alternative_provision=alternative_provision, expected_version=None,
+                    effective_on=date(2023, 10, 6)).extra["findingId"]
+
+    priority = {key: finding("PRIORITY_ACTION", text, responsible, ap)
+                for key, text, responsible, ap in NORTHBRIDGE_PRIORITY_ACTIONS}
+    improvement = [finding("AREA_FOR_IMPROVEMENT", text) for text in NORTHBRIDGE_AREAS_FOR_IMPROVEMENT]
+    finding("STRENGTH", "The parent carer forum is a strong, trusted partner, and co-production of new services is "
+                        "beginning to make a difference for families.")
+    step(INSPECTOR, "publishInspection", inspection_id=inspection, published_on=date(2023, 11, 16),
+         outcome="WIDESPREAD_SYSTEMIC_FAILINGS", expected_version=None)
+
+    # Its deadlines are derived from the report's publication: submitted by 9 January, published by 27 February 2024.
+    plan = step(lead, "draftPlan", partnership_id=p, kind="PRIORITY_ACTION_PLAN",
+                title="Northbridge Priority Action Plan 2024-2025", responds_to=inspection,
+                period_start=date(2024, 1, 1), period_end=date(2025, 12, 31), submission_due=None,
+                effective_on=date(2023, 11, 20)).entity_id
+    areas = {}
+    for key, title, addressed, measures in [
+        ("waits", "Knowing and reducing waiting times", [priority["waits"]],
+         ["A shared dashboard of waits for assessment and therapies, reviewed monthly by the improvement board",
+          "No child waits more than 18 weeks for speech and language therapy by March 2025"]),
+        ("ehcp", "Timely EHC plans of good quality", [priority["ehcp"], improvement[1]],
+         ["60% of new EHC plans issued within 20 weeks by summer 2025",
+          "80% of audited plans judged good or better, with families' views"]),
+        ("ap", "Children in alternative provision and on part-time timetables", [priority["ap"]],
+         ["Every child with SEND in alternative provision known by name, with a review date",
+          "Part-time timetables agreed with families and reviewed every six weeks"]),
+        ("offer", "A local offer families can use", [improvement[0]], ["Local offer relaunched with the forum"]),
+    ]:
+        areas[key] = step(lead, "addPriorityArea", plan_id=plan, title=title, addresses=addressed,
+                          success_measures=measures, expected_version=None,
+                          effective_on=date(2023, 12, 4)).extra["priorityAreaId"]
+    step(lead, "submitPlan", plan_id=plan, on=date(2024, 1, 8),
+         reason="Signed off by the Director of Children's Services and the ICB's Chief Nurse", expected_version=None)
+    step(INSPECTOR, "approvePlan", plan_id=plan, on=date(2024, 2, 6),
+         reason="The plan addresses each area for priority action", expected_version=None)
+
+    actions = {}
+    for key, area, owner, title, officer, due in [
+        ("dashboard", "waits", "health", "Publish a shared dashboard of waits for assessment and therapies",
+         "ICB Associate Director of Children's Commissioning", date(2024, 4, 30)),
+        ("therapists", "waits", "health", "Recruit four speech and language therapists", "Head of Children's Therapies",
+         date(2024, 9, 30)),
+        ("hub", "ehcp", "council", "Set up an EHC assessment hub with health advisers in the team", "Head of SEND",
+         date(2024, 12, 20)),
+        ("audit", "ehcp", "council", "Audit twenty EHC plans a month with the parent carer forum",
+         "Principal Educational Psychologist", date(2025, 3, 31)),
+        ("register", "ap", "schools", "Keep a register of every child with SEND in alternative provision",
+         "Head of Inclusion", date(2024, 3, 31)),
+        ("offer", "offer", "forum", "Co-produce the new local offer website", "Forum Chair", date(2024, 10, 31)),
+    ]:
+        actions[key] = step(lead, "addAction", plan_id=plan, priority_area_id=areas[area], title=title, description=None,
+                            owner_agency_id=agency[owner], lead_officer=officer, due_on=due,
+                            effective_on=date(2024, 2, 6)).entity_id
+
+    def change(mutation: str, action: str, **arguments: Any) -> None:
+        arguments.setdefault("expected_version", None)
+        step(lead, mutation, action_id=actions[action], **arguments)
+
+    for key, started in [("dashboard", date(2024, 2, 12)), ("therapists", date(2024, 2, 12)), ("hub", date(2024, 3, 1)),
+                         ("audit", date(2024, 3, 1)), ("register", date(2024, 2, 12)), ("offer", date(2024, 4, 2))]:
+        change("startAction", key, reason=None, effective_on=started)
+    change("completeAction", "dashboard", completed_on=date(2024, 4, 24), note="Live for all partners",
+           evidence=["Dashboard published to the improvement board, 24 April 2024"])
+    change("completeAction", "register", completed_on=date(2024, 3, 28), note=None,
+           evidence=["Register of 212 children, shared with schools and health"])
+    change("reportActionProgress", "therapists", note="Two of four posts filled; agency cover for the rest",
+           rag="AMBER", effective_on=date(2024, 6, 30))
+    change("rescheduleAction", "therapists", due_on=date(2025, 3, 31),
+           reason="A second recruitment round was needed", effective_on=date(2024, 9, 18))
+    change("reportActionProgress", "hub", note="Hub open; 41% of new plans within 20 weeks", rag="AMBER",
+           effective_on=date(2024, 9, 1))
+    change("reportActionProgress", "audit", note="Audits monthly since March; 62% of plans good or better",
+           rag="GREEN", effective_on=date(2024, 9, 1))
+    change("reportActionProgress", "offer", note="Design agreed with the forum", rag="GREEN",
+           effective_on=date(2024, 9, 1))
+    change("completeAction", "offer", completed_on=date(2024, 10, 29), note="Launched at the forum's conference",
+           evidence=["New local offer website live, 29 October 2024"])
+    change("completeAction", "hub", completed_on=date(2024, 12, 16), note=None,
+           evidence=["Hub staffed by two SEND caseworkers and a designated clinical officer"])
+    change("completeAction", "therapists", completed_on=date(2025, 3, 14), note="Four therapists in post",
+           evidence=["Appointment letters for four speech and language therapists"])
+    change("completeAction", "audit", completed_on=date(2025, 3, 28), note=None,
+           evidence=["Audit reports, March 2024 to March 2025"])
+
+    dfe = Principal("send.adviser@education.gov.uk", Role.MONITOR)
+    everyone = list(agency.values())
+    for who, kind, held, summary, others, decisions, discussed in [
+        (lead, "SCRUTINY_COMMITTEE", date(2024, 1, 24),
+         "The Children's Services Overview and Scrutiny Committee received the inspection report and the priority "
+         "action plan submitted on 8 January.", ["Cabinet Member for Children and Families"],
+         ["The committee receives a termly update of progress against the plan"], ["plan"]),
+        (lead, "IMPROVEMENT_BOARD", date(2024, 3, 20),
+         "First meeting of the SEND improvement board under its independent chair: terms of reference, the plan's "
+         "actions and the dashboard of waits.", ["Independent chair"],
+         ["Waiting times reported to every board", "Highlight reports from each priority area lead"], ["dashboard", "plan"]),
+        (INSPECTOR, "ENGAGEMENT_MEETING", date(2024, 5, 14),
+         "Engagement meeting with Ofsted and CQC: progress on each area for priority action since the report.",
+         ["Ofsted Senior HMI", "CQC Children's Services Inspector"], [], ["plan"]),
+        (dfe, "STOCKTAKE", date(2024, 7, 10),
+         "Six-month stocktake with the DfE and NHS England: the register of children in alternative provision is in "
+         "place; therapy waits remain too long and EHC plan timeliness is improving slowly.",
+         ["DfE SEND adviser", "NHS England SEND lead"],
+         ["Therapy recruitment to be escalated to the ICB board", "A further stocktake in January 2025"],
+         ["therapists", "hub", "plan"]),
+        (lead, "IMPROVEMENT_BOARD", date(2024, 9, 18),
+         "The board reviewed progress at the end of the summer term and agreed to move the therapy recruitment date.",
+         ["Independent chair"], ["Therapy recruitment due by March 2025"], ["therapists", "plan"]),
+        (INSPECTOR, "ENGAGEMENT_MEETING", date(2024, 11, 12),
+         "Second engagement meeting with Ofsted and CQC, ahead of the monitoring inspection.",
+         ["Ofsted Senior HMI", "CQC Children's Services Inspector"], [], ["plan"]),
+    ]:
+        step(who, "recordMeeting", partnership_id=p, kind=kind, held_on=held, summary=summary,
+             attending_agency_ids=everyone, other_attendees=others, decisions=decisions,
+             action_ids=[actions[d] for d in discussed if d != "plan"], plan_ids=[plan] if "plan" in discussed else [])
+    for area, rag, made in [("waits", "AMBER", date(2024, 9, 18)), ("ehcp", "AMBER", date(2024, 9, 18)),
+                            ("ap", "GREEN", date(2024, 9, 18))]:
+        step(lead, "recordJudgement", subject_id=areas[area], body="IMPROVEMENT_BOARD", outcome=None, rag=rag,
+             made_on=made, inspection_id=None, rationale="The improvement board's rating at the end of the summer term.")
+
+    metric = step(lead, "defineMetric", partnership_id=p, name="New EHC plans issued within 20 weeks", unit="PERCENT",
+                  polarity="HIGHER_IS_BETTER", target=60.0, priority_area_id=areas["ehcp"], baseline=23.0,
+                  baseline_period="2022-23", amber_tolerance=0.10, effective_on=date(2023, 12, 4)).entity_id
+    for period, end, target in [("Summer term 2024", date(2024, 7, 23), 35.0), ("Summer term 2025", date(2025, 7, 22), 50.0)]:
+        step(lead, "setMetricMilestone", metric_id=metric, period=period, period_end=end, target=target,
+             expected_version=None, effective_on=date(2023, 12, 4))
+    for period, end, value, england, neighbours in [
+        ("Autumn term 2023", date(2023, 12, 20), 24.0, 50.3, 47.5), ("Spring term 2024", date(2024, 3, 27), 29.5, None, 48.0),
+        ("Summer term 2024", date(2024, 7, 23), 36.0, None, 48.8), ("Autumn term 2024", date(2024, 12, 20), 41.0, 46.4, 47.9),
+    ]:
+        step(lead, "recordMeasurement", metric_id=metric, period=period, period_end=end, value=value,
+             england_average=england, statistical_neighbours=neighbours, expected_version=None)
+
+    monitoring = step(INSPECTOR, "recordInspection", partnership_id=p, framework="AREA_SEND_2023", kind="MONITORING",
+                      started_on=date(2025, 5, 12), ended_on=date(2025, 5, 16), revisit_of=inspection).entity_id
+    for key, outcome, rationale in [
+        ("waits", "SUFFICIENT_PROGRESS", "Leaders now know how long children wait and have cut waits for assessment."),
+        ("ehcp", "SUFFICIENT_PROGRESS", "More plans are issued on time, and audits show their quality improving."),
+        ("ap", "INSUFFICIENT_PROGRESS", "Children in alternative provision are known, but too many remain on "
+                                        "part-time timetables without review."),
+    ]:
+        step(INSPECTOR, "recordJudgement", subject_id=priority[key], body="OFSTED_CQC", outcome=outcome, rag=None,
+             made_on=date(2025, 6, 24), inspection_id=monitoring, rationale=rationale)
+    step(INSPECTOR, "publishInspection", inspection_id=monitoring, published_on=date(2025, 6, 24), outcome=None,
+         expected_version=None)
+    # What the monitoring inspection found insufficient gets an action of its own.
+    reviews = step(lead, "addAction", plan_id=plan, priority_area_id=areas["ap"], description=None,
+                   title="Review every part-time timetable with the child's family every six weeks",
+                   owner_agency_id=agency["schools"], lead_officer="Head of Inclusion", due_on=date(2026, 3, 31),
+                   effective_on=date(2025, 7, 1)).entity_id
+    step(lead, "startAction", action_id=reviews, reason=None, expected_version=None, effective_on=date(2025, 7, 1))
+    return {"northbridge": p, "northbridgeInspection": inspection, "northbridgeMonitoring": monitoring,
+            "northbridgePriorityActionPlan": plan}

@@ -47,7 +47,7 @@ def test_serve_demo_starts_with_the_story_loaded(tmp_path):
         from tests.support import token
 
         names = {p["name"] for p in server.query("{ partnerships { name } }", token("AUDITOR"))["partnerships"]}
-        assert names == {"Lancashire SEND Partnership", "BCP SEND Partnership"}
+        assert names == {"Lancashire SEND Partnership", "BCP SEND Partnership", "Northbridge SEND Partnership (fictional)"}
     finally:
         server.stop()
 

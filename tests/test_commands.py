@@ -62,6 +62,10 @@ class World:
         return self.ok(self.lead, "defineMetric", partnership_id=self.partnership, name="EHC plans in 20 weeks",
                        unit="PERCENT", polarity="HIGHER_IS_BETTER", target=60.0, effective_on=DRAFTED).entity_id
 
+    def notice(self) -> str:
+        return self.ok(ADMIN, "issueImprovementNotice", partnership_id=self.partnership, issued_on=DRAFTED,
+                       summary="Improve the timeliness of EHC plans").entity_id
+
     def end(self) -> int:
         return self.commands.read_model.run(q.last_position())
 
@@ -97,7 +101,18 @@ EXAMPLES = {
     "defineMetric": lambda w: {"partnership_id": w.partnership, "name": "Exclusions", "unit": "RATE",
                                "polarity": "LOWER_IS_BETTER", "target": 8.0},
     "recordMeasurement": lambda w: {"metric_id": w.metric(), "period": "Summer term 2019", "period_end": OWN,
-                                    "value": 55.0},
+                                    "value": 55.0, "england_average": 59.5, "statistical_neighbours": 52.0},
+    "setMetricMilestone": lambda w: {"metric_id": w.metric(), "period": "Summer term 2027", "period_end": PERIOD,
+                                     "target": 50.0},
+    "recordMeeting": lambda w: {"partnership_id": w.partnership, "kind": "STOCKTAKE", "held_on": OWN,
+                                "summary": "Six-monthly stocktake with the DfE and NHS England",
+                                "attending_agency_ids": [w.council], "other_attendees": ["DfE SEND adviser"],
+                                "decisions": ["Health advice to be tracked monthly"], "action_ids": [w.action()],
+                                "plan_ids": [w.plan()]},
+    "issueImprovementNotice": lambda w: {"partnership_id": w.partnership, "issued_on": OWN,
+                                         "summary": "Improve the timeliness of EHC plans"},
+    "liftImprovementNotice": lambda w: {"improvement_notice_id": w.notice(), "lifted_on": OWN,
+                                        "reason": "Sustained improvement"},
 }
 
 

@@ -11,7 +11,7 @@ from service.demo import load
 from service.reader import Reader
 
 
-def test_the_demo_tells_the_lancashire_and_bcp_story_once(store):
+def test_the_demo_tells_the_lancashire_bcp_and_northbridge_story_once(store):
     commands = bootstrap().commands
     ids = load(commands)
     reader = Reader(commands.read_model, Principal("auditor", Role.AUDITOR), commands.app.mapper)
@@ -34,6 +34,23 @@ async def check_story(commands, reader, ids):
     assert {agencies[o] for o in owners} >= {"LOCAL_AUTHORITY", "HEALTH", "PARENT_CARER_FORUM"}
     scorecard = await reader.entities("Metric", "partnership_id", ids["lancashire"])
     assert scorecard and all(len(m.measurements) >= 2 for m in scorecard)
+
+    northbridge = await reader.entity(ids["northbridge"], "Partnership")
+    assert "(fictional)" in northbridge.name
+    full = await reader.entity(ids["northbridgeInspection"], "Inspection")
+    assert (full.framework, full.kind, full.outcome) == ("AREA_SEND_2023", "FULL", "WIDESPREAD_SYSTEMIC_FAILINGS")
+    priority_actions = [f for f in full.findings if f.kind == "PRIORITY_ACTION"]
+    assert len(priority_actions) == 3 and all(f.responsible_agency_ids for f in priority_actions)
+    assert Counter(f.kind for f in full.findings)["AREA_FOR_IMPROVEMENT"] == 2
+    plan = await reader.entity(ids["northbridgePriorityActionPlan"], "Plan")
+    assert (plan.kind, plan.status, plan.submission_due_derived) == ("PRIORITY_ACTION_PLAN", "APPROVED", True)
+    assert plan.first_submitted_on <= plan.submission_due
+    monitoring = await reader.entity(ids["northbridgeMonitoring"], "Inspection")
+    assert (monitoring.kind, monitoring.revisit_of_id, monitoring.outcome) == ("MONITORING", full.id, None)
+    judged = await reader.entities("Judgement", "inspection_id", monitoring.id)
+    assert sorted(j.subject_id for j in judged) == sorted(f.id for f in priority_actions)
+    meetings = await reader.entities("Meeting", "partnership_id", northbridge.id)
+    assert {"ENGAGEMENT_MEETING", "STOCKTAKE", "IMPROVEMENT_BOARD"} <= {m.kind for m in meetings}
 
     await commands.read_model.store.close()
     end = commands.read_model.run(q.last_position())

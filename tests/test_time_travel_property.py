@@ -1,7 +1,8 @@
 """Property: every asAt/asOf answer, nested objects and lists included, equals a fold of the log's own records.
 
 Random commands on a partnership's record (agencies, findings, priority areas,
-actions and their changes, plan transitions, measurements, judgements), with
+actions and their changes, plan transitions, measurements and milestones,
+judgements, meetings, improvement notices and their lifting), with
 random effective dates (many backdated behind events already recorded), are
 run through the real command path on a real store; then plan, action,
 partnership, inspection and metric queries with nested selections are asked at
@@ -29,30 +30,36 @@ DAYS = st.one_of(st.none(), DATES, DATES, DATES)  # mostly an effective date of 
 COMMANDS = ["addAction"] * 2 + ["startAction"] * 3 + ["reportActionProgress"] * 3 + ["rescheduleAction"] * 3 + [
     "reassignAction", "completeAction", "completeAction", "reopenAction", "cancelAction", "submitPlan", "approvePlan",
     "returnPlan", "addAgency", "addPriorityArea", "recordFinding", "recordMeasurement", "recordMeasurement",
-    "recordJudgement"]
+    "recordJudgement", "setMetricMilestone", "recordMeeting", "recordMeeting", "issueImprovementNotice",
+    "liftImprovementNotice", "liftImprovementNotice"]
 STEP = st.tuples(st.sampled_from(COMMANDS), st.integers(0, 7), DAYS, DATES, st.sampled_from(["RED", "AMBER", "GREEN", None]))
 STEPS = st.tuples(st.lists(STEP.map(lambda s: ("addPriorityArea", *s[1:])), min_size=1, max_size=2),
                   st.lists(STEP.map(lambda s: ("addAction", *s[1:])), min_size=1, max_size=4),
                   st.lists(STEP, min_size=5, max_size=30)).map(lambda parts: parts[0] + parts[1] + parts[2])
 
-ACTION_FIELDS = "id status dueOn completedOn latestNote rag version overdue ownerAgency { id name } priorityArea { id }"
+ACTION_FIELDS = ("id status dueOn completedOn latestNote rag version overdue ownerAgency { id name } priorityArea { id }"
+                 " originalDueOn rescheduleCount judgements { id }")
 QUERIES = {
     "plan": f"""query($id: ID!, $asAt: DateTime, $asOf: Date) {{ plan(id: $id, asAt: $asAt, asOf: $asOf) {{
-      status version submittedOn partnership {{ id version agencies {{ id name }} }}
+      status version submittedOn submissionOverdue submittedLate judgements {{ id }}
+      partnership {{ id version agencies {{ id name }} }}
       respondsTo {{ id version findings {{ id kind }} }}
-      priorityAreas {{ id title addresses {{ id }} actions {{ id status }} }}
+      priorityAreas {{ id title addresses {{ id }} actions {{ id status }} rag judgements {{ id }} }}
       progress {{ total notStarted inProgress completed cancelled overdue }}
       actions(first: 100) {{ totalCount edges {{ node {{ {ACTION_FIELDS} plan {{ id version status }} }} }} }} }} }}""",
     "action": f"""query($id: ID!, $asAt: DateTime, $asOf: Date) {{ action(id: $id, asAt: $asAt, asOf: $asOf) {{
       {ACTION_FIELDS} plan {{ id status version priorityAreas {{ id }} }} }} }}""",
     "partnership": """query($id: ID!, $asAt: DateTime, $asOf: Date) { partnership(id: $id, asAt: $asAt, asOf: $asOf) {
       version agencies { id name } plans { id status version } inspections { id version findings { id } }
-      metrics { id version measurements { period value } latest { period } } } }""",
+      metrics { id version measurements { period value } latest { period } }
+      meetings { id kind heldOn version actions { id status } plans { id status } attendingAgencies { id } }
+      improvementNotices { id issuedOn liftedOn inForce version } } }""",
     "inspection": """query($id: ID!, $asAt: DateTime, $asOf: Date) { inspection(id: $id, asAt: $asAt, asOf: $asOf) {
-      version partnership { id version } findings { id kind text latestJudgement { id rag }
+      version partnership { id version } findings { id kind text latestJudgement { id rag } judgements { id }
       addressedBy { id } inspection { id version } } } }""",
     "metric": """query($id: ID!, $asAt: DateTime, $asOf: Date) { metric(id: $id, asAt: $asAt, asOf: $asOf) {
-      version measurements { period periodEnd value } latest { period } partnership { id version } } }""",
+      version measurements { period periodEnd value target direction } latest { period }
+      milestones { period periodEnd target } partnership { id version } } }""",
 }
 
 
@@ -73,11 +80,12 @@ class Area:
                               kind="FULL", started_on=date(2017, 11, 13), ended_on=date(2017, 11, 17)).entity_id
         self.findings = [self.finding(commands, date(2017, 11, 17))]
         self.plan = run(commands, "draftPlan", partnership_id=self.partnership, kind="IMPROVEMENT_PLAN", title="Plan",
-                        responds_to=self.inspection, effective_on=date(2018, 1, 1)).entity_id
+                        responds_to=self.inspection, submission_due=date(2018, 9, 1), effective_on=date(2018, 1, 1)).entity_id
         self.areas: list[str] = []
         self.metric = run(commands, "defineMetric", partnership_id=self.partnership, name="EHC plans in 20 weeks",
                           unit="PERCENT", polarity="HIGHER_IS_BETTER", target=60.0, effective_on=date(2018, 1, 1)).entity_id
         self.actions: list[str] = []
+        self.notices: list[str] = []
 
     def agency(self, commands, name, effective):
         outcome = run(commands, "addAgency", partnership_id=self.partnership, name=name, kind="OTHER", effective_on=effective)
@@ -114,6 +122,20 @@ class Area:
             subjects = [self.plan, *self.findings, *self.areas, *self.actions]
             run(commands, name, subject_id=subjects[target % len(subjects)], body="IMPROVEMENT_BOARD", made_on=day,
                 rag=rag or "AMBER", rationale="Board review")
+        elif name == "setMetricMilestone":
+            run(commands, name, metric_id=self.metric, period=f"Term {target % 4}", period_end=day,
+                target=float(40 + target * 3), effective_on=effective)
+        elif name == "recordMeeting":
+            run(commands, name, partnership_id=self.partnership, kind=["STOCKTAKE", "IMPROVEMENT_BOARD"][target % 2],
+                held_on=day, summary="Progress", attending_agency_ids=self.agencies[:1 + target % 2], plan_ids=[self.plan],
+                action_ids=self.actions[:target % 3])
+        elif name == "issueImprovementNotice":
+            outcome = run(commands, name, partnership_id=self.partnership, issued_on=day, summary="Improve")
+            self.notices += [outcome.entity_id] if not outcome.errors else []
+        elif name == "liftImprovementNotice":
+            if self.notices:
+                notice = self.notices[target % len(self.notices)]
+                run(commands, name, improvement_notice_id=notice, lifted_on=max(day, date(2019, 6, 1)), reason="Improved")
         elif action is None:
             return
         elif name in ("startAction", "reopenAction"):
@@ -138,15 +160,17 @@ STATUS = {"PlanDrafted": "DRAFT", "PlanSubmitted": "SUBMITTED", "PlanApproved": 
 def fold(records, as_at, as_of):
     """Every entity of the log at the view, by id, in order of its first event (children within their owner)."""
     entities: dict[str, dict | None] = {}
-    for r in records:
+    for position, r in enumerate(records):
         counts = (as_at is None or datetime.fromisoformat(r["recordedAt"]) <= as_at) and (
             as_of is None or date.fromisoformat(r["effectiveOn"]) <= as_of)
         kind, data, entity = r["type"], r["data"], entities.get(r["entityId"])
         if r["version"] == 1:
             entities[r["entityId"]] = entity = {"id": r["entityId"], "type": r["entityType"], "version": 0, **data,
                                                 "status": None, "completedOn": None, "latestNote": None, "rag": data.get("rag"),
-                                                "submittedOn": None, "agencies": [], "findings": [], "priorityAreas": [],
-                                                "measurements": {}, "position": r["position"]} if counts else None
+                                                "submittedOn": None, "firstSubmittedOn": None, "agencies": [], "findings": [],
+                                                "priorityAreas": [], "measurements": {}, "milestones": {},
+                                                "originalDueOn": data.get("dueOn"), "rescheduleCount": 0, "liftedOn": None,
+                                                "position": position} if counts else None
         if entity is None or not counts:
             continue
         entity["version"] += 1
@@ -159,8 +183,15 @@ def fold(records, as_at, as_of):
             entity["priorityAreas"].append({"id": data["priorityAreaId"], "title": data["title"], "addresses": data["addresses"]})
         elif kind == "PlanSubmitted":
             entity["submittedOn"] = data["on"]
+            entity["firstSubmittedOn"] = entity["firstSubmittedOn"] or data["on"]
         elif kind == "ActionRescheduled":
             entity["dueOn"] = data["dueOn"]
+            entity["rescheduleCount"] += 1
+        elif kind == "MilestoneSet":
+            entity["milestones"][data["period"]] = {"period": data["period"], "periodEnd": data["periodEnd"],
+                                                    "target": data["target"]}
+        elif kind == "ImprovementNoticeLifted":
+            entity["liftedOn"] = data["liftedOn"]
         elif kind == "ActionReassigned":
             entity["ownerAgencyId"] = data["ownerAgencyId"]
         elif kind == "ActionProgressReported":
@@ -193,12 +224,28 @@ class Oracle:
     def overdue(self, a):
         return a["status"] in ("NOT_STARTED", "IN_PROGRESS") and date.fromisoformat(a["dueOn"]) < self.day
 
+    def judgements_of(self, subject_id):
+        theirs = [j for j in self.of("Judgement") if j["subjectId"] == subject_id]
+        return [{"id": j["id"]} for j in sorted(theirs, key=lambda j: (j["madeOn"], j["position"]))]
+
+    def rag(self, actions):
+        """A priority area's roll-up of its actions."""
+        open_ = [a for a in actions if a["status"] in ("NOT_STARTED", "IN_PROGRESS")]
+        live = [a for a in actions if a["status"] != "CANCELLED"]
+        if any(a["rag"] == "RED" or self.overdue(a) for a in open_):
+            return "RED"
+        if any(a["rag"] == "AMBER" for a in open_):
+            return "AMBER"
+        return "GREEN" if live and all(a["status"] == "COMPLETED" or a["rag"] == "GREEN" for a in live) else None
+
     def action(self, a):
         agency = self.child("Partnership", a["ownerAgencyId"])
         return {"id": a["id"], "status": a["status"], "dueOn": a["dueOn"], "completedOn": a["completedOn"],
                 "latestNote": a["latestNote"], "rag": a["rag"], "version": a["version"], "overdue": self.overdue(a),
                 "ownerAgency": {"id": agency["id"], "name": agency["name"]},
-                "priorityArea": {"id": a["priorityAreaId"]} if self.child("Plan", a["priorityAreaId"] or "") else None}
+                "priorityArea": {"id": a["priorityAreaId"]} if self.child("Plan", a["priorityAreaId"] or "") else None,
+                "originalDueOn": a["originalDueOn"], "rescheduleCount": a["rescheduleCount"],
+                "judgements": self.judgements_of(a["id"])}
 
     def actions_of(self, plan_id):
         return [a for a in self.of("Action") if a["planId"] == plan_id]
@@ -211,13 +258,18 @@ class Oracle:
         actions = self.actions_of(plan_id)
         count = {s: sum(a["status"] == s for a in actions) for s in ("NOT_STARTED", "IN_PROGRESS", "COMPLETED", "CANCELLED")}
         found = {f["id"] for f in inspection["findings"]} if inspection else set()
+        due, first = p["submissionDue"], p["firstSubmittedOn"]
         return {
             "status": p["status"], "version": p["version"], "submittedOn": p["submittedOn"],
+            "submissionOverdue": p["status"] in ("DRAFT", "RETURNED") and date.fromisoformat(due) < self.day,
+            "submittedLate": None if first is None else first > due, "judgements": self.judgements_of(plan_id),
             "partnership": {"id": partnership["id"], "version": partnership["version"], "agencies": partnership["agencies"]},
             "respondsTo": {"id": inspection["id"], "version": inspection["version"],
                            "findings": [{"id": f["id"], "kind": f["kind"]} for f in inspection["findings"]]} if inspection else None,
             "priorityAreas": [{"id": pa["id"], "title": pa["title"], "addresses": [{"id": f} for f in pa["addresses"] if f in found],
-                               "actions": [{"id": a["id"], "status": a["status"]} for a in actions if a["priorityAreaId"] == pa["id"]]}
+                               "actions": [{"id": a["id"], "status": a["status"]} for a in actions if a["priorityAreaId"] == pa["id"]],
+                               "rag": self.rag([a for a in actions if a["priorityAreaId"] == pa["id"]]),
+                               "judgements": self.judgements_of(pa["id"])}
                               for pa in p["priorityAreas"]],
             "progress": {"total": len(actions), "notStarted": count["NOT_STARTED"], "inProgress": count["IN_PROGRESS"],
                          "completed": count["COMPLETED"], "cancelled": count["CANCELLED"],
@@ -246,7 +298,17 @@ class Oracle:
                 "metrics": [{"id": m["id"], "version": m["version"],
                              "measurements": [{"period": x["period"], "value": x["value"]} for x in self.measured(m)],
                              "latest": self.latest(m)}
-                            for m in self.of("Metric")]}
+                            for m in self.of("Metric")],
+                "meetings": [{"id": x["id"], "kind": x["kind"], "heldOn": x["heldOn"], "version": x["version"],
+                              "actions": [{"id": a, "status": self.e[a]["status"]} for a in x["actionIds"] if a in self.e],
+                              "plans": [{"id": a, "status": self.e[a]["status"]} for a in x["planIds"] if a in self.e],
+                              "attendingAgencies": [{"id": a} for a in x["attendingAgencyIds"]
+                                                    if any(g["id"] == a for g in p["agencies"])]}
+                             for x in sorted(self.of("Meeting"), key=lambda x: (x["heldOn"], x["position"]))],
+                "improvementNotices": [{"id": n["id"], "issuedOn": n["issuedOn"], "liftedOn": n["liftedOn"],
+                                        "inForce": n["liftedOn"] is None or date.fromisoformat(n["liftedOn"]) > self.day,
+                                        "version": n["version"]}
+                                       for n in sorted(self.of("ImprovementNotice"), key=lambda n: (n["issuedOn"], n["position"]))]}
 
     def measured(self, m):
         return sorted(m["measurements"].values(), key=lambda x: x["periodEnd"])
@@ -269,7 +331,7 @@ class Oracle:
             return {"id": j["id"], "rag": j["rag"]} if j else None
 
         return {"version": i["version"], "partnership": {"id": partnership["id"], "version": partnership["version"]},
-                "findings": [{**f, "latestJudgement": latest(f["id"]),
+                "findings": [{**f, "latestJudgement": latest(f["id"]), "judgements": self.judgements_of(f["id"]),
                               "addressedBy": [{"id": pa["id"]} for pa in areas if f["id"] in pa["addresses"]],
                               "inspection": {"id": i["id"], "version": i["version"]}} for f in i["findings"]]}
 
@@ -278,8 +340,24 @@ class Oracle:
         if m is None:
             return None
         partnership = self.e[m["partnershipId"]]
-        measured = self.measured(m)
-        return {"version": m["version"], "measurements": measured, "latest": self.latest(m),
+        milestones = m["milestones"]
+
+        def target(x):
+            due = [t for t in milestones.values() if t["periodEnd"] >= x["periodEnd"]]
+            if x["period"] in milestones:
+                return milestones[x["period"]]["target"]
+            return min(due, key=lambda t: t["periodEnd"])["target"] if due else m["target"]
+
+        def direction(x):
+            earlier = [y for y in m["measurements"].values() if y["periodEnd"] < x["periodEnd"]]
+            if not earlier:
+                return None
+            before = max(earlier, key=lambda y: y["periodEnd"])["value"]
+            return "STEADY" if before == x["value"] else "IMPROVING" if x["value"] > before else "WORSENING"
+
+        return {"version": m["version"], "measurements": [{**x, "target": target(x), "direction": direction(x)}
+                                                          for x in self.measured(m)],
+                "latest": self.latest(m), "milestones": sorted(milestones.values(), key=lambda t: t["periodEnd"]),
                 "partnership": {"id": partnership["id"], "version": partnership["version"]}}
 
 

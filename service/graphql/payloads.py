@@ -15,7 +15,8 @@ from projections.temporal import NOW, View
 from service.commands import Outcome
 from service.graphql.context import Info
 from service.graphql.types import (
-    Action, EventRecord, Finding, Inspection, Judgement, Metric, Partnership, Plan, PriorityArea, UserError,
+    Action, EventRecord, Finding, ImprovementNotice, Inspection, Judgement, Meeting, Metric, Partnership, Plan,
+    PriorityArea, UserError,
 )
 
 
@@ -62,3 +63,5 @@ PlanPayload = payload(Plan, PriorityArea)
 ActionPayload = payload(Action)
 JudgementPayload = payload(Judgement)
 MetricPayload = payload(Metric)
+MeetingPayload = payload(Meeting)
+ImprovementNoticePayload = payload(ImprovementNotice)

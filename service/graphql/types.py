@@ -9,10 +9,11 @@ and a clear error where the schema promises one.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import date, datetime
 from functools import cache
-from typing import Any, Optional
+from typing import Annotated, Any, Optional
 
 import msgspec
 import strawberry
@@ -20,7 +21,12 @@ from graphql import GraphQLError
 from strawberry.scalars import JSON
 
 from domain import vocabulary as v
-from domain.action import is_overdue
+from domain.action import is_overdue, roll_up
+from domain.deadlines import expected_inspection
+from domain.deadlines import is_overdue as window_closed
+from domain.improvement_notice import in_force
+from domain.inspection import FOLLOW_UPS
+from domain.plan import submission_overdue, submitted_late
 from projections.shapes import MeasurementState, State
 from projections.temporal import NOW, View
 from service import commands
@@ -42,6 +48,36 @@ MetricUnit = strawberry.enum(v.MetricUnit)
 Polarity = strawberry.enum(v.Polarity)
 Role = strawberry.enum(v.Role)
 ErrorCode = strawberry.enum(commands.ErrorCode)
+
+
+def described_enum(cls: type, description: str, **values: str) -> Any:
+    """A domain enum as a GraphQL enum, described, and each of its values described."""
+    wrapped = strawberry.enum(cls, description=description)
+    for value in wrapped.__strawberry_definition__.values:
+        value.description = values[value.name]
+    return wrapped
+
+
+MeetingKind = described_enum(
+    v.MeetingKind, "A kind of meeting where a partnership's progress is examined between inspections.",
+    ENGAGEMENT_MEETING="An Ofsted/CQC engagement meeting with the partnership between inspections (annual under the "
+                       "2023 framework); recorded by an INSPECTOR.",
+    STOCKTAKE="A DfE and NHS England stocktake of progress against the plan; recorded by a MONITOR.",
+    REVIEW_MEETING="A DfE and NHS England review meeting (a monitoring visit); recorded by a MONITOR.",
+    IMPROVEMENT_BOARD="The partnership's improvement board; recorded by the PARTNERSHIP_LEAD.",
+    SCRUTINY_COMMITTEE="A council overview and scrutiny committee session on SEND; recorded by the PARTNERSHIP_LEAD.",
+)
+Direction = described_enum(
+    v.Direction, "How a measurement moved against the one of the period before, judged by the metric's polarity.",
+    IMPROVING="Better than the period before (higher, where higher is better; lower, where lower is better).",
+    WORSENING="Worse than the period before.",
+    STEADY="The same figure as the period before.",
+)
+DeadlineSource = described_enum(
+    v.DeadlineSource, "Where a plan's submission deadline came from.",
+    DERIVED="Counted in working days from the report's publication, by the framework's table (README: Deadlines).",
+    GIVEN="Typed in when the plan was drafted (it overrides any derived one).",
+)
 
 
 def described(view: View) -> str:
@@ -131,6 +167,30 @@ class Partnership(Node):
     async def metrics(self, info: Info) -> list[Metric]:
         return [Metric.of(s, self.view) for s in await info.context.reader.entities("Metric", "partnership_id", self.id, view=self.view)]
 
+    @strawberry.field(description="The inspection the frameworks expect next, from the last FULL inspection published "
+                                  "at this view (and, under 2016, the WSoA's approval): its kind, window and whether it "
+                                  "is overdue. Null when nothing is expected (no full inspection published yet, or a "
+                                  "2016 cycle ended).")
+    async def next_inspection(self, info: Info) -> Optional[ExpectedInspection]:
+        reader = info.context.reader
+        inspections = await reader.entities("Inspection", "partnership_id", self.id, view=self.view)
+        plans = await reader.entities("Plan", "partnership_id", self.id, view=self.view)
+        return ExpectedInspection.of(inspections, plans, self.view)
+
+    @strawberry.field(description="Meetings held about the partnership's progress, in the order they were held; "
+                                  "with `kind`, only meetings of that kind.")
+    async def meetings(self, info: Info, kind: Annotated[Optional[MeetingKind], strawberry.argument(
+            description="Only meetings of this kind.")] = None) -> list[Meeting]:
+        meetings = await info.context.reader.entities("Meeting", "partnership_id", self.id, view=self.view)
+        chosen = [m for m in meetings if kind is None or m.kind == kind]
+        return [Meeting.of(m, self.view) for m in sorted(chosen, key=lambda m: (m.held_on, m.seq))]
+
+    @strawberry.field(description="Improvement notices the DfE has issued to the partnership, in the order issued, "
+                                  "lifted ones included.")
+    async def improvement_notices(self, info: Info) -> list[ImprovementNotice]:
+        notices = await info.context.reader.entities("ImprovementNotice", "partnership_id", self.id, view=self.view)
+        return [ImprovementNotice.of(n, self.view) for n in sorted(notices, key=lambda n: (n.issued_on, n.seq))]
+
 
 @strawberry.type
 class Inspection(Node):
@@ -178,6 +238,20 @@ class Finding(Node):
     async def addressed_by(self, info: Info) -> list[PriorityArea]:
         areas = await info.context.reader.entities("PriorityArea", "partnership_id", self.state.partnership_id, view=self.view)
         return [PriorityArea.of(a, self.view) for a in areas if self.id in a.addresses]
+
+    about_alternative_provision: bool = strawberry.field(
+        description="The finding is about alternative provision (education arranged outside mainstream and special "
+                    "schools).")
+
+    @strawberry.field(description="For an area for priority action (PRIORITY_ACTION), the agencies of the partnership "
+                                  "the report names as responsible for it; empty for other findings.")
+    async def responsible_agencies(self, info: Info) -> list[Agency]:
+        return await agencies(info, self.state.responsible_agency_ids, self.view)
+
+    @strawberry.field(description="Every judgement of progress on this finding (at a revisit or monitoring "
+                                  "inspection, or by the DfE, NHS England or the board), in order of madeOn.")
+    async def judgements(self, info: Info) -> list[Judgement]:
+        return await judgements_of(info, self.id, self.view)
 
 
 @strawberry.input
@@ -283,6 +357,31 @@ class Plan(Node):
     async def progress(self, info: Info) -> PlanProgress:
         return PlanProgress.of(await info.context.reader.entities("Action", "plan_id", self.id, view=self.view), self.view.day)
 
+    publication_due: Optional[date] = strawberry.field(
+        description="The day the framework expects the plan to be published by, counted in working days from the "
+                    "report's publication (a 2023 priority action plan: 70); null where it sets none.")
+
+    @strawberry.field(description="Whether `submissionDue` was derived from the report's publication by the framework's "
+                                  "table or given when the plan was drafted; null with no submissionDue.")
+    def submission_due_source(self) -> Optional[DeadlineSource]:
+        if self.state.submission_due is None:
+            return None
+        return v.DeadlineSource.DERIVED if self.state.submission_due_derived else v.DeadlineSource.GIVEN
+
+    @strawberry.field(description="Not yet submitted (DRAFT, or RETURNED for rework) and `submissionDue` is before the "
+                                  "day the answer is for (asOf, else the day of asAt, else today).")
+    def submission_overdue(self) -> bool:
+        return submission_overdue(self.status, self.submission_due, self.view.day)
+
+    @strawberry.field(description="Null until the plan is submitted; then whether its first submission came after "
+                                  "`submissionDue` (false with no submissionDue).")
+    def submitted_late(self) -> Optional[bool]:
+        return submitted_late(self.state.first_submitted_on, self.submission_due)
+
+    @strawberry.field(description="Every judgement of progress on the plan as a whole, in order of madeOn.")
+    async def judgements(self, info: Info) -> list[Judgement]:
+        return await judgements_of(info, self.id, self.view)
+
 
 @strawberry.type
 class PriorityArea(Node):
@@ -302,6 +401,19 @@ class PriorityArea(Node):
     async def actions(self, info: Info) -> list[Action]:
         actions = await info.context.reader.entities("Action", "plan_id", self.state.plan_id, view=self.view)
         return [Action.of(a, self.view) for a in actions if a.priority_area_id == self.id]
+
+    @strawberry.field(description="Every judgement of progress on this priority area, in order of madeOn.")
+    async def judgements(self, info: Info) -> list[Judgement]:
+        return await judgements_of(info, self.id, self.view)
+
+    @strawberry.field(description="A roll-up of the area's actions on the day the answer is for (asOf, else the day of "
+                                  "asAt, else today): RED if any open action is rated RED or is overdue; else AMBER if "
+                                  "any open action is rated AMBER; else GREEN if at least one action is not cancelled "
+                                  "and every action not cancelled is completed or rated GREEN; else null (no actions, "
+                                  "or open ones not yet rated).")
+    async def rag(self, info: Info) -> Optional[Rag]:
+        actions = await info.context.reader.entities("Action", "plan_id", self.state.plan_id, view=self.view)
+        return roll_up([a for a in actions if a.priority_area_id == self.id], self.view.day)
 
 
 @strawberry.type
@@ -334,6 +446,13 @@ class Action(Node):
     def overdue(self) -> bool:
         return is_overdue(self.status, self.due_on, self.view.day)
 
+    original_due_on: date = strawberry.field(description="The due date the action was added with, before any rescheduling.")
+    reschedule_count: int = strawberry.field(description="How many times the action has been rescheduled.")
+
+    @strawberry.field(description="Every judgement of progress on this action, in order of madeOn.")
+    async def judgements(self, info: Info) -> list[Judgement]:
+        return await judgements_of(info, self.id, self.view)
+
 
 @strawberry.type
 class Judgement(Node):
@@ -358,12 +477,23 @@ class Measurement:
     rag: Optional[Rag]
     metric_id: strawberry.Private[str]
     version: strawberry.Private[int]
+    target: Optional[float] = strawberry.field(
+        description="The target this measurement was judged against: the milestone of its period, else the first "
+                    "milestone due on or after its periodEnd, else the metric's target.")
+    england_average: Optional[float] = strawberry.field(description="The England average for the same period.")
+    statistical_neighbours: Optional[float] = strawberry.field(
+        description="The average of the area's statistical neighbours for the same period.")
+    direction: Optional[Direction] = strawberry.field(
+        description="Against the measurement of the period ending before this one, by the metric's polarity; null "
+                    "for the first.")
 
     @classmethod
     def of(cls, m: MeasurementState | None, metric_id: str) -> Measurement | None:
         if m is None:
             return None
-        return cls(period=m.period, period_end=m.period_end, value=m.value, rag=m.rag, metric_id=metric_id, version=m.version)
+        return cls(period=m.period, period_end=m.period_end, value=m.value, rag=m.rag, metric_id=metric_id, version=m.version,
+                   target=m.target, england_average=m.england_average, statistical_neighbours=m.statistical_neighbours,
+                   direction=m.direction)
 
     @strawberry.field(description="When the figure for this period that stands was recorded (a period measured again is a correction).")
     async def recorded_at(self, info: Info) -> datetime:
@@ -390,6 +520,131 @@ class Metric(Node):
     @strawberry.field(description="The measurement with the latest periodEnd.")
     def latest(self) -> Optional[Measurement]:
         return Measurement.of(max(self.state.measurements, key=lambda m: m.period_end, default=None), self.id)
+
+    baseline: Optional[float] = strawberry.field(description="The figure the plan starts from.")
+    baseline_period: Optional[str] = strawberry.field(description="The period the baseline was measured in.")
+    amber_tolerance: float = strawberry.field(
+        description="How far short of its target a measurement may be and still be AMBER, as a share of the target "
+                    "(0.10: within 10%).")
+
+    @strawberry.field(description="The targets by period on the way (one per period label), in order of periodEnd.")
+    def milestones(self) -> list[Milestone]:
+        return [Milestone(period=m.period, period_end=m.period_end, target=m.target)
+                for m in sorted(self.state.milestones, key=lambda m: m.period_end)]
+
+
+@strawberry.type(description="The target a metric should reach by the end of a period on the way.")
+class Milestone:
+    period: str = strawberry.field(description="The period's label, as its measurements name it.")
+    period_end: date = strawberry.field(description="The last day of the period.")
+    target: float = strawberry.field(description="The figure to reach by then.")
+
+
+@strawberry.type(description="The inspection the frameworks expect next (README: Deadlines and expected inspections).")
+class ExpectedInspection:
+    kind: InspectionKind = strawberry.field(description="FULL, MONITORING (2023, after widespread or systemic "
+                                                        "failings) or REVISIT (2016, after a WSoA).")
+    earliest: Optional[date] = strawberry.field(
+        description="The window's first day; null while its clock has not started (a 2016 WSoA not yet approved).")
+    latest: Optional[date] = strawberry.field(description="The window's last day; null as `earliest` is.")
+    overdue: bool = strawberry.field(description="The window closed before the day the answer is for (asOf, else the "
+                                                 "day of asAt, else today) and no such inspection had started by then.")
+    follows_state: strawberry.Private[Any]
+    view: strawberry.Private[View]
+
+    @strawberry.field(description="The published FULL inspection whose outcome sets what is expected.")
+    def follows(self) -> Inspection:
+        return Inspection.of(self.follows_state, self.view)
+
+    @classmethod
+    def of(cls, inspections: list[Any], plans: list[Any], view: View) -> ExpectedInspection | None:
+        full = [i for i in inspections if i.kind == v.InspectionKind.FULL and i.published_on is not None]
+        if not full:
+            return None
+        last = max(full, key=lambda i: (i.published_on, i.seq))
+        follow_ups = [i for i in inspections if i.kind in FOLLOW_UPS and i.revisit_of_id == last.id]
+        accepted = [p.approved_on for p in plans if p.responds_to_id == last.id and p.approved_on is not None
+                    and p.kind == v.PlanKind.WRITTEN_STATEMENT_OF_ACTION]
+        expected = expected_inspection(last.outcome, last.published_on,
+                                       followed_up=any(i.published_on is not None for i in follow_ups),
+                                       wsoa_accepted_on=min(accepted, default=None))
+        if expected is None:
+            return None
+        day, window = view.day, expected.window
+        # Under way: a follow-up of this inspection, or a full inspection after its report, started by the day.
+        started = any(i.kind == expected.kind and i.started_on <= day and
+                      (i.revisit_of_id == last.id if i.kind in FOLLOW_UPS else i.started_on > last.published_on)
+                      for i in inspections)
+        return cls(kind=expected.kind, earliest=window.earliest if window else None, latest=window.latest if window else None,
+                   overdue=window is not None and window_closed(window, day) and not started, follows_state=last, view=view)
+
+
+@strawberry.type(description="A meeting where the partnership's progress was examined: an Ofsted/CQC engagement "
+                             "meeting, a DfE and NHS England stocktake or review meeting, an improvement board or a "
+                             "scrutiny committee.")
+class Meeting(Node):
+    kind: MeetingKind = strawberry.field(description="What kind of meeting it was (which decides who records it).")
+    held_on: date = strawberry.field(description="The day it was held (the day its record takes effect).")
+    summary: str = strawberry.field(description="What was discussed and found.")
+    other_attendees: list[str] = strawberry.field(
+        description="Attending bodies and people other than the partnership's agencies (the DfE, NHS England, an "
+                    "independent chair).")
+    decisions: list[str] = strawberry.field(description="The decisions and actions agreed, as minuted.")
+    version: int = strawberry.field(description="The number of the meeting's events that count at this view.")
+    updated_at: datetime = strawberry.field(description="When its last event counting at this view was recorded.")
+
+    @strawberry.field(description="The partnership whose progress it examined.")
+    async def partnership(self, info: Info) -> Partnership:
+        return Partnership.of(await required(info, self.state.partnership_id, "Partnership", self.view, "meeting"), self.view)
+
+    @strawberry.field(description="The partnership's agencies that attended.")
+    async def attending_agencies(self, info: Info) -> list[Agency]:
+        return await agencies(info, self.state.attending_agency_ids, self.view)
+
+    @strawberry.field(description="The actions it discussed.")
+    async def actions(self, info: Info) -> list[Action]:
+        return [Action.of(a, self.view) for a in await all_related(info, self.state.action_ids, "Action", self.view)]
+
+    @strawberry.field(description="The plans it discussed.")
+    async def plans(self, info: Info) -> list[Plan]:
+        return [Plan.of(p, self.view) for p in await all_related(info, self.state.plan_ids, "Plan", self.view)]
+
+
+@strawberry.type(description="An improvement notice the DfE issued to the partnership, in force until it is lifted.")
+class ImprovementNotice(Node):
+    issued_on: date = strawberry.field(description="The day it was issued.")
+    summary: str = strawberry.field(description="What the notice requires of the partnership.")
+    lifted_on: Optional[date] = strawberry.field(description="The day it was lifted; null while it is not.")
+    lift_reason: Optional[str] = strawberry.field(description="Why it was lifted.")
+    version: int = strawberry.field(description="The number of the notice's events that count at this view.")
+    updated_at: datetime = strawberry.field(description="When its last event counting at this view was recorded.")
+
+    @strawberry.field(description="Not lifted on or before the day the answer is for (asOf, else the day of asAt, "
+                                  "else today).")
+    def in_force(self) -> bool:
+        return in_force(self.lifted_on, self.view.day)
+
+    @strawberry.field(description="The partnership it was issued to.")
+    async def partnership(self, info: Info) -> Partnership:
+        return Partnership.of(await required(info, self.state.partnership_id, "Partnership", self.view,
+                                             "improvement notice"), self.view)
+
+
+async def all_related(info: Info, entity_ids: list[str], kind: str, view: View) -> list[State]:
+    """Those of these entities that exist at the view, in the order given, read together."""
+    found = await asyncio.gather(*(related(info, i, kind, view) for i in entity_ids))
+    return [f for f in found if f is not None]
+
+
+async def agencies(info: Info, agency_ids: list[str], view: View) -> list[Agency]:
+    return [Agency.of(a, view) for a in await all_related(info, agency_ids, "Agency", view)]
+
+
+async def judgements_of(info: Info, subject_id: str, view: View) -> list[Judgement]:
+    """The judgements about one finding, plan, priority area or action at the view, in order of madeOn (then of
+    recording)."""
+    found = await info.context.reader.entities("Judgement", "subject_id", subject_id, view=view)
+    return [Judgement.of(j, view) for j in sorted(found, key=lambda j: (j.made_on, j.seq))]
 
 
 @strawberry.type(description="One immutable fact in the record.")
@@ -450,4 +705,5 @@ class AuditVerification:
 # The GraphQL type of each kind of entity (projections/shapes.py's KINDS).
 TYPES: dict[str, type[Node]] = {"Partnership": Partnership, "Agency": Agency, "Inspection": Inspection,
                                 "Finding": Finding, "Plan": Plan, "PriorityArea": PriorityArea, "Action": Action,
-                                "Judgement": Judgement, "Metric": Metric}
+                                "Judgement": Judgement, "Metric": Metric, "Meeting": Meeting,
+                                "ImprovementNotice": ImprovementNotice}

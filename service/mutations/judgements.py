@@ -29,10 +29,13 @@ class RecordJudgementInput:
 
 @mutation("recordJudgement", JudgementPayload, roles=JUDGES, dated_by="made_on",
           description="Record a judgement of progress on a finding, plan, priority area or action: OFSTED_CQC by an "
-                      "INSPECTOR, DFE and NHS_ENGLAND by a MONITOR, IMPROVEMENT_BOARD by the PARTNERSHIP_LEAD.")
+                      "INSPECTOR, DFE and NHS_ENGLAND by a MONITOR, IMPROVEMENT_BOARD by the PARTNERSHIP_LEAD. One "
+                      "made at a MONITORING inspection (`inspectionId`) is OFSTED_CQC's and about an area for priority "
+                      "action (a PRIORITY_ACTION finding) of the inspection it follows up (INVALID otherwise).")
 def record_judgement(s: Scope, input: RecordJudgementInput) -> Done:
     subject_kind, subject = s.locate(input.subject_id, "subject_id")
     s.authorise(subject.partnership_id, by=JudgingBody(input.body))
     inspection = s.load_optional(Inspection, input.inspection_id, "inspection_id")
+    followed = s.load_optional(Inspection, inspection.revisit_of if inspection is not None else None, "inspection_id")
     return Done(Judgement.record(subject.partnership_id, input.subject_id, subject_kind, input.body, input.made_on,
-                                 input.rationale, input.outcome, input.rag, inspection))
+                                 input.rationale, input.outcome, input.rag, inspection, followed))

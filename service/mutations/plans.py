@@ -11,7 +11,7 @@ from domain.inspection import Inspection
 from domain.partnership import Partnership
 from domain.plan import Plan
 from domain.vocabulary import PlanKind
-from service.authorisation import LEAD, PLAN_APPROVERS
+from service.authorisation import INSPECTOR, LEAD, MONITOR, PLAN_APPROVERS
 from service.commands import Done, Scope, mutation
 from service.graphql.payloads import PlanPayload
 
@@ -31,13 +31,18 @@ class DraftPlanInput:
     responds_to: Optional[strawberry.ID] = None
     period_start: Optional[date] = None
     period_end: Optional[date] = None
-    submission_due: Optional[date] = None
+    submission_due: Optional[date] = strawberry.field(
+        default=None, description="The day the plan is due to be submitted, given by hand: it overrides the one derived "
+                                  "from the inspection's report (see `Plan.submissionDueSource`).")
     effective_on: Optional[date] = None
     idempotency_key: Optional[str] = None
 
 
 @mutation("draftPlan", PlanPayload, roles={LEAD},
-          description="Draft a plan of the partnership, responding to one of its inspections or to none.")
+          description="Draft a plan of the partnership, responding to one of its inspections or to none. A plan "
+                      "responding to a published inspection gets the deadlines its framework sets, in working days "
+                      "from the report's publication (a priority action plan under AREA_SEND_2023: submitted within "
+                      "35, published within 70; a WSoA under LOCAL_AREA_SEND_2016: submitted within 70).")
 def draft_plan(s: Scope, input: DraftPlanInput) -> Done:
     partnership = s.load(Partnership, input.partnership_id, "partnership_id")
     s.authorise(partnership.partnership_id)
@@ -76,16 +81,25 @@ class PlanTransitionInput:
 
 
 @mutation("submitPlan", PlanPayload, roles={LEAD}, dated_by="on",
-          description="Submit a draft or returned plan for approval.")
+          description="Submit a draft or returned plan for approval. A PRIORITY_ACTION_PLAN is submitted once its "
+                      "priority areas address every PRIORITY_ACTION finding of the inspection it responds to (INVALID "
+                      "on `planId`, naming those left).")
 def submit_plan(s: Scope, input: PlanTransitionInput) -> Done:
     plan = plan_of(s, input.plan_id)
-    plan.submit(input.on, input.reason)
+    inspection = (s.load(Inspection, plan.responds_to, "plan_id")
+                  if plan.kind == PlanKind.PRIORITY_ACTION_PLAN and plan.responds_to else None)
+    plan.submit(input.on, input.reason, inspection)
     return Done(plan)
 
 
+def approved_by(role: str) -> str:
+    """The plan kinds a role approves, from the framework's table."""
+    return ", ".join(k for k, roles in PLAN_APPROVERS.roles.items() if role in roles)
+
+
 @mutation("approvePlan", PlanPayload, roles=PLAN_APPROVERS, dated_by="on",
-          description="Approve a submitted plan: Ofsted/CQC (INSPECTOR) for a WSoA, the DfE or NHS England (MONITOR) "
-                      "for the other kinds.")
+          description=f"Approve a submitted plan, by whoever approves its kind: Ofsted/CQC (INSPECTOR) for "
+                      f"{approved_by(INSPECTOR)}; the DfE or NHS England (MONITOR) for {approved_by(MONITOR)}.")
 def approve_plan(s: Scope, input: PlanTransitionInput) -> Done:
     plan = plan_of(s, input.plan_id)
     plan.approve(input.on, input.reason)

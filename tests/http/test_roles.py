@@ -42,6 +42,26 @@ def metric(server, area):
                                       "polarity": "LOWER_IS_BETTER", "target": 8}, area.lead, "metric { id }")["metric"]["id"]
 
 
+def priority_action_plan(server, area):
+    """A submitted priority action plan (answering no inspection, so that nothing needs addressing first)."""
+    plan = server.ok("draftPlan", {"partnershipId": area.partnership, "kind": "PRIORITY_ACTION_PLAN", "title": "PAP"},
+                     area.lead, "plan { id }")["plan"]["id"]
+    server.ok("submitPlan", {"planId": plan, "on": "2024-01-08"}, area.lead)
+    return plan
+
+
+def notice(server, area):
+    return server.ok("issueImprovementNotice", {"partnershipId": area.partnership, "issuedOn": "2024-03-01",
+                                                "summary": "Improve the timeliness of EHC plans"}, area.monitor,
+                     "improvementNotice { id }")["improvementNotice"]["id"]
+
+
+def meeting(kind):
+    return lambda server, area: {"partnershipId": area.partnership, "kind": kind, "heldOn": "2024-02-07",
+                                 "summary": "Progress against the plan", "attendingAgencyIds": [area.council],
+                                 "planIds": [area.plan]}
+
+
 def judgement(body, subject):
     return lambda server, area: {"subjectId": getattr(area, subject), "body": body, "rag": "AMBER", "madeOn": "2019-01-01",
                                  "rationale": "Monitoring visit"}
@@ -84,7 +104,28 @@ CASES = {
                                                   "polarity": "HIGHER_IS_BETTER"}),
     "recordMeasurement": ({ADMIN, LEAD}, lambda s, a: {"metricId": metric(s, a), "period": "Autumn term 2023",
                                                        "periodEnd": "2023-12-22", "value": 7.5}),
+    "approvePlan (priority action plan)": ({ADMIN, INSPECTOR}, lambda s, a: {"planId": priority_action_plan(s, a),
+                                                                             "on": "2024-02-01"}),
+    "returnPlan (priority action plan)": ({ADMIN, INSPECTOR}, lambda s, a: {"planId": priority_action_plan(s, a),
+                                                                            "on": "2024-02-01", "reason": "x"}),
+    "setMetricMilestone": ({ADMIN, LEAD}, lambda s, a: {"metricId": metric(s, a), "period": "Summer term 2025",
+                                                        "periodEnd": "2025-07-22", "target": 7.0}),
+    "recordMeeting (ENGAGEMENT_MEETING)": ({ADMIN, INSPECTOR}, meeting("ENGAGEMENT_MEETING")),
+    "recordMeeting (STOCKTAKE)": ({ADMIN, MONITOR}, meeting("STOCKTAKE")),
+    "recordMeeting (REVIEW_MEETING)": ({ADMIN, MONITOR}, meeting("REVIEW_MEETING")),
+    "recordMeeting (IMPROVEMENT_BOARD)": ({ADMIN, LEAD}, meeting("IMPROVEMENT_BOARD")),
+    "recordMeeting (SCRUTINY_COMMITTEE)": ({ADMIN, LEAD}, meeting("SCRUTINY_COMMITTEE")),
+    "issueImprovementNotice": ({ADMIN, MONITOR}, lambda s, a: {"partnershipId": a.partnership, "issuedOn": "2024-03-01",
+                                                               "summary": "Improve the timeliness of EHC plans"}),
+    "liftImprovementNotice": ({ADMIN, MONITOR}, lambda s, a: {"improvementNoticeId": notice(s, a), "liftedOn": "2025-03-01",
+                                                              "reason": "Sustained improvement"}),
 }
+
+
+def test_every_declared_mutation_has_a_case():
+    from service.commands import declared
+
+    assert {case.split(" ")[0] for case in CASES} == set(declared())
 
 
 def token_for(role, area):
