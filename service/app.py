@@ -325,10 +325,12 @@ def create_app(services: Services) -> ASGIApp:
         Route("/schema.graphql", pages.sdl),
         Route("/readme", pages.readme),
         Route("/static/pages.css", pages.stylesheet),
+        Route("/app", pages.viewer),
+        Mount("/static/app", StaticFiles(directory=pages.STATIC / "app")),
     ]
     if services.edge.graphiql:
         routes.append(Mount("/static/graphiql", StaticFiles(directory=pages.STATIC / "graphiql")))
-    served = {route.path for route in routes} | set(pages.graphiql_assets() if services.edge.graphiql else ())
+    served = {route.path for route in routes} | set(pages.assets("app")) | set(pages.assets("graphiql") if services.edge.graphiql else ())
     app = CORSMiddleware(Starlette(routes=routes, lifespan=lifespan), allow_origins=services.edge.cors_origins,
                          allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"], max_age=600)
     return RequestLog(SecurityHeaders(BodyLimit(app)), served)
