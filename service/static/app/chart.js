@@ -3,7 +3,7 @@
 // with a text alternative; the table beside it holds the same figures.
 import { html, word } from "./html.js";
 
-const WIDTH = 640, HEIGHT = 300, LEFT = 56, RIGHT = 24, TOP = 28, BOTTOM = 64;
+const WIDTH = 640, HEIGHT = 320, LEFT = 110, RIGHT = 70, TOP = 28, BOTTOM = 84;
 const RAG = { RED: ["#ca3535", "R"], AMBER: ["#b25a00", "A"], GREEN: ["#0f7a52", "G"] };
 
 export const figure = (value, unit) => unit === "PERCENT" ? `${value}%` : unit === "DAYS" ? `${value} days` : String(value);
@@ -30,7 +30,8 @@ export function chart(metric, id) {
     ${ticks(low, high).map((tick) => html`<line x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${y(tick)}" y2="${y(tick)}" class="viewer-chart__grid"/>
       <text x="${LEFT - 8}" y="${y(tick) + 4}" text-anchor="end" class="viewer-chart__label">${figure(tick, metric.unit)}</text>`)}
     ${metric.target !== null ? html`<line x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${y(metric.target)}" y2="${y(metric.target)}" class="viewer-chart__target"/>
-      <text x="${WIDTH - RIGHT}" y="${y(metric.target) - 6}" text-anchor="end" class="viewer-chart__label">Target ${figure(metric.target, metric.unit)}</text>` : ""}
+      <line x1="${LEFT}" x2="${LEFT + 30}" y1="${HEIGHT - 20}" y2="${HEIGHT - 20}" class="viewer-chart__target"/>
+      <text x="${LEFT + 38}" y="${HEIGHT - 16}" class="viewer-chart__label">Target ${figure(metric.target, metric.unit)}</text>` : ""}
     <polyline points="${points.map((m, i) => `${x(i)},${y(m.value)}`).join(" ")}" class="viewer-chart__line"/>
     ${points.map((m, i) => html`<g>
       <circle cx="${x(i)}" cy="${y(m.value)}" r="11" fill="${RAG[m.rag]?.[0] ?? "#505a5f"}"/>

@@ -64,7 +64,7 @@ function signInForm(error) {
     </form>`);
   element("content").removeAttribute("aria-busy");
   element("content").dataset.shown = "sign-in";
-  (error ? element("problem") : element("token")).focus();
+  if (error) element("problem").focus();
 }
 
 /** Shows the place in the URL: the view first, then the time bar's sliders and what needs the partnership's log. */
@@ -189,7 +189,7 @@ document.addEventListener("input", (event) => {
   if (event.target.matches(".viewer-range")) describeSlider(event.target);
 });
 document.addEventListener("change", (event) => {
-  if (event.target.matches(".viewer-range")) at({ [event.target.name]: sliderMoment(event.target) });
+  if (event.target.matches(".viewer-range")) at({ [event.target.dataset.axis]: sliderMoment(event.target) });
 });
 
 element("sign-out").addEventListener("click", () => {

@@ -22,8 +22,9 @@ function stops(axis, events) {
   return [...found.entries()].sort(([a], [b]) => key(a) - key(b));
 }
 
-// Instants compare to the microsecond (the service's precision; a Date keeps milliseconds).
-const key = (moment) => Date.parse(moment) * 1000 + Number((/\.(\d{1,6})/.exec(moment)?.[1] ?? "").padEnd(6, "0"));
+// Instants compare to the microsecond (the service's precision; a Date keeps milliseconds): whole seconds, then
+// the fraction.
+const key = (moment) => Math.floor(Date.parse(moment) / 1000) * 1e6 + Number((/\.(\d{1,6})/.exec(moment)?.[1] ?? "").padEnd(6, "0"));
 
 /** Where a moment falls among the stops: the last stop at or before it (the first if none is), the end for now. */
 function position(moments, moment) {
@@ -45,7 +46,7 @@ function slider(axis, place, events) {
   const text = valueText(axis, found[at]);
   return html`<div class="govuk-form-group viewer-slider">
     <label class="govuk-label govuk-label--s" for="${axis}-slider">${AXES[axis].label}</label>
-    <input class="viewer-range" type="range" id="${axis}-slider" name="${axis}" min="0" max="${found.length}" step="1"
+    <input class="viewer-range" type="range" id="${axis}-slider" data-axis="${axis}" min="0" max="${found.length}" step="1"
       value="${at}" aria-valuetext="${text}" data-stops="${JSON.stringify(found.map(([moment]) => moment))}">
     <p class="govuk-body-s viewer-said" id="${axis}-said" aria-hidden="true">${text}</p>
   </div>`;
@@ -88,9 +89,10 @@ export function sliderMoment(input) {
 export function describeSlider(input) {
   const stops = JSON.parse(input.dataset.stops);
   const moment = stops[Number(input.value)];
-  const text = moment ? AXES[input.name].show(moment) : AXES[input.name].last;
+  const axis = input.dataset.axis;
+  const text = moment ? AXES[axis].show(moment) : AXES[axis].last;
   input.setAttribute("aria-valuetext", text);
-  document.getElementById(`${input.name}-said`).textContent = text;
+  document.getElementById(`${axis}-said`).textContent = text;
 }
 
 /** The moment the date inputs name: asAt from a date and a time (UTC; the end of the day without one). */

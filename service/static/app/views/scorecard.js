@@ -22,7 +22,7 @@ export async function load(place) {
   return {
     title: `Scorecard`, caption: partnership.name,
     crumbs: [[to(place, "partnership", partnership.id), partnership.name]],
-    body: metrics.length ? metrics.map((metric, i) => html`<section class="viewer-metric" aria-labelledby="metric-${i}">
+    body: metrics.length ? html`${metrics.map((metric, i) => html`<section class="viewer-metric" aria-labelledby="metric-${i}">
       <h2 class="govuk-heading-m" id="metric-${i}">${metric.name}</h2>
       ${summary(shown(METRIC, metric))}
       ${chart(metric, `chart-${i}`)}
@@ -33,7 +33,7 @@ export async function load(place) {
           <td class="govuk-table__cell">${m.period}</td><td class="govuk-table__cell">${day(m.periodEnd)}</td>
           <td class="govuk-table__cell">${figure(m.value, metric.unit)}</td><td class="govuk-table__cell">${tag(m.rag)}</td>
           <td class="govuk-table__cell">${instant(m.recordedAt)}</td></tr>`)}</tbody></table>
-    </section>`) : html`<p class="govuk-body">No metrics defined at this moment.</p>`,
+    </section>`)}` : html`<p class="govuk-body">No metrics defined at this moment.</p>`,
     partnershipId: partnership.id,
     scope: (events) => events.filter((event) => event.entityType === "Metric"),
   };
