@@ -112,6 +112,7 @@ export function changesBetween(events, place) {
 }
 
 function changes(events, place, plan) {
+  if (!place.from && !place.to) return html`<p class="govuk-body" id="changes-found">Give a date or two to list the changes.</p>`;
   const titles = new Map([[plan.id, plan.title]]);
   for (const event of events) {
     if (event.type === "ActionAdded") titles.set(event.entityId, event.data.title);
