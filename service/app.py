@@ -37,6 +37,7 @@ from service.graphql.context import Context
 from service.graphql.schema import schema
 from service.graphql.types import EventRecord
 from service.http import SecurityHeaders, keep_request_text_out_of_logs, unexpected
+from service.sign_in import sign_in
 from service.tokens import Identity, TokenError, bearer
 
 MAX_BODY_BYTES = 1_000_000
@@ -316,6 +317,7 @@ def create_app(services: Services) -> ASGIApp:
             services.commands.listeners.remove(view.feed.wake)
             await services.store.close()
 
+    where_to_sign_in, redeem_sign_in = sign_in(services.tokens)
     routes = [
         Route("/", lambda request: pages.landing(services.edge.graphiql)),
         Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -326,6 +328,8 @@ def create_app(services: Services) -> ASGIApp:
         Route("/readme", pages.readme),
         Route("/static/pages.css", pages.stylesheet),
         Route("/app", pages.viewer),
+        Route("/app/sign-in", where_to_sign_in, methods=["GET"]),
+        Route("/app/sign-in", redeem_sign_in, methods=["POST"]),
         Mount("/static/app", StaticFiles(directory=pages.STATIC / "app")),
     ]
     if services.edge.graphiql:

@@ -58,7 +58,8 @@ def sign_in(page, service: Server, bearer: str, path: str = "/app") -> None:
 
 
 def status_of(page, action_id: str) -> str:
-    return page.inner_text(f'tr[data-action="{action_id}"] td:nth-child(4)')
+    # (textContent: the browser may not lay out a priority area out of sight, and innerText needs the layout)
+    return page.text_content(f'tr[data-action="{action_id}"] td:nth-child(4)').strip()
 
 
 def no_accessibility_violations(page) -> list:
@@ -185,7 +186,7 @@ def test_a_change_arrives_live_on_the_plan(page, service, area):
     assert status_of(page, other) == "Not started"
     page.evaluate("window.notReloaded = true")
     service.ok("startAction", {"actionId": other}, area.partner)
-    page.wait_for_function("id => document.querySelector(`tr[data-action='${id}'] td:nth-child(4)`)?.innerText === 'In progress'", arg=other)
+    page.wait_for_function("id => document.querySelector(`tr[data-action='${id}'] td:nth-child(4)`)?.textContent.trim() === 'In progress'", arg=other)
     assert page.evaluate("window.notReloaded") is True
     assert "Changed: Action started" in page.inner_text("#announce")
     assert page.inner_text(".viewer-counts").split() == ["3", "Total", "1", "Not", "started", "1", "In", "progress", "1",
@@ -255,3 +256,137 @@ def test_every_view_of_the_demo_has_no_wcag_aa_violations(page, service):
     assert lancashire["name"] in page.inner_text("main")
     assert page.locator("svg.viewer-chart").count() == 2  # one chart per metric of Lancashire's scorecard
     assert page.requests_off_machine == [] and page.console_errors == []
+
+
+class IdentityProvider:
+    """An OpenID Connect provider played by the test on a local HTTP server: a discovery document, its keys, an
+    authorisation endpoint that signs in whoever it is told to (`self.signs_in`: the claims) and sends the browser
+    back with a code, and a token endpoint that redeems a code once, for the verifier of its challenge."""
+
+    def __init__(self):
+        import base64
+        import hashlib
+        import json
+        import threading
+        import time
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from urllib.parse import parse_qs, urlencode, urlsplit
+
+        import jwt
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        self.key = rsa.generate_private_key(65537, 2048)
+        self.signs_in: dict = {}
+        self.codes: dict[str, dict] = {}
+        self.redeemed: list[dict] = []
+        provider = self
+
+        def challenge(verifier: str) -> str:
+            return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+
+        class Handler(BaseHTTPRequestHandler):
+            def answer(self, status: int, body: dict) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):
+                url = urlsplit(self.path)
+                if url.path == "/.well-known/openid-configuration":
+                    self.answer(200, {"issuer": provider.issuer, "jwks_uri": f"{provider.issuer}/jwks",
+                                      "authorization_endpoint": f"{provider.issuer}/authorize", "token_endpoint": f"{provider.issuer}/token"})
+                elif url.path == "/jwks":
+                    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(provider.key.public_key()))
+                    self.answer(200, {"keys": [{**jwk, "kid": "k1", "use": "sig", "alg": "RS256"}]})
+                elif url.path == "/authorize":
+                    asked = {k: v[0] for k, v in parse_qs(url.query).items()}
+                    code = f"code-{len(provider.codes)}"
+                    provider.codes[code] = asked
+                    self.send_response(302)
+                    self.send_header("Location", f"{asked['redirect_uri']}?{urlencode({'code': code, 'state': asked['state']})}")
+                    self.end_headers()
+                else:
+                    self.send_error(404)
+
+            def do_POST(self):
+                form = {k: v[0] for k, v in parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode()).items()}
+                provider.redeemed.append(form)
+                asked = provider.codes.pop(form.get("code"), None)
+                if asked is None or challenge(form.get("code_verifier", "")) != asked["code_challenge"] \
+                        or form.get("redirect_uri") != asked["redirect_uri"] or form.get("client_id") != asked["client_id"]:
+                    self.answer(400, {"error": "invalid_grant", "error_description": "the code or its verifier is wrong"})
+                    return
+                now = int(time.time())
+                id_token = jwt.encode({"iss": provider.issuer, "aud": asked["client_id"], "iat": now, "exp": now + 600,
+                                       **provider.signs_in}, provider.key, algorithm="RS256", headers={"kid": "k1"})
+                self.answer(200, {"access_token": "opaque-access-token", "token_type": "Bearer", "id_token": id_token})
+
+            def log_message(self, *args):
+                pass
+
+        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.issuer = f"http://127.0.0.1:{self.http.server_port}"
+        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+
+
+@pytest.fixture(scope="module")
+def provider():
+    played = IdentityProvider()
+    yield played
+    played.http.shutdown()
+
+
+@pytest.fixture(scope="module")
+def signing_in(provider, tmp_path_factory):
+    """A service whose readers sign in through the provider."""
+    running = Server(tmp_path_factory.mktemp("viewer-oidc"), {"SEND_RECORDS_OIDC_ISSUER": provider.issuer,
+                                                              "SEND_RECORDS_OIDC_AUDIENCE": "send-records-viewer"}).start()
+    yield running
+    running.stop()
+
+
+def test_a_lead_signs_in_through_the_identity_provider_and_comes_back_to_the_link(page, signing_in, provider):
+    area = new_area(signing_in)
+    provider.signs_in = {"sub": "lead@council.example", "role": "PARTNERSHIP_LEAD", "partnership": area.partnership}
+    link = f"/app?plan={area.plan}&asOf=2018-03-10"
+    page.goto(f"http://127.0.0.1:{signing_in.port}{link}")
+    page.click("#provider-sign-in")
+    settled(page)
+    assert page.url == f"http://127.0.0.1:{signing_in.port}{link}"  # back where the reader started, the code gone
+    assert page.inner_text("h1") == "WSoA" and "true on 10 March 2018" in page.inner_text("#timebar")
+    assert "Timely EHC plans" not in page.inner_text("#content")  # the priority area added on 15 March
+    [redeemed] = provider.redeemed
+    assert redeemed["grant_type"] == "authorization_code" and redeemed["client_id"] == "send-records-viewer"
+    kept = page.evaluate("JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage), document.cookie])")
+    assert kept == '[[],[],""]'  # the verifier is gone, and the token was never there
+    assert page.console_errors == [] and page.requests_off_machine == []
+
+    # A code redeemed once is not redeemed again: the page says why, and offers both ways in again.
+    page.goto(f"http://127.0.0.1:{signing_in.port}/app?code=code-0&state=forged")
+    page.wait_for_selector(".govuk-error-summary")
+    assert "this sign-in was not started from this tab" in page.inner_text(".govuk-error-summary")
+    assert page.locator("#provider-sign-in").is_visible() and page.locator("#token").is_visible()
+    assert no_accessibility_violations(page) == []
+    shot(page, "sign-in-through-the-provider-refused")
+
+
+def test_the_sign_in_endpoint_refuses_clearly(service, signing_in, provider):
+    import httpx
+
+    assert httpx.get(f"http://127.0.0.1:{service.port}/app/sign-in").json() == {"provider": None}
+    assert httpx.get(f"http://127.0.0.1:{signing_in.port}/app/sign-in").json() == {"provider": {
+        "authorizationEndpoint": f"{provider.issuer}/authorize", "clientId": "send-records-viewer", "scope": "openid"}}
+    app = f"http://127.0.0.1:{signing_in.port}/app"
+    asked = {"code": "code-unknown", "codeVerifier": "v" * 43, "redirectUri": app}
+    refusals = [
+        (service, asked, 404, "this service signs no one in through an identity provider (SEND_RECORDS_OIDC_ISSUER)"),
+        (signing_in, {"code": "x"}, 400, 'send {"code": ..., "codeVerifier": ..., "redirectUri": ...} as JSON'),
+        (signing_in, {**asked, "redirectUri": "https://elsewhere.example/callback"}, 400, "redirectUri must be the address of /app"),
+        (signing_in, asked, 401, "the identity provider refused the sign-in: the code or its verifier is wrong"),
+    ]
+    for server, body, status, message in refusals:
+        response = httpx.post(f"http://127.0.0.1:{server.port}/app/sign-in", json=body)
+        assert (response.status_code, response.json()) == (status, {"error": message})

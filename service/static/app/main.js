@@ -4,6 +4,7 @@
 import { fetchFile, follow, log, query, Refused, signedIn, signIn, signOut } from "./api.js";
 import { html, instant } from "./html.js";
 import { href, parse } from "./place.js";
+import { identityProvider, leave, returned } from "./signin.js";
 import { datesMoment, describeSlider, said, sliderMoment, timebar } from "./timebar.js";
 import { createAll, SkipLink } from "./vendor/govuk-frontend.min.js";
 import * as action from "./views/action.js";
@@ -19,6 +20,7 @@ const TITLE = "SEND partnership record";
 let shown = null; // the place on screen
 let showing = 0; // the latest showing asked for: an earlier one still loading gives way
 let stopFollowing = () => {};
+let signInWith = { provider: null, unavailable: null }; // the identity provider, if the service has one
 
 /** Puts markup into an element, keeping the focus on the element of the same id if it had it. */
 function put(id, markup) {
@@ -50,7 +52,12 @@ function signInForm(error) {
   crumbs([]);
   heading("Sign in");
   put("timebar", "");
-  put("content", html`${error ? problem("Your token was not accepted", error, "token") : ""}
+  const { provider, unavailable } = signInWith;
+  put("content", html`${error ? problem("You are not signed in", error, "token") : ""}
+    ${provider ? html`<h2 class="govuk-heading-m">With your organisation's account</h2>
+      <button type="button" class="govuk-button" data-module="govuk-button" id="provider-sign-in">Sign in with your organisation's account</button>
+      <h2 class="govuk-heading-m">With a bearer token</h2>` : ""}
+    ${unavailable ? html`<div class="govuk-inset-text">Signing in through your organisation's identity provider is unavailable: ${unavailable}</div>` : ""}
     <p class="govuk-body">Paste a bearer token: one made with <code>send-records token</code>, or one your identity provider gave you.
       It is kept only while this tab is open, and sent only to this service.</p>
     <form data-form="sign-in" novalidate>
@@ -150,6 +157,7 @@ function go(to, options) {
 const at = (changes) => go(href({ ...parse(location.search), ...changes }), { moved: true });
 
 document.addEventListener("click", (event) => {
+  if (event.target.id === "provider-sign-in") return leave(signInWith.provider, location.pathname + location.search);
   const link = event.target.closest("a[href]");
   if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
   if (link.hasAttribute("data-download")) {
@@ -211,7 +219,22 @@ async function download(link) {
   }
 }
 
+/** Signs in with the token the identity provider's answer in the URL gives, if it carries one, then shows the place. */
+async function start() {
+  signInWith = await identityProvider();
+  try {
+    const token = await returned();
+    if (token) {
+      signIn(token);
+      element("signed-in").hidden = false;
+    }
+  } catch (error) {
+    return signInForm(error.message);
+  }
+  show();
+}
+
 window.addEventListener("popstate", () => show());
 document.body.classList.add("js-enabled", "govuk-frontend-supported");
 createAll(SkipLink);
-show();
+start();
