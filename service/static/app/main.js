@@ -46,14 +46,16 @@ function problem(title, message, field) {
       <li>${field ? html`<a href="#${field}">${message}</a>` : message}</li></ul></div></div></div>`;
 }
 
-function signInForm(error) {
+/** The sign-in page; with an error, what went wrong (and, for a token refused, the token field in error). */
+function signInForm(error, field) {
   stopFollowing();
   element("signed-in").hidden = true;
   crumbs([]);
   heading("Sign in");
   put("timebar", "");
   const { provider, unavailable } = signInWith;
-  put("content", html`${error ? problem("You are not signed in", error, "token") : ""}
+  const wrong = error && field === "token";
+  put("content", html`${error ? problem("You are not signed in", error, field) : ""}
     ${provider ? html`<h2 class="govuk-heading-m">With your organisation's account</h2>
       <button type="button" class="govuk-button" data-module="govuk-button" id="provider-sign-in">Sign in with your organisation's account</button>
       <h2 class="govuk-heading-m">With a bearer token</h2>` : ""}
@@ -61,11 +63,11 @@ function signInForm(error) {
     <p class="govuk-body">Paste a bearer token: one made with <code>send-records token</code>, or one your identity provider gave you.
       It is kept only while this tab is open, and sent only to this service.</p>
     <form data-form="sign-in" novalidate>
-      <div class="govuk-form-group ${error ? "govuk-form-group--error" : ""}">
+      <div class="govuk-form-group ${wrong ? "govuk-form-group--error" : ""}">
         <label class="govuk-label" for="token">Bearer token</label>
-        ${error ? html`<p id="token-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${error}</p>` : ""}
-        <input class="govuk-input ${error ? "govuk-input--error" : ""}" id="token" name="token" type="password" autocomplete="off" spellcheck="false"
-          ${error ? html`aria-describedby="token-error"` : ""}>
+        ${wrong ? html`<p id="token-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${error}</p>` : ""}
+        <input class="govuk-input ${wrong ? "govuk-input--error" : ""}" id="token" name="token" type="password" autocomplete="off" spellcheck="false"
+          ${wrong ? html`aria-describedby="token-error"` : ""}>
       </div>
       <button type="submit" class="govuk-button" data-module="govuk-button">Sign in</button>
     </form>`);
@@ -144,7 +146,7 @@ function refused(message) {
   signOut();
   known.clear();
   shown = null;
-  signInForm(message);
+  signInForm(message, "token");
 }
 
 function go(to, options) {
@@ -175,7 +177,7 @@ document.addEventListener("submit", async (event) => {
   const data = new FormData(form);
   if (form.dataset.form === "sign-in") {
     const token = String(data.get("token") ?? "").trim();
-    if (!token) return signInForm("Enter a bearer token");
+    if (!token) return signInForm("Enter a bearer token", "token");
     signIn(token);
     try {
       await query("{ partnerships { id } }");

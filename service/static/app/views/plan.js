@@ -70,7 +70,7 @@ export function planEvents(planId, events) {
 
 function actionsTable(actions, place, caption) {
   return html`<table class="govuk-table viewer-actions">
-    <caption class="govuk-table__caption govuk-table__caption--s">${caption}</caption>
+    <caption class="govuk-visually-hidden">${caption}</caption>
     <thead class="govuk-table__head"><tr class="govuk-table__row">${ACTION.map((column) => html`<th scope="col" class="govuk-table__header">${column.heading}</th>`)}</tr></thead>
     <tbody class="govuk-table__body">${actions.map((action) => html`<tr class="govuk-table__row" data-action="${action.id}">${ACTION.map((column) => html`<td class="govuk-table__cell">${column.show(action, place)}</td>`)}</tr>`)}</tbody>
   </table>`;
@@ -78,7 +78,7 @@ function actionsTable(actions, place, caption) {
 
 function progress(plan) {
   const counts = plan.progress;
-  return html`<ul class="viewer-counts">${PROGRESS.map((name) => html`<li><span class="viewer-count">${counts[name]}</span> ${word(name.replace(/([A-Z])/g, "_$1").toUpperCase())}</li>`)}</ul>`;
+  return html`<ul class="govuk-body viewer-counts">${PROGRESS.map((name) => html`<li><span class="viewer-count">${counts[name]}</span> ${word(name.replace(/([A-Z])/g, "_$1").toUpperCase())}</li>`)}</ul>`;
 }
 
 /** The termly report of issue 19 (GET /reports/plans/{id}), as at the moment shown, or the moment it was read. */
