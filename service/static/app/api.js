@@ -51,6 +51,9 @@ const PAGE = `query Log($partnershipId: ID!, $after: String) {
 // nothing is new), one call at a time per partnership.
 const logs = new Map();
 
+/** The events of a partnership's log read so far (none before the first read). */
+export const logRead = (partnershipId) => logs.get(partnershipId)?.events ?? [];
+
 export function log(partnershipId) {
   const kept = logs.get(partnershipId) ?? { events: [], cursor: null, reading: Promise.resolve() };
   logs.set(partnershipId, kept);

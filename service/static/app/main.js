@@ -1,8 +1,8 @@
 // The record viewer: one page that shows the record through the public GraphQL API, at any moment. The URL names
 // the view and the moment (place.js); following a link or moving through time changes the URL and shows the
 // view again, without reloading the page (which would lose the token, kept only in memory: api.js).
-import { fetchFile, follow, log, query, Refused, signedIn, signIn, signOut } from "./api.js";
-import { html, instant } from "./html.js";
+import { fetchFile, follow, log, logRead, query, Refused, signedIn, signIn, signOut } from "./api.js";
+import { day, html, instant } from "./html.js";
 import { href, parse } from "./place.js";
 import { identityProvider, leave, returned } from "./signin.js";
 import { datesMoment, describeSlider, said, sliderMoment, timebar } from "./timebar.js";
@@ -100,9 +100,9 @@ async function show({ moved = false } = {}) {
   shown = place;
   crumbs(view.crumbs ?? []);
   heading(view.title, view.caption);
-  put("timebar", timebar(place, view.partnershipId ? view.scope(peek(view.partnershipId)) : []));
+  put("timebar", timebar(place, view.partnershipId ? view.scope(logRead(view.partnershipId)) : []));
   put("content", view.missing
-    ? html`<p class="govuk-body">The record held no ${view.missing} with this id ${place.asAt ? `at ${instant(place.asAt)}` : "now"}${place.asOf ? ` on ${place.asOf}` : ""}: it may not have existed then, or your token may not read it.</p>`
+    ? html`<p class="govuk-body">The record held no ${view.missing} with this id ${place.asAt ? `at ${instant(place.asAt)}` : "now"}${place.asOf ? ` on ${day(place.asOf)}` : ""}: it may not have existed then, or your token may not read it.</p>`
     : view.body);
   element("content").removeAttribute("aria-busy");
   element("content").dataset.shown = href(place);
@@ -110,9 +110,6 @@ async function show({ moved = false } = {}) {
   if (view.partnershipId && !view.missing) await withLog(view, place, asked);
   else element("content").dataset.logged = href(place);
 }
-
-const known = new Map(); // partnership -> events read so far, for the sliders before the log is read on
-const peek = (partnershipId) => known.get(partnershipId) ?? [];
 
 async function withLog(view, place, asked) {
   let kept;
@@ -123,7 +120,6 @@ async function withLog(view, place, asked) {
     return;
   }
   if (asked !== showing) return;
-  known.set(view.partnershipId, kept.events);
   const events = view.scope(kept.events);
   put("timebar", timebar(place, events));
   if (view.logged) put(...view.logged(events));
@@ -144,7 +140,6 @@ function announce(text) {
 
 function refused(message) {
   signOut();
-  known.clear();
   shown = null;
   signInForm(message, "token");
 }
@@ -204,7 +199,6 @@ document.addEventListener("change", (event) => {
 
 element("sign-out").addEventListener("click", () => {
   signOut();
-  known.clear();
   shown = null;
   signInForm();
 });

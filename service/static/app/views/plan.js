@@ -4,7 +4,7 @@
 import { query } from "../api.js";
 import { selection, shown } from "../fields.js";
 import { day, html, instant, overdueTag, summary, tag, word } from "../html.js";
-import { href, moment, to } from "../place.js";
+import { moment, to } from "../place.js";
 import { said } from "../timebar.js";
 
 const PLAN = [
