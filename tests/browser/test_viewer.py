@@ -185,9 +185,10 @@ def test_a_change_arrives_live_on_the_plan(page, service, area):
     sign_in(page, service, area.partner, f"/app?plan={area.plan}")
     assert status_of(page, other) == "Not started"
     page.evaluate("window.notReloaded = true")
+    page.fill("#changes-from", "2018-01-01")  # being typed, not yet sent, when the change arrives
     service.ok("startAction", {"actionId": other}, area.partner)
     page.wait_for_function("id => document.querySelector(`tr[data-action='${id}'] td:nth-child(4)`)?.textContent.trim() === 'In progress'", arg=other)
-    assert page.evaluate("window.notReloaded") is True
+    assert page.evaluate("window.notReloaded") is True and page.input_value("#changes-from") == "2018-01-01"
     assert "Changed: Action started" in page.inner_text("#announce")
     assert page.inner_text(".viewer-counts").split() == ["3", "Total", "1", "Not", "started", "1", "In", "progress", "1",
                                                         "Completed", "0", "Cancelled", "0", "Overdue"]

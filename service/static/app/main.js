@@ -22,10 +22,14 @@ let showing = 0; // the latest showing asked for: an earlier one still loading g
 let stopFollowing = () => {};
 let signInWith = { provider: null, unavailable: null }; // the identity provider, if the service has one
 
-/** Puts markup into an element, keeping the focus on the element of the same id if it had it. */
-function put(id, markup) {
+/** Puts markup into an element, keeping the focus on the element of the same id if it had it; with `keepEdits`
+ * (a live change shown again), fields the reader has typed in but not sent keep what was typed. */
+function put(id, markup, keepEdits = false) {
   const focused = document.activeElement?.id;
+  const edited = keepEdits ? [...element(id).querySelectorAll("input[id][type=date], input[id][type=time]")]
+    .filter((field) => field.value !== field.defaultValue).map((field) => [field.id, field.value]) : [];
   element(id).innerHTML = String(markup);
+  for (const [field, value] of edited) if (element(field)) element(field).value = value;
   if (focused && element(focused) && document.activeElement !== element(focused)) element(focused).focus();
 }
 
@@ -77,7 +81,7 @@ function signInForm(error, field) {
 }
 
 /** Shows the place in the URL: the view first, then the time bar's sliders and what needs the partnership's log. */
-async function show({ moved = false } = {}) {
+async function show({ moved = false, live = false } = {}) {
   if (!signedIn()) return signInForm();
   const place = parse(location.search);
   const sameView = shown && shown.view === place.view && shown.id === place.id;
@@ -100,18 +104,18 @@ async function show({ moved = false } = {}) {
   shown = place;
   crumbs(view.crumbs ?? []);
   heading(view.title, view.caption);
-  put("timebar", timebar(place, view.partnershipId ? view.scope(logRead(view.partnershipId)) : []));
+  put("timebar", timebar(place, view.partnershipId ? view.scope(logRead(view.partnershipId)) : []), live);
   put("content", view.missing
     ? html`<p class="govuk-body">The record held no ${view.missing} with this id ${place.asAt ? `at ${instant(place.asAt)}` : "now"}${place.asOf ? ` on ${day(place.asOf)}` : ""}: it may not have existed then, or your token may not read it.</p>`
-    : view.body);
+    : view.body, live);
   element("content").removeAttribute("aria-busy");
   element("content").dataset.shown = href(place);
   if (!sameView && !moved) element("title").focus();
-  if (view.partnershipId && !view.missing) await withLog(view, place, asked);
+  if (view.partnershipId && !view.missing) await withLog(view, place, asked, live);
   else element("content").dataset.logged = href(place);
 }
 
-async function withLog(view, place, asked) {
+async function withLog(view, place, asked, live) {
   let kept;
   try {
     kept = await log(view.partnershipId);
@@ -121,15 +125,15 @@ async function withLog(view, place, asked) {
   }
   if (asked !== showing) return;
   const events = view.scope(kept.events);
-  put("timebar", timebar(place, events));
-  if (view.logged) put(...view.logged(events));
+  put("timebar", timebar(place, events), live);
+  if (view.logged) put(...view.logged(events), live);
   element("content").dataset.logged = href(place);
   if (view.live && !place.asAt) {
     // Nothing recorded after the log was read is missed: the subscription starts after its last event.
     stopFollowing = follow(view.partnershipId, kept.cursor, (event) => {
       if (!view.scope([...kept.events, event]).includes(event)) return;
       announce(`Changed: ${said(event)}, by ${event.actor.subject}, recorded ${instant(event.recordedAt)}`);
-      show({ moved: true });
+      show({ moved: true, live: true });
     }, (message) => announce(`Live updates stopped: ${message}`));
   }
 }
