@@ -38,6 +38,7 @@ from service.graphql.scalars import parse_instant
 from service.graphql.schema import schema
 from service.graphql.types import EventRecord
 from service.http import SecurityHeaders, keep_request_text_out_of_logs, unexpected
+from service.sign_in import sign_in
 from service.tokens import Identity, TokenError, bearer
 
 MAX_BODY_BYTES = 1_000_000
@@ -347,6 +348,7 @@ def create_app(services: Services) -> ASGIApp:
             services.commands.listeners.remove(view.feed.wake)
             await services.store.close()
 
+    where_to_sign_in, redeem_sign_in = sign_in(services.tokens)
     routes = [
         Route("/", lambda request: pages.landing(services.edge.graphiql)),
         Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -357,10 +359,14 @@ def create_app(services: Services) -> ASGIApp:
         Route("/readme", pages.readme),
         Route("/reports/plans/{plan_id}", report(services)),
         Route("/static/pages.css", pages.stylesheet),
+        Route("/app", pages.viewer),
+        Route("/app/sign-in", where_to_sign_in, methods=["GET"]),
+        Route("/app/sign-in", redeem_sign_in, methods=["POST"]),
+        Mount("/static/app", StaticFiles(directory=pages.STATIC / "app")),
     ]
     if services.edge.graphiql:
         routes.append(Mount("/static/graphiql", StaticFiles(directory=pages.STATIC / "graphiql")))
-    served = {route.path for route in routes} | set(pages.graphiql_assets() if services.edge.graphiql else ())
+    served = {route.path for route in routes} | set(pages.assets("app")) | set(pages.assets("graphiql") if services.edge.graphiql else ())
     app = CORSMiddleware(Starlette(routes=routes, lifespan=lifespan), allow_origins=services.edge.cors_origins,
                          allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"], max_age=600)
     return RequestLog(SecurityHeaders(BodyLimit(app)), served, [r for r in routes if isinstance(r, Route)])

@@ -93,6 +93,7 @@ class Provider:
     def __init__(self, settings: ProviderSettings):
         self.settings = settings
         self.jwks_url = settings.jwks_url
+        self.discovered: dict | None = None  # the discovery document, once read (service/sign_in.py reads it too)
         self.keys: dict[str | None, jwt.PyJWK] = {}
         self.fetched_at = self.missed_at = float("-inf")
         self.failure: str | None = None
@@ -162,7 +163,7 @@ class Provider:
                                   f"({self.settings.issuer})")
         if not isinstance(document.get("jwks_uri"), str):
             raise KeysUnavailable(f"the discovery document at {url} names no jwks_uri")
-        self.jwks_url = document["jwks_uri"]
+        self.discovered, self.jwks_url = document, document["jwks_uri"]
         return self.jwks_url
 
 

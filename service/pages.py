@@ -35,7 +35,8 @@ def anchor(title: str) -> str:
 
 def landing(graphiql: bool) -> HTMLResponse:
     links = [("/graphql", "GraphiQL", "write and run queries (set your bearer token in its headers pane)")] if graphiql else []
-    links += [("/schema.graphql", "The schema", "the GraphQL SDL, for code generators and readers"),
+    links += [("/app", "The record viewer", "partnerships, plans, actions and the scorecard, at any past moment"),
+              ("/schema.graphql", "The schema", "the GraphQL SDL, for code generators and readers"),
               ("/healthz", "Liveness", "answers while the process runs"),
               ("/readyz", "Readiness", "whether the store answers (details with a bearer token)"),
               ("/readme", "README", "how to run, use and operate the service")]
@@ -67,6 +68,11 @@ def stylesheet(request: Request) -> FileResponse:
     return FileResponse(STATIC / "pages.css")
 
 
-def graphiql_assets() -> list[str]:
-    """The addresses of GraphiQL's files."""
-    return [f"/static/graphiql/{path.name}" for path in (STATIC / "graphiql").iterdir()]
+def viewer(request: Request) -> FileResponse:
+    """The record viewer (service/static/app/): one page whatever its query string, which names the view."""
+    return FileResponse(STATIC / "app" / "index.html")
+
+
+def assets(folder: str) -> list[str]:
+    """The addresses of the files under static/<folder>."""
+    return [f"/static/{path.relative_to(STATIC).as_posix()}" for path in (STATIC / folder).rglob("*") if path.is_file()]
