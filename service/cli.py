@@ -254,8 +254,8 @@ def report_command(services: Services, args: argparse.Namespace) -> int:
 
     try:
         body, _, name = asyncio.run(made())
-    except ReportNotFound:
-        print(f"send-records: no plan has id {args.plan!r}", file=sys.stderr)
+    except ReportNotFound as error:
+        print(f"send-records: {error}", file=sys.stderr)
         return 2
     if args.out is None:
         sys.stdout.buffer.write(body)

@@ -24,8 +24,8 @@ FORMATS = {"html": "text/html; charset=utf-8", "pdf": "application/pdf", "csv": 
 STATUSES = [("Not started", "notStarted"), ("In progress", "inProgress"), ("Completed", "completed"),
             ("Cancelled", "cancelled")]
 RAGS = ["RED", "AMBER", "GREEN", "NOT_RATED"]
-ACTION_COLUMNS = ["Priority area", "Action", "Owner agency", "Lead officer", "Due on", "Status", "RAG", "Overdue",
-                  "Latest note"]
+ACTION_COLUMNS = ["Priority area", "Action", "Owner agency", "Lead officer", "Due on", "Originally due on",
+                  "Times rescheduled", "Status", "RAG", "Overdue", "Latest note"]
 templates = Environment(loader=PackageLoader("service.reports"), autoescape=select_autoescape(["html"]),
                         trim_blocks=True, lstrip_blocks=True)
 
@@ -60,7 +60,7 @@ def html(report: Report) -> str:
         partnership=report.partnership, as_at=report.as_at.isoformat(),
         since=report.since.isoformat(), day=report.day.isoformat(), statuses=STATUSES,
         rags=RAGS, by_rag=report.by_rag, areas=areas, changes=report.changes, exceptions=report.exceptions,
-        judgements=report.judgements, metrics=metrics, ahead=report.ahead, footer=footer(report), words=words,
+        judgements=report.judgements, meetings=report.meetings, metrics=metrics, ahead=report.ahead, footer=footer(report), words=words,
         completed_share=round(100 * plan["progress"]["completed"] / total) if total else 0)
 
 
@@ -73,8 +73,8 @@ def pdf(report: Report) -> bytes:
 def action_rows(report: Report) -> list[list]:
     area_titles = {area["id"]: area["title"] for area in report.plan["priorityAreas"]}
     return [[area_titles.get((a["priorityArea"] or {}).get("id"), ""), a["title"], a["ownerAgency"]["name"],
-             a["leadOfficer"] or "", a["dueOn"], a["status"], a["rag"] or "", "yes" if a["overdue"] else "no",
-             a["latestNote"] or ""] for a in report.actions]
+             a["leadOfficer"] or "", a["dueOn"], a["originalDueOn"], a["rescheduleCount"], a["status"], a["rag"] or "",
+             "yes" if a["overdue"] else "no", a["latestNote"] or ""] for a in report.actions]
 
 
 def csv_text(report: Report) -> str:
@@ -102,13 +102,18 @@ def xlsx(report: Report) -> bytes:
     sheet(book.create_sheet("Actions"), ACTION_COLUMNS, action_rows(report))
     sheet(book.create_sheet("Changes"), ["Recorded", "Took effect", "Action", "Change", "By", "Why"],
           [[c.recorded_at, c.effective_on, c.action, c.what, c.who, c.why] for c in report.changes])
+    rag, overdue = ACTION_COLUMNS.index("RAG"), ACTION_COLUMNS.index("Overdue")
     sheet(book.create_sheet("Exceptions"), ACTION_COLUMNS[1:], [row[1:] for row in action_rows(report)
-                                                                if row[6] == "RED" or row[7] == "yes"])
+                                                                if row[rag] == "RED" or row[overdue] == "yes"])
     sheet(book.create_sheet("Judgements"), ["Made on", "By", "About", "Outcome", "RAG", "Rationale"],
           [[j["madeOn"], j["body"], j["subject"], j["outcome"] or "", j["rag"] or "", j["rationale"]]
            for j in report.judgements])
-    sheet(book.create_sheet("Scorecard"), ["Metric", "Period", "Period end", "Value", "RAG", "Target"],
-          [[m["name"], x["period"], x["periodEnd"], x["value"], x["rag"] or "", m["target"]]
+    sheet(book.create_sheet("Meetings"), ["Held on", "Kind", "Summary", "Decisions"],
+          [[m["heldOn"], words(m["kind"]), m["summary"], "; ".join(m["decisions"])] for m in report.meetings])
+    sheet(book.create_sheet("Scorecard"), ["Metric", "Period", "Period end", "Value", "RAG", "Target", "Direction",
+                                           "England average"],
+          [[m["name"], x["period"], x["periodEnd"], x["value"], x["rag"] or "", x["target"], x["direction"] or "",
+            x["englandAverage"]]
            for m in report.plan["partnership"]["metrics"] for x in sorted(m["measurements"], key=lambda x: x["periodEnd"])])
     out = io.BytesIO()
     book.save(out)

@@ -20,16 +20,21 @@ from projections.views import instant
 from service.graphql import cursors
 
 PLAN = """query($id: ID!, $asAt: DateTime!) { plan(id: $id, asAt: $asAt) {
-  id title kind status periodStart periodEnd submissionDue submittedOn approvedOn version
+  id title kind status periodStart periodEnd submissionDue publicationDue submissionOverdue submittedLate submittedOn
+  approvedOn version
   partnership { id name localAuthority
-    metrics { id name unit polarity target measurements { period periodEnd value rag recordedAt } } }
+    nextInspection { kind earliest latest overdue }
+    meetings { kind heldOn summary decisions }
+    metrics { id name unit polarity target baseline baselinePeriod
+      measurements { period periodEnd value rag target direction englandAverage recordedAt } } }
   respondsTo { framework kind startedOn publishedOn outcome }
-  priorityAreas { id title successMeasures }
+  priorityAreas { id title successMeasures rag }
   progress { total notStarted inProgress completed cancelled overdue } } }"""
 
 ACTIONS = """query($id: ID!, $asAt: DateTime!, $after: String) { plan(id: $id, asAt: $asAt) {
   actions(first: 100, after: $after) { pageInfo { hasNextPage endCursor } edges { node {
-    id title leadOfficer dueOn status rag overdue latestNote completedOn ownerAgency { name } priorityArea { id } } } } } }"""
+    id title leadOfficer dueOn originalDueOn rescheduleCount status rag overdue latestNote completedOn ownerAgency { name }
+    priorityArea { id } } } } } }"""
 
 EVENTS = """query($p: ID!, $after: String, $types: [String!]) { events(partnershipId: $p, after: $after, first: 100, types: $types) {
   pageInfo { hasNextPage endCursor } edges { node {
@@ -92,13 +97,26 @@ class Report:
         return self.as_at.date()
 
     @property
+    def meetings(self) -> list[dict]:
+        """The partnership's meetings held in the period (engagement meetings, stocktakes, boards, scrutiny)."""
+        since = self.since.date().isoformat()
+        return [m for m in self.partnership["meetings"] if since < m["heldOn"] <= self.day.isoformat()]
+
+    @property
     def ahead(self) -> list[tuple[str, str]]:
-        """Deadlines within about a term of the report: the plan's own, and its open actions' due dates."""
+        """What falls due within about a term of the report: the plan's deadlines, the next inspection's window
+        and its open actions' due dates."""
         found = []
-        for label, key in (("Plan submission due", "submissionDue"), ("Plan period ends", "periodEnd")):
+        for label, key in (("Plan submission due", "submissionDue"), ("Plan publication due", "publicationDue"),
+                           ("Plan period ends", "periodEnd")):
             due = self.plan.get(key)
             if due and self.day <= date.fromisoformat(due) <= self.day + TERM:
                 found.append((due, label))
+        expected = self.partnership["nextInspection"]
+        if expected and expected["latest"] and date.fromisoformat(expected["latest"]) <= self.day + TERM:
+            window = f"from {expected['earliest']} " if expected["earliest"] else ""
+            found.append((expected["latest"], f"{expected['kind'].capitalize()} inspection expected {window}by "
+                                              f"{expected['latest']}{' (overdue)' if expected['overdue'] else ''}"))
         found += [(a["dueOn"], f"Action due: {a['title']} ({a['ownerAgency']['name']})") for a in self.actions
                   if a["status"] in ("NOT_STARTED", "IN_PROGRESS")
                   and self.day <= date.fromisoformat(a["dueOn"]) <= self.day + TERM]

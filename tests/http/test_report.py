@@ -17,8 +17,9 @@ from pypdf import PdfReader
 from tests.support import BIN, Server, environment, token
 
 PLAN = """query($id: ID!, $asAt: DateTime) { plan(id: $id, asAt: $asAt) {
-  progress { total notStarted inProgress completed cancelled overdue }
-  actions(first: 100) { edges { node { id title status rag dueOn overdue latestNote ownerAgency { name } } } } } }"""
+  progress { total notStarted inProgress completed cancelled overdue } priorityAreas { title rag }
+  actions(first: 100) { edges { node { id title status rag dueOn originalDueOn rescheduleCount overdue latestNote
+    ownerAgency { name } } } } } }"""
 
 
 @pytest.fixture(scope="module")
@@ -75,12 +76,18 @@ def test_every_format_tells_graphqls_answers_at_the_same_instant(demo):
     progress = answer["progress"]
 
     rows = list(csv.DictReader(io.StringIO(report(demo, demo.plan, auditor, asAt=at, format="csv").text)))
-    assert {r["Action"]: (r["Status"], r["RAG"] or None, r["Due on"], r["Overdue"] == "yes", r["Owner agency"]) for r in rows} == {
-        title: (a["status"], a["rag"], a["dueOn"], a["overdue"], a["ownerAgency"]["name"]) for title, a in actions.items()}
+    assert {r["Action"]: (r["Status"], r["RAG"] or None, r["Due on"], r["Originally due on"], int(r["Times rescheduled"]),
+                          r["Overdue"] == "yes", r["Owner agency"]) for r in rows} == {
+        title: (a["status"], a["rag"], a["dueOn"], a["originalDueOn"], a["rescheduleCount"], a["overdue"],
+                a["ownerAgency"]["name"]) for title, a in actions.items()}
+    assert any(a["rescheduleCount"] for a in actions.values())
 
     page = report(demo, demo.plan, auditor, asAt=at, format="html")
     assert page.headers["content-type"].startswith("text/html")
     status_table = Tables(page.text).tables[0]
+    for area in answer["priorityAreas"]:
+        heading = f"<h3>{area['title']}" + (f": {area['rag'].capitalize()}" if area["rag"] else "") + "</h3>"
+        assert heading in page.text.replace("&#39;", "'")
     assert status_table[1] == [str(progress[k]) for k in ("notStarted", "inProgress", "completed", "cancelled", "total", "overdue")]
 
     book = load_workbook(io.BytesIO(report(demo, demo.plan, auditor, asAt=at, format="xlsx").content))
@@ -163,4 +170,4 @@ def test_the_command_line_writes_the_same_report(demo, tmp_path):
     assert out.read_bytes() == report(demo, demo.plan, token("AUDITOR"), asAt=at, format="csv").content
     missing = subprocess.run([str(BIN), "report", "--plan", "5e1f0000-0000-4000-8000-000000000000"],
                              env=environment(demo.data_dir, demo.store), capture_output=True, text=True, timeout=120)
-    assert missing.returncode == 2 and "no plan has id" in missing.stderr and "Traceback" not in missing.stderr
+    assert missing.returncode == 2 and "no plan with id" in missing.stderr and "Traceback" not in missing.stderr
