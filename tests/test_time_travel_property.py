@@ -35,24 +35,25 @@ STEPS = st.tuples(st.lists(STEP.map(lambda s: ("addPriorityArea", *s[1:])), min_
                   st.lists(STEP.map(lambda s: ("addAction", *s[1:])), min_size=1, max_size=4),
                   st.lists(STEP, min_size=5, max_size=30)).map(lambda parts: parts[0] + parts[1] + parts[2])
 
-ACTION_FIELDS = "id status dueOn completedOn latestNote rag version overdue ownerAgency { id name } priorityArea { id }"
+# Entities are compared by their own ids (`entityId`): at a past view, `id` names the entity at that view.
+ACTION_FIELDS = "id: entityId status dueOn completedOn latestNote rag version overdue ownerAgency { id: entityId name } priorityArea { id: entityId }"
 QUERIES = {
     "plan": f"""query($id: ID!, $asAt: DateTime, $asOf: Date) {{ plan(id: $id, asAt: $asAt, asOf: $asOf) {{
-      status version submittedOn partnership {{ id version agencies {{ id name }} }}
-      respondsTo {{ id version findings {{ id kind }} }}
-      priorityAreas {{ id title addresses {{ id }} actions {{ id status }} }}
+      status version submittedOn partnership {{ id: entityId version agencies {{ id: entityId name }} }}
+      respondsTo {{ id: entityId version findings {{ id: entityId kind }} }}
+      priorityAreas {{ id: entityId title addresses {{ id: entityId }} actions {{ id: entityId status }} }}
       progress {{ total notStarted inProgress completed cancelled overdue }}
-      actions(first: 100) {{ totalCount edges {{ node {{ {ACTION_FIELDS} plan {{ id version status }} }} }} }} }} }}""",
+      actions(first: 100) {{ totalCount edges {{ node {{ {ACTION_FIELDS} plan {{ id: entityId version status }} }} }} }} }} }}""",
     "action": f"""query($id: ID!, $asAt: DateTime, $asOf: Date) {{ action(id: $id, asAt: $asAt, asOf: $asOf) {{
-      {ACTION_FIELDS} plan {{ id status version priorityAreas {{ id }} }} }} }}""",
+      {ACTION_FIELDS} plan {{ id: entityId status version priorityAreas {{ id: entityId }} }} }} }}""",
     "partnership": """query($id: ID!, $asAt: DateTime, $asOf: Date) { partnership(id: $id, asAt: $asAt, asOf: $asOf) {
-      version agencies { id name } plans { id status version } inspections { id version findings { id } }
-      metrics { id version measurements { period value } latest { period } } } }""",
+      version agencies { id: entityId name } plans { id: entityId status version } inspections { id: entityId version findings { id: entityId } }
+      metrics { id: entityId version measurements { period value } latest { period } } } }""",
     "inspection": """query($id: ID!, $asAt: DateTime, $asOf: Date) { inspection(id: $id, asAt: $asAt, asOf: $asOf) {
-      version partnership { id version } findings { id kind text latestJudgement { id rag }
-      addressedBy { id } inspection { id version } } } }""",
+      version partnership { id: entityId version } findings { id: entityId kind text latestJudgement { id: entityId rag }
+      addressedBy { id: entityId } inspection { id: entityId version } } } }""",
     "metric": """query($id: ID!, $asAt: DateTime, $asOf: Date) { metric(id: $id, asAt: $asAt, asOf: $asOf) {
-      version measurements { period periodEnd value } latest { period } partnership { id version } } }""",
+      version measurements { period periodEnd value } latest { period } partnership { id: entityId version } } }""",
 }
 
 

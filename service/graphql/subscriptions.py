@@ -1,6 +1,8 @@
 """Subscriptions to the log: every matching event after a cursor, then live, none missed or repeated.
 
-The hand-over from the stored log to live delivery is explained in service/feed.py.
+The hand-over from the stored log to live delivery is explained in service/feed.py. The arguments are checked
+before the subscription starts (`opened`), so that a refusal is the protocol's `error` message for the operation
+rather than a result followed by `complete`, which a client takes for a normal end.
 """
 
 from __future__ import annotations
@@ -11,14 +13,28 @@ from typing import AsyncGenerator, Optional
 import strawberry
 
 from service.feed import BATCH, Subscriber, SubscriberTooSlow
-from service.graphql import cursors
+from projections import queries as q
+from service.graphql import cursors, ids
+from service.graphql.errors import refusal
 from service.graphql.context import Info
 from service.graphql.types import EventRecord
 
 TOO_SLOW = 4008
 
 
-async def follow(info: Info, partnership_id: str | None, types: list[str] | None, after: str | None) -> AsyncGenerator[EventRecord, None]:
+async def opened(info: Info, partnership_id: str | None, types: list[str] | None,
+                 after: str | None) -> AsyncGenerator[EventRecord, None]:
+    """The subscription's records, once its arguments are found good. A cursor beyond the end of the log is refused:
+    taken, it would wait for positions no event will reach before the log grows that far, delivering nothing."""
+    last = cursors.decode("e", after) if after is not None else None
+    context = info.context
+    if last is not None and last > context.feed.position and last > await context.commands.read_model.ask(q.last_position()):
+        raise refusal("`after` is beyond the end of the log: it is not a cursor of this record; resume with the "
+                      "position of the last event received")
+    return follow(info, ids.entity_of(partnership_id), types, last)
+
+
+async def follow(info: Info, partnership_id: str | None, types: list[str] | None, last: int | None) -> AsyncGenerator[EventRecord, None]:
     context = info.context
     websocket = context.request
 
@@ -26,7 +42,6 @@ async def follow(info: Info, partnership_id: str | None, types: list[str] | None
         reason = f"subscriber too slow: more than {subscriber.limit} events behind; resume after your last cursor"
         asyncio.ensure_future(websocket.close(code=TOO_SLOW, reason=reason))
 
-    last = cursors.decode("e", after) if after is not None else None
     subscriber = await context.feed.subscribe(context.principal, partnership_id, types, cut_off)
     try:
         # Replay the stored log up to where the live feed took over.
@@ -56,8 +71,7 @@ class Subscription:
     async def action_completed(
         self, info: Info, partnership_id: Optional[strawberry.ID] = None, after: Optional[str] = None
     ) -> AsyncGenerator[EventRecord, None]:
-        async for record in follow(info, partnership_id, ["ActionCompleted"], after):
-            yield record
+        return await opened(info, partnership_id, ["ActionCompleted"], after)
 
     @strawberry.subscription(description="Every event (or those of the given types), with the same resume rule.")
     async def events(
@@ -67,5 +81,4 @@ class Subscription:
         types: Optional[list[str]] = None,
         after: Optional[str] = None,
     ) -> AsyncGenerator[EventRecord, None]:
-        async for record in follow(info, partnership_id, types, after):
-            yield record
+        return await opened(info, partnership_id, types, after)
