@@ -18,7 +18,7 @@ from service.graphql.context import Info
 from service.graphql.introspection import Introspection
 from service.graphql.queries import Query
 from service.graphql.scalars import SCALARS
-from service.graphql.subscriptions import Subscription
+from service.graphql.subscriptions import OverWebSocket, Subscription
 from service.graphql.types import TYPES
 
 MAX_DEPTH = 10
@@ -94,6 +94,7 @@ schema = RecordsSchema(
     extensions=[
         *[lambda limit=limit: limit for limit in LIMITS],
         Introspection,
+        OverWebSocket,
         errors.ErrorCodes,
         errors.MaskUnexpected,
         lambda: errors.ParsedOnce(maxsize=256),

@@ -8,14 +8,16 @@ rather than a result followed by `complete`, which a client takes for a normal e
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncGenerator, Optional
+from typing import AsyncGenerator, Iterator, Optional
 
 import strawberry
+from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
-from service.feed import BATCH, Subscriber, SubscriberTooSlow
 from projections import queries as q
+from service.feed import BATCH, Subscriber, SubscriberTooSlow
 from service.graphql import cursors, ids
-from service.graphql.errors import refusal
+from service.graphql.errors import Code, refusal
 from service.graphql.context import Info
 from service.graphql.types import EventRecord
 
@@ -63,6 +65,19 @@ async def follow(info: Info, partnership_id: str | None, types: list[str] | None
         return
     finally:
         context.feed.unsubscribe(subscriber)
+
+
+class OverWebSocket(SchemaExtension):
+    """Refuses a subscription sent over HTTP, which would otherwise run as a query and fail: the service follows
+    the log for subscribers over WebSocket only."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        over = getattr(context.context.request, "scope", {}).get("type")
+        if context.operation_type is OperationType.SUBSCRIPTION and over == "http":
+            raise refusal("subscriptions are followed over WebSocket (graphql-transport-ws) at this path, not over HTTP",
+                          Code.BAD_REQUEST)
+        yield
 
 
 @strawberry.type

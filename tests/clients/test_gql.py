@@ -47,7 +47,7 @@ def test_gql_over_websocket_follows_the_log_from_a_position(server):
         raise Enough  # (the test stops at the first)
 
     async def follow(last: str | None) -> None:
-        # README: gql websocket
+        # README: gql-websocket
         from gql import Client, GraphQLRequest
         from gql.transport.websockets import WebsocketsTransport
 

@@ -68,6 +68,10 @@ def test_refusals_at_the_edge_have_codes(server):
         ({"method": "POST", "content": b"[{", "headers": {**auditor, "Content-Type": "application/json"}}, 400, "BAD_REQUEST"),
         ({"method": "POST", "json": [query], "headers": auditor}, 400, "BAD_REQUEST"),
         ({"method": "POST", "json": {**query, "operationName": "Missing"}, "headers": auditor}, 400, "BAD_REQUEST"),
+        ({"method": "POST", "json": {"query": "subscription { events { position } }"}, "headers": auditor}, 200,
+         "BAD_REQUEST"),
+        ({"method": "GET", "params": {"query": "subscription { events { position } }"}, "headers": auditor}, 200,
+         "BAD_REQUEST"),
         ({"method": "POST", "content": b" " * 1_000_001, "headers": {**auditor, "Content-Type": "application/json"}}, 413,
          "REQUEST_TOO_LARGE"),
     ]:
