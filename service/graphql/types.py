@@ -110,12 +110,15 @@ class UserError:
 
 @strawberry.type(description="Where a page of a connection lies in its list (Relay's PageInfo).")
 class PageInfo:
-    has_next_page: bool
-    end_cursor: Optional[str]
+    has_next_page: bool = strawberry.field(description="Whether the list has entries after this page's last: ask "
+                                           "for them with `after: endCursor`.")
+    end_cursor: Optional[str] = strawberry.field(description="The cursor of this page's last entry; null for an "
+                                                 "empty page.")
     has_previous_page: bool = strawberry.field(description="Whether the list has entries before this page's first: "
                                                "lists are read forward from `after`; the event lists (`events`, "
                                                "`history`) always answer false.")
-    start_cursor: Optional[str]
+    start_cursor: Optional[str] = strawberry.field(description="The cursor of this page's first entry; null for an "
+                                                   "empty page.")
 
     @classmethod
     def of(cls, cursors: list[str], has_next: bool, has_previous: bool = False) -> PageInfo:
@@ -219,17 +222,20 @@ class ActionFilter:
         )
 
 
-@strawberry.type
+@strawberry.type(description="An action in a page of actions, with its cursor.")
 class ActionEdge:
-    cursor: str
+    cursor: str = strawberry.field(description="Where the action lies in the list: `after` this cursor come the "
+                                   "actions that follow it.")
     node: Action
 
 
-@strawberry.type
+@strawberry.type(description="A page of actions (a Relay connection): `first` of them (at most 100, default 50) "
+                             "after the cursor `after`, in the order they were added.")
 class ActionConnection:
     edges: list[ActionEdge]
     page_info: PageInfo
-    total_count: int
+    total_count: int = strawberry.field(description="How many actions the list holds, its filter applied, on every "
+                                        "page.")
 
     @classmethod
     def of(cls, actions: list[Any], filter: ActionFilter | None, first: int | None, after: str | None,
@@ -441,13 +447,14 @@ class EventRecord:
         )
 
 
-@strawberry.type
+@strawberry.type(description="An event in a page of the log, with its cursor (its position).")
 class EventEdge:
-    cursor: str
+    cursor: str = strawberry.field(description="The event's position: `after` it come the events that follow it.")
     node: EventRecord
 
 
-@strawberry.type
+@strawberry.type(description="A page of events (a Relay connection): `first` of them (at most 100, default 50) "
+                             "after the cursor `after`, in log order.")
 class EventConnection:
     edges: list[EventEdge]
     page_info: PageInfo
