@@ -35,8 +35,8 @@ from projections.store import StoreUnavailable
 from service import pages
 from service.bootstrap import Services, bootstrap
 from service.feed import Feed
-from service.graphql.errors import refusal_body
 from service.graphql.context import Context
+from service.graphql.errors import refusal_body
 from service.graphql.schema import schema
 from service.graphql.types import EventRecord
 from service.http import SecurityHeaders, keep_request_text_out_of_logs, unexpected

@@ -17,8 +17,8 @@ from strawberry.types.graphql import OperationType
 from projections import queries as q
 from service.feed import BATCH, Subscriber, SubscriberTooSlow
 from service.graphql import cursors, ids
-from service.graphql.errors import Code, refusal
 from service.graphql.context import Info
+from service.graphql.errors import Code, refusal
 from service.graphql.types import EventRecord
 
 TOO_SLOW = 4008

@@ -60,7 +60,7 @@ def test_relay_compiles_a_connection_and_paginates_a_past_view_through_node(serv
 
 
 def test_graphql_ws_resumes_across_forced_disconnects_with_no_gap_and_no_repeat(server, node_clients, then_and_now):
-    area, count = then_and_now.area, 24
+    area, count = then_and_now.area, 30
     start = server.log_end(area.auditor)
     written = []
 
@@ -74,12 +74,13 @@ def test_graphql_ws_resumes_across_forced_disconnects_with_no_gap_and_no_repeat(
     writer.start()
     try:
         result = node_clients.script("graphql-ws.mjs", timeout=300, SERVICE_URL=server.url, TOKEN=area.lead,
-                                     PARTNERSHIP_ID=area.partnership, START=start, COUNT=str(count), DROP_EVERY="6")
+                                     PARTNERSHIP_ID=area.partnership, START=start, COUNT=str(count), DROP_EVERY="5")
     finally:
         writer.join(60)
     assert "error" not in result, result
-    assert result["received"] == written
-    assert result["drops"] >= 2 and result["connections"] == result["drops"] + 1
+    assert result["received"] == written, result
+    # (events already read from a connection when it is cut are still delivered: the run may end on that connection)
+    assert 3 <= result["drops"] <= result["connections"] <= result["drops"] + 1, result
 
 
 def test_codegen_types_every_scalar_strictly(node_clients):

@@ -24,7 +24,7 @@ function handle(event) {
     dispose();
     report({ received, drops, connections: connections.length });
   } else if (received.length % dropEvery === 0 && connections.at(-1).readyState === RealWebSocket.OPEN) {
-    drops += 1; // (events already read from a connection just cut may still arrive after the cut)
+    drops += 1; // (events already read from a connection when it is cut still arrive)
     connections.at(-1).terminate();
   }
 }
