@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from contextlib import asynccontextmanager, suppress
 from typing import Any, AsyncIterator
+from urllib.parse import parse_qs
 
 from anyio import CapacityLimiter, to_thread
 
@@ -27,6 +28,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.types.unset import UNSET
 
 from projections import queries as q
 from projections.store import StoreUnavailable
@@ -35,6 +37,7 @@ from service.bootstrap import Services, bootstrap
 from service.feed import Feed
 from service.graphql.context import Context
 from service.graphql.scalars import parse_instant
+from service.graphql.errors import refusal_body
 from service.graphql.schema import schema
 from service.graphql.types import EventRecord
 from service.http import SecurityHeaders, keep_request_text_out_of_logs, unexpected
@@ -101,6 +104,13 @@ class Session(BaseGraphQLTransportWSHandler):
             return
         await super().handle_subscribe(message)
 
+    @staticmethod
+    def _get_pre_execution_close_reason(error: Any) -> None:
+        """A subscribe message whose document does not parse, or names an operation it does not hold, is answered
+        with an `error` message for that operation, as the protocol says of errors before execution; strawberry
+        would close the whole connection (4400), ending the caller's other operations on it."""
+        return None
+
     async def shutdown(self) -> None:
         if self.expiry is not None:
             self.expiry.cancel()
@@ -116,7 +126,7 @@ class RecordsGraphQL(GraphQL):
         super().__init__(
             schema,
             graphql_ide="graphiql" if services.edge.graphiql else None,
-            allow_queries_via_get=False,
+            allow_queries_via_get=True,  # never mutations: strawberry refuses them over GET
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             allowed_origins=services.edge.cors_origins,  # WebSocket handshakes from other origins are refused
         )
@@ -135,6 +145,22 @@ class RecordsGraphQL(GraphQL):
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return pages.graphiql_page()
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        try:
+            return await super().run(request, context, root_value)
+        except HTTPException as error:
+            if error.status_code != 400:
+                raise
+            return JSONResponse(refusal_body(error.reason, 400), status_code=400)
+
+    async def process_result(self, request: Request, result: Any) -> dict:
+        """A request refused before execution (no error names a path in the result) has no `data` at all, as the
+        GraphQL specification says; `data: null` means execution began and a non-null field failed."""
+        answer = await super().process_result(request, result)
+        if answer.get("data") is None and all(error.path is None for error in result.errors or ()):
+            answer.pop("data", None)
+        return answer
 
     def parse_json(self, data: str | bytes) -> Any:
         """A request body is a JSON object in UTF-8 (or a list of them, which is refused as a batch)."""
@@ -158,17 +184,22 @@ class Unauthenticated:
         self.services = services
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST":
+        if scope["type"] == "http" and (scope["method"] == "POST" or asks_query(scope)):
             request = Request(scope)
             try:
                 identity = await self.services.tokens.identify(bearer(request.headers.get("authorization")))
             except TokenError as error:
                 headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}
-                response = JSONResponse({"errors": [{"message": str(error)}]}, status_code=error.status, headers=headers)
+                response = JSONResponse(refusal_body(str(error), error.status), status_code=error.status, headers=headers)
                 await response(scope, receive, send)
                 return
             scope.setdefault("state", {})["principal"] = identity.principal
         await self.app(scope, receive, send)
+
+
+def asks_query(scope: Scope) -> bool:
+    """A GET asking a query (its query string names one); without one, a GET is for GraphiQL."""
+    return scope["method"] == "GET" and "query" in parse_qs(scope.get("query_string", b"").decode("latin-1"))
 
 
 class BodyLimit:
@@ -207,7 +238,7 @@ class BodyTooLarge(Exception):
 
 
 async def too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-    response = JSONResponse({"errors": [{"message": f"request bodies are limited to {limit} bytes"}]}, status_code=413)
+    response = JSONResponse(refusal_body(f"request bodies are limited to {limit} bytes", 413), status_code=413)
     await response(scope, receive, send)
 
 
@@ -242,7 +273,7 @@ class RequestLog:
         except Exception as error:
             errors.error("%s", unexpected(error))
             if status is None and scope["type"] == "http":
-                await JSONResponse({"errors": [{"message": "internal error"}]}, status_code=500)(scope, receive, send)
+                await JSONResponse(refusal_body("internal error", 500), status_code=500)(scope, receive, send)
                 status = 500
         finally:
             principal = scope.get("state", {}).get("principal")

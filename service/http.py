@@ -9,10 +9,11 @@ import logging
 import traceback
 from functools import lru_cache
 
-from graphql import GraphQLError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from projections.store import StoreUnavailable
+from service.graphql import errors
 from service.settings import EdgeSettings
 
 MAX_HEADER_BYTES = 32 * 1024  # the request line and every header together
@@ -109,7 +110,7 @@ class EdgeProtocol(HttpToolsProtocol):
         """Answers without the app, then closes the connection."""
         if self.transport.is_closing():
             return
-        body = json.dumps({"errors": [{"message": message}]}).encode()
+        body = json.dumps(errors.refusal_body(message, status)).encode()
         head = [f"HTTP/1.1 {status} {REASONS[status]}", "content-type: application/json", f"content-length: {len(body)}",
                 "connection: close", *(f"{n.decode()}: {v.decode()}" for n, v in SECURITY_HEADERS)]
         self.transport.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
@@ -147,8 +148,8 @@ class WithoutRequestText(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.msg
         if record.name == "strawberry.execution":
-            original = getattr(error, "original_error", None)
-            if original is None or isinstance(original, GraphQLError):  # the caller's mistake, or told on purpose
+            # the caller's mistakes and what was told on purpose are not logged; the store being away is
+            if not (errors.is_unexpected(error) or isinstance(getattr(error, "original_error", None), StoreUnavailable)):
                 return False
         elif record.name == "strawberry.ws":
             record.msg, record.args = "refused a WebSocket handshake from an origin not allowed", ()

@@ -37,29 +37,29 @@ STEPS = st.tuples(st.lists(STEP.map(lambda s: ("addPriorityArea", *s[1:])), min_
                   st.lists(STEP.map(lambda s: ("addAction", *s[1:])), min_size=1, max_size=4),
                   st.lists(STEP, min_size=5, max_size=30)).map(lambda parts: parts[0] + parts[1] + parts[2])
 
-ACTION_FIELDS = ("id status dueOn completedOn latestNote rag version overdue ownerAgency { id name } priorityArea { id }"
-                 " originalDueOn rescheduleCount judgements { id }")
+ACTION_FIELDS = ("id: entityId status dueOn completedOn latestNote rag version overdue ownerAgency { id: entityId name } priorityArea { id: entityId }"
+                 " originalDueOn rescheduleCount judgements { id: entityId }")
 QUERIES = {
     "plan": f"""query($id: ID!, $asAt: DateTime, $asOf: Date) {{ plan(id: $id, asAt: $asAt, asOf: $asOf) {{
-      status version submittedOn submissionOverdue submittedLate judgements {{ id }}
-      partnership {{ id version agencies {{ id name }} }}
-      respondsTo {{ id version findings {{ id kind }} }}
-      priorityAreas {{ id title addresses {{ id }} actions {{ id status }} rag judgements {{ id }} }}
+      status version submittedOn submissionOverdue submittedLate judgements {{ id: entityId }}
+      partnership {{ id: entityId version agencies {{ id: entityId name }} }}
+      respondsTo {{ id: entityId version findings {{ id: entityId kind }} }}
+      priorityAreas {{ id: entityId title addresses {{ id: entityId }} actions {{ id: entityId status }} rag judgements {{ id: entityId }} }}
       progress {{ total notStarted inProgress completed cancelled overdue }}
-      actions(first: 100) {{ totalCount edges {{ node {{ {ACTION_FIELDS} plan {{ id version status }} }} }} }} }} }}""",
+      actions(first: 100) {{ totalCount edges {{ node {{ {ACTION_FIELDS} plan {{ id: entityId version status }} }} }} }} }} }}""",
     "action": f"""query($id: ID!, $asAt: DateTime, $asOf: Date) {{ action(id: $id, asAt: $asAt, asOf: $asOf) {{
-      {ACTION_FIELDS} plan {{ id status version priorityAreas {{ id }} }} }} }}""",
+      {ACTION_FIELDS} plan {{ id: entityId status version priorityAreas {{ id: entityId }} }} }} }}""",
     "partnership": """query($id: ID!, $asAt: DateTime, $asOf: Date) { partnership(id: $id, asAt: $asAt, asOf: $asOf) {
-      version agencies { id name } plans { id status version } inspections { id version findings { id } }
-      metrics { id version measurements { period value } latest { period } }
-      meetings { id kind heldOn version actions { id status } plans { id status } attendingAgencies { id } }
-      improvementNotices { id issuedOn liftedOn inForce version } } }""",
+      version agencies { id: entityId name } plans { id: entityId status version } inspections { id: entityId version findings { id: entityId } }
+      metrics { id: entityId version measurements { period value } latest { period } }
+      meetings { id: entityId kind heldOn version actions { id: entityId status } plans { id: entityId status } attendingAgencies { id: entityId } }
+      improvementNotices { id: entityId issuedOn liftedOn inForce version } } }""",
     "inspection": """query($id: ID!, $asAt: DateTime, $asOf: Date) { inspection(id: $id, asAt: $asAt, asOf: $asOf) {
-      version partnership { id version } findings { id kind text latestJudgement { id rag } judgements { id }
-      addressedBy { id } inspection { id version } } } }""",
+      version partnership { id: entityId version } findings { id: entityId kind text latestJudgement { id: entityId rag } judgements { id: entityId }
+      addressedBy { id: entityId } inspection { id: entityId version } } } }""",
     "metric": """query($id: ID!, $asAt: DateTime, $asOf: Date) { metric(id: $id, asAt: $asAt, asOf: $asOf) {
       version measurements { period periodEnd value target direction } latest { period }
-      milestones { period periodEnd target } partnership { id version } } }""",
+      milestones { period periodEnd target } partnership { id: entityId version } } }""",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from graphql import GraphQLError
+from service.graphql.errors import refusal
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 100
@@ -25,12 +25,12 @@ def decode(kind: str, cursor: str | None) -> int:
             return int(number)
     except (ValueError, UnicodeDecodeError):
         pass
-    raise GraphQLError(f"{cursor!r} is not a cursor of this list")
+    raise refusal(f"{cursor!r} is not a cursor of this list")
 
 
 def page_size(first: int | None) -> int:
     if first is None:
         return DEFAULT_PAGE
     if not 0 < first <= MAX_PAGE:
-        raise GraphQLError(f"first must be between 1 and {MAX_PAGE}")
+        raise refusal(f"first must be between 1 and {MAX_PAGE}")
     return first

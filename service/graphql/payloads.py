@@ -14,6 +14,7 @@ import strawberry
 from projections.temporal import NOW, View
 from service.commands import Outcome
 from service.graphql.context import Info
+from service.graphql.ids import FirstAnswer
 from service.graphql.types import (
     Action, EventRecord, Finding, ImprovementNotice, Inspection, Judgement, Meeting, Metric, Partnership, Plan,
     PriorityArea, UserError,
@@ -22,7 +23,7 @@ from service.graphql.types import (
 
 def view_of(o: Outcome) -> View:
     """A retried mutation answers as the first one did: with the entity as it stood just after that change."""
-    return View(as_at=datetime.fromisoformat(o.event["recordedAt"])) if o.replayed and o.event else NOW
+    return FirstAnswer(as_at=datetime.fromisoformat(o.event["recordedAt"])) if o.replayed and o.event else NOW
 
 
 async def entity(info: Info, o: Outcome, cls: type, entity_id: str | None) -> object | None:

@@ -7,12 +7,12 @@ from typing import Optional
 
 import strawberry
 from anyio import to_thread
-from graphql import GraphQLError
 
 from domain.vocabulary import Role
 from service.audit import verify_log
-from service.graphql import cursors
+from service.graphql import cursors, ids
 from service.graphql.context import Info
+from service.graphql.errors import Code, refusal
 from service.graphql.types import (
     TYPES, Action, ActionConnection, ActionFilter, AuditVerification, EventConnection, Inspection, Metric, Node,
     Partnership, Plan,
@@ -22,13 +22,15 @@ MAX_TYPES = 100  # event types one query may name
 
 
 def lookup(cls: type) -> object:
-    """A query for one entity of this type by id, now or at a past view (asAt, asOf)."""
+    """A query for one entity of this type by id, now or at a past view (asAt, asOf, or the view of an id read at
+    one: service/graphql/ids.py)."""
 
     async def resolve(info: Info, id: strawberry.ID, as_at: Optional[datetime] = None,
                       as_of: Optional[date] = None) -> Optional[cls]:  # type: ignore[valid-type]
         reader = info.context.reader
-        view = await reader.view(as_at, as_of)
-        return cls.of(await reader.entity(id, cls.__name__, view=view), view)
+        entity_id, asked = ids.asked(id, as_at, as_of)
+        view = await reader.view(asked.as_at, asked.as_of)
+        return cls.of(await reader.entity(entity_id, cls.__name__, view=view), view)
 
     resolve.__annotations__ = {"info": Info, "id": strawberry.ID, "as_at": Optional[datetime],
                                "as_of": Optional[date], "return": Optional[cls]}
@@ -62,8 +64,8 @@ class Query:
         reader = info.context.reader
         view = await reader.view(as_at, as_of)
         column = "partnership_id" if partnership_id is not None else None
-        return ActionConnection.of(await reader.entities("Action", column, partnership_id, view=view), filter, first,
-                                   after, view)
+        return ActionConnection.of(await reader.entities("Action", column, ids.entity_of(partnership_id), view=view),
+                                   filter, first, after, view)
 
     metric = lookup(Metric)
 
@@ -71,7 +73,7 @@ class Query:
                                   "event that added it to its inspection, plan or partnership.")
     async def history(self, info: Info, entity_id: strawberry.ID, first: Optional[int] = None, after: Optional[str] = None) -> EventConnection:
         size = cursors.page_size(first)
-        return EventConnection.of(await info.context.reader.records(cursors.decode("e", after), size + 1, entity_id=entity_id), size)
+        return EventConnection.of(await info.context.reader.records(cursors.decode("e", after), size + 1, entity_id=ids.entity_of(entity_id)), size)
 
     @strawberry.field(description=f"The global log, oldest first, from after the given cursor; with `types`, only events "
                                   f"of those types (an empty list: none; at most {MAX_TYPES}).")
@@ -85,22 +87,27 @@ class Query:
     ) -> EventConnection:
         size = cursors.page_size(first)
         if types is not None and (len(types) > MAX_TYPES or any("\x00" in t for t in types)):
-            raise GraphQLError(f"types are at most {MAX_TYPES} names of events, such as ActionCompleted")
-        records = await info.context.reader.records(cursors.decode("e", after), size + 1, partnership_id, types=types)
+            raise refusal(f"types are at most {MAX_TYPES} names of events, such as ActionCompleted")
+        records = await info.context.reader.records(cursors.decode("e", after), size + 1, ids.entity_of(partnership_id),
+                                                    types=types)
         return EventConnection.of(records, size)
 
-    @strawberry.field
+    @strawberry.field(description="The entity with this id, of any kind: now, or at the view an id read at a past "
+                                  "view names.")
     async def node(self, info: Info, id: strawberry.ID) -> Optional[Node]:
-        found = await info.context.reader.locate(id)
-        return TYPES[found[0]].of(found[1]) if found is not None else None
+        reader = info.context.reader
+        entity_id, asked = ids.asked(id, None, None)
+        view = await reader.view(asked.as_at, asked.as_of)
+        found = await reader.locate(entity_id, view)
+        return TYPES[found[0]].of(found[1], view) if found is not None else None
 
     @strawberry.field(description="Re-reads the stored events and rechecks the audit trail's hash chain.")
     async def verify_audit_trail(self, info: Info, partnership_id: Optional[strawberry.ID] = None) -> AuditVerification:
-        principal = info.context.principal
+        principal, partnership_id = info.context.principal, ids.entity_of(partnership_id)
         if not principal.may({Role.AUDITOR, Role.MONITOR}, partnership_id) and not (
             principal.role == Role.PARTNERSHIP_LEAD and partnership_id == principal.partnership_id
         ):
-            raise GraphQLError("a token of this role may not verify this audit trail (FORBIDDEN)")
+            raise refusal("a token of this role may not verify this audit trail", Code.FORBIDDEN)
         store = info.context.commands.read_model.store
         result = await to_thread.run_sync(verify_log, store, partnership_id, limiter=info.context.limiter)
         broken = result.first_broken_position

@@ -7,34 +7,27 @@ from typing import Any
 
 import strawberry
 from anyio import to_thread
-from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, SchemaExtension, MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.extensions import SchemaExtension, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.tools import create_type
 
-from projections.store import StoreUnavailable
 from service.commands import Mutation, declared
+from service.graphql import errors
 from service.graphql.context import Info
 from service.graphql.introspection import Introspection
 from service.graphql.queries import Query
 from service.graphql.scalars import SCALARS
-from service.graphql.subscriptions import Subscription
+from service.graphql.subscriptions import OverWebSocket, Subscription
 from service.graphql.types import TYPES
 
 MAX_DEPTH = 10
 
 
-def is_unexpected(error: GraphQLError) -> bool:
-    """Errors the service raised on purpose, or that GraphQL raised about the request, are told;
-    anything else is masked, so no stack trace or internal detail reaches a client."""
-    original = error.original_error
-    return original is not None and not isinstance(original, (GraphQLError, StoreUnavailable))
-
-
 # Built once: their validation rules are classes made per instance, and ValidationCache keys on the rules, so an
 # instance per request would never hit the cache. They keep no state of a request (MaskErrors does).
-LIMITS = [QueryDepthLimiter(max_depth=MAX_DEPTH), MaxTokensLimiter(max_token_count=5000), MaxAliasesLimiter(max_alias_count=30)]
+LIMITS = [errors.too_costly(QueryDepthLimiter(max_depth=MAX_DEPTH)), MaxTokensLimiter(max_token_count=5000),
+          errors.too_costly(MaxAliasesLimiter(max_alias_count=30))]
 
 
 class AnsweredAsAt(SchemaExtension):
@@ -80,7 +73,19 @@ def field_of(mutation: Mutation) -> Any:
     return strawberry.mutation(resolver=resolve, name=mutation.name, description=mutation.description)
 
 
-schema = strawberry.Schema(
+class RecordsSchema(strawberry.Schema):
+    """The schema with its description (the error codes), which strawberry's printer leaves out of the SDL."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._schema.description = errors.DESCRIPTION  # for introspection
+
+    def as_str(self) -> str:
+        roots = "\n".join(f"  {kind}: {kind.title()}" for kind in ("query", "mutation", "subscription"))
+        return f'"""\n{errors.DESCRIPTION}\n"""\nschema {{\n{roots}\n}}\n\n' + super().as_str()
+
+
+schema = RecordsSchema(
     query=Query,
     mutation=create_type("Mutation", [field_of(m) for m in declared().values()]),
     subscription=Subscription,
@@ -89,8 +94,10 @@ schema = strawberry.Schema(
     extensions=[
         *[lambda limit=limit: limit for limit in LIMITS],
         Introspection,
-        lambda: MaskErrors(should_mask_error=is_unexpected),
-        lambda: ParserCache(maxsize=256),
+        OverWebSocket,
+        errors.ErrorCodes,
+        errors.MaskUnexpected,
+        lambda: errors.ParsedOnce(maxsize=256),
         lambda: ValidationCache(maxsize=256),
         AnsweredAsAt,
     ],

@@ -1,24 +1,42 @@
 """Subscriptions to the log: every matching event after a cursor, then live, none missed or repeated.
 
-The hand-over from the stored log to live delivery is explained in service/feed.py.
+The hand-over from the stored log to live delivery is explained in service/feed.py. The arguments are checked
+before the subscription starts (`opened`), so that a refusal is the protocol's `error` message for the operation
+rather than a result followed by `complete`, which a client takes for a normal end.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncGenerator, Optional
+from typing import AsyncGenerator, Iterator, Optional
 
 import strawberry
+from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
+from projections import queries as q
 from service.feed import BATCH, Subscriber, SubscriberTooSlow
-from service.graphql import cursors
+from service.graphql import cursors, ids
 from service.graphql.context import Info
+from service.graphql.errors import Code, refusal
 from service.graphql.types import EventRecord
 
 TOO_SLOW = 4008
 
 
-async def follow(info: Info, partnership_id: str | None, types: list[str] | None, after: str | None) -> AsyncGenerator[EventRecord, None]:
+async def opened(info: Info, partnership_id: str | None, types: list[str] | None,
+                 after: str | None) -> AsyncGenerator[EventRecord, None]:
+    """The subscription's records, once its arguments are found good. A cursor beyond the end of the log is refused:
+    taken, it would wait for positions no event will reach before the log grows that far, delivering nothing."""
+    last = cursors.decode("e", after) if after is not None else None
+    context = info.context
+    if last is not None and last > context.feed.position and last > await context.commands.read_model.ask(q.last_position()):
+        raise refusal("`after` is beyond the end of the log: it is not a cursor of this record; resume with the "
+                      "position of the last event received")
+    return follow(info, ids.entity_of(partnership_id), types, last)
+
+
+async def follow(info: Info, partnership_id: str | None, types: list[str] | None, last: int | None) -> AsyncGenerator[EventRecord, None]:
     context = info.context
     websocket = context.request
 
@@ -26,7 +44,6 @@ async def follow(info: Info, partnership_id: str | None, types: list[str] | None
         reason = f"subscriber too slow: more than {subscriber.limit} events behind; resume after your last cursor"
         asyncio.ensure_future(websocket.close(code=TOO_SLOW, reason=reason))
 
-    last = cursors.decode("e", after) if after is not None else None
     subscriber = await context.feed.subscribe(context.principal, partnership_id, types, cut_off)
     try:
         # Replay the stored log up to where the live feed took over.
@@ -50,14 +67,26 @@ async def follow(info: Info, partnership_id: str | None, types: list[str] | None
         context.feed.unsubscribe(subscriber)
 
 
+class OverWebSocket(SchemaExtension):
+    """Refuses a subscription sent over HTTP, which would otherwise run as a query and fail: the service follows
+    the log for subscribers over WebSocket only."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        over = getattr(context.context.request, "scope", {}).get("type")
+        if context.operation_type is OperationType.SUBSCRIPTION and over == "http":
+            raise refusal("subscriptions are followed over WebSocket (graphql-transport-ws) at this path, not over HTTP",
+                          Code.BAD_REQUEST)
+        yield
+
+
 @strawberry.type
 class Subscription:
     @strawberry.subscription(description="Each ActionCompleted event, live; with `after`, first every one since that cursor, then live, none missed or repeated.")
     async def action_completed(
         self, info: Info, partnership_id: Optional[strawberry.ID] = None, after: Optional[str] = None
     ) -> AsyncGenerator[EventRecord, None]:
-        async for record in follow(info, partnership_id, ["ActionCompleted"], after):
-            yield record
+        return await opened(info, partnership_id, ["ActionCompleted"], after)
 
     @strawberry.subscription(description="Every event (or those of the given types), with the same resume rule.")
     async def events(
@@ -67,5 +96,4 @@ class Subscription:
         types: Optional[list[str]] = None,
         after: Optional[str] = None,
     ) -> AsyncGenerator[EventRecord, None]:
-        async for record in follow(info, partnership_id, types, after):
-            yield record
+        return await opened(info, partnership_id, types, after)

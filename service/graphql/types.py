@@ -30,7 +30,7 @@ from domain.plan import submission_overdue, submitted_late
 from projections.shapes import MeasurementState, State
 from projections.temporal import NOW, View
 from service import commands
-from service.graphql import cursors
+from service.graphql import cursors, ids
 from service.graphql.context import Info
 
 AgencyKind = strawberry.enum(v.AgencyKind)
@@ -97,11 +97,23 @@ async def required(info: Info, entity_id: str, kind: str, view: View, of: str) -
     return found
 
 
-@strawberry.interface(description="An entity of the record with an id of its own, which `node(id:)` finds.")
+@strawberry.interface(description="An entity of the record, which `node(id:)` finds by its `id`.")
 class Node:
-    id: strawberry.ID
+    id: strawberry.Private[str]  # the entity's own id; the GraphQL `id` is the id at the view (service/graphql/ids.py)
     state: strawberry.Private[Any]
     view: strawberry.Private[View]
+
+    @strawberry.field(name="id", description="Names the entity as read at this answer's view: in a current answer its "
+                      "own id (`entityId`); read at a past view (asAt, asOf), an id of that view alone, so that a "
+                      "client's normalised cache keeps the past beside the present. `node(id:)` and the lookups answer "
+                      "it at that view.")
+    def id_at_view(self) -> strawberry.ID:
+        return strawberry.ID(ids.at_view(self.id, self.view))
+
+    @strawberry.field(description="The entity's own id, the same at every view: what mutations' inputs, "
+                      "`history(entityId:)` and the events name.")
+    def entity_id(self) -> strawberry.ID:
+        return strawberry.ID(self.id)
 
     @classmethod
     def of(cls, state: State | None, view: View = NOW) -> Any:
@@ -132,10 +144,22 @@ class UserError:
     field: Optional[list[str]]
 
 
-@strawberry.type
+@strawberry.type(description="Where a page of a connection lies in its list (Relay's PageInfo).")
 class PageInfo:
-    has_next_page: bool
-    end_cursor: Optional[str]
+    has_next_page: bool = strawberry.field(description="Whether the list has entries after this page's last: ask "
+                                           "for them with `after: endCursor`.")
+    end_cursor: Optional[str] = strawberry.field(description="The cursor of this page's last entry; null for an "
+                                                 "empty page.")
+    has_previous_page: bool = strawberry.field(description="Whether the list has entries before this page's first: "
+                                               "lists are read forward from `after`; the event lists (`events`, "
+                                               "`history`) always answer false.")
+    start_cursor: Optional[str] = strawberry.field(description="The cursor of this page's first entry; null for an "
+                                                   "empty page.")
+
+    @classmethod
+    def of(cls, cursors: list[str], has_next: bool, has_previous: bool = False) -> PageInfo:
+        return cls(has_next_page=has_next, end_cursor=cursors[-1] if cursors else None, has_previous_page=has_previous,
+                   start_cursor=cursors[0] if cursors else None)
 
 
 @strawberry.type(description="An agency of a partnership: the council, health, education, the parent carer forum.")
@@ -265,24 +289,27 @@ class ActionFilter:
     def admits(self, action: Any, on: date) -> bool:
         return (
             (self.status is None or action.status in self.status)
-            and (self.owner_agency_id is None or action.owner_agency_id == self.owner_agency_id)
-            and (self.priority_area_id is None or action.priority_area_id == self.priority_area_id)
+            and (self.owner_agency_id is None or action.owner_agency_id == ids.entity_of(self.owner_agency_id))
+            and (self.priority_area_id is None or action.priority_area_id == ids.entity_of(self.priority_area_id))
             and (self.overdue is None or is_overdue(action.status, action.due_on, on) == self.overdue)
             and (self.rag is None or action.rag in self.rag)
         )
 
 
-@strawberry.type
+@strawberry.type(description="An action in a page of actions, with its cursor.")
 class ActionEdge:
-    cursor: str
+    cursor: str = strawberry.field(description="Where the action lies in the list: `after` this cursor come the "
+                                   "actions that follow it.")
     node: Action
 
 
-@strawberry.type
+@strawberry.type(description="A page of actions (a Relay connection): `first` of them (at most 100, default 50) "
+                             "after the cursor `after`, in the order they were added.")
 class ActionConnection:
     edges: list[ActionEdge]
     page_info: PageInfo
-    total_count: int
+    total_count: int = strawberry.field(description="How many actions the list holds, its filter applied, on every "
+                                        "page.")
 
     @classmethod
     def of(cls, actions: list[Any], filter: ActionFilter | None, first: int | None, after: str | None,
@@ -291,11 +318,8 @@ class ActionConnection:
         chosen = [a for a in actions if filter is None or filter.admits(a, on)]
         page = [a for a in chosen if a.seq > start]
         edges = [ActionEdge(cursor=cursors.encode("a", a.seq), node=Action.of(a, view)) for a in page[:size]]
-        return cls(
-            edges=edges,
-            page_info=PageInfo(has_next_page=len(page) > size, end_cursor=edges[-1].cursor if edges else None),
-            total_count=len(chosen),
-        )
+        return cls(edges=edges, total_count=len(chosen),
+                   page_info=PageInfo.of([e.cursor for e in edges], len(page) > size, len(page) < len(chosen)))
 
 
 @strawberry.type
@@ -678,13 +702,14 @@ class EventRecord:
         )
 
 
-@strawberry.type
+@strawberry.type(description="An event in a page of the log, with its cursor (its position).")
 class EventEdge:
-    cursor: str
+    cursor: str = strawberry.field(description="The event's position: `after` it come the events that follow it.")
     node: EventRecord
 
 
-@strawberry.type
+@strawberry.type(description="A page of events (a Relay connection): `first` of them (at most 100, default 50) "
+                             "after the cursor `after`, in log order.")
 class EventConnection:
     edges: list[EventEdge]
     page_info: PageInfo
@@ -692,7 +717,7 @@ class EventConnection:
     @classmethod
     def of(cls, records: list[dict], size: int) -> EventConnection:
         edges = [EventEdge(cursor=cursors.encode("e", r["position"]), node=EventRecord.of(r)) for r in records[:size]]
-        return cls(edges=edges, page_info=PageInfo(has_next_page=len(records) > size, end_cursor=edges[-1].cursor if edges else None))
+        return cls(edges=edges, page_info=PageInfo.of([e.cursor for e in edges], len(records) > size))
 
 
 @strawberry.type

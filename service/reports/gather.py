@@ -20,21 +20,21 @@ from projections.views import instant
 from service.graphql import cursors
 
 PLAN = """query($id: ID!, $asAt: DateTime!) { plan(id: $id, asAt: $asAt) {
-  id title kind status periodStart periodEnd submissionDue publicationDue submissionOverdue submittedLate submittedOn
+  id: entityId title kind status periodStart periodEnd submissionDue publicationDue submissionOverdue submittedLate submittedOn
   approvedOn version
-  partnership { id name localAuthority
+  partnership { id: entityId name localAuthority
     nextInspection { kind earliest latest overdue }
     meetings { kind heldOn summary decisions }
-    metrics { id name unit polarity target baseline baselinePeriod
+    metrics { id: entityId name unit polarity target baseline baselinePeriod
       measurements { period periodEnd value rag target direction englandAverage recordedAt } } }
   respondsTo { framework kind startedOn publishedOn outcome }
-  priorityAreas { id title successMeasures rag }
+  priorityAreas { id: entityId title successMeasures rag }
   progress { total notStarted inProgress completed cancelled overdue } } }"""
 
 ACTIONS = """query($id: ID!, $asAt: DateTime!, $after: String) { plan(id: $id, asAt: $asAt) {
   actions(first: 100, after: $after) { pageInfo { hasNextPage endCursor } edges { node {
-    id title leadOfficer dueOn originalDueOn rescheduleCount status rag overdue latestNote completedOn ownerAgency { name }
-    priorityArea { id } } } } } }"""
+    id: entityId title leadOfficer dueOn originalDueOn rescheduleCount status rag overdue latestNote completedOn ownerAgency { name }
+    priorityArea { id: entityId } } } } } }"""
 
 EVENTS = """query($p: ID!, $after: String, $types: [String!]) { events(partnershipId: $p, after: $after, first: 100, types: $types) {
   pageInfo { hasNextPage endCursor } edges { node {

@@ -51,7 +51,7 @@ def test_the_service_recovers_and_loses_no_acknowledged_write(tmp_path, own_post
                 if body.get("data") and body["data"]["reportActionProgress"]["event"]:
                     acknowledged.append(f"note {n}")
                 else:
-                    failures.append(body["errors"][0]["message"])
+                    failures.append(f'{body["errors"][0]["extensions"]["code"]}: {body["errors"][0]["message"]}')
                 time.sleep(0.02)
 
         writer = threading.Thread(target=write)
@@ -63,7 +63,8 @@ def test_the_service_recovers_and_loses_no_acknowledged_write(tmp_path, own_post
         writer.join(60)
 
         assert failures, "the outage went unnoticed"
-        assert all("record store is unavailable" in f for f in failures if not f.startswith("ReadTimeout")), failures[:3]
+        assert all(f.startswith("STORE_UNAVAILABLE: the record store is unavailable") for f in failures
+                   if not f.startswith("ReadTimeout")), failures[:3]
         history = []
         after = None
         while page := server.query("query($id: ID!, $after: String) { history(entityId: $id, first: 100, after: $after) {"

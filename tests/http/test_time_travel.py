@@ -50,10 +50,10 @@ def test_an_action_started_completed_late_and_rescheduled(server):
 
     plan = server.query("""query($id: ID!, $asAt: DateTime) { plan(id: $id, asAt: $asAt) { version
                              progress { total notStarted inProgress completed }
-                             actions { totalCount edges { node { id status plan { version } } } } } }""",
+                             actions { totalCount edges { node { entityId status plan { version } } } } } }""",
                         area.auditor, id=area.plan, asAt=t1)["plan"]
     assert plan["progress"] == {"total": 2, "notStarted": 1, "inProgress": 1, "completed": 0}
-    assert {e["node"]["id"]: e["node"]["status"] for e in plan["actions"]["edges"]} == {area.action: "NOT_STARTED",
+    assert {e["node"]["entityId"]: e["node"]["status"] for e in plan["actions"]["edges"]} == {area.action: "NOT_STARTED",
                                                                                        action: "IN_PROGRESS"}
     assert {e["node"]["plan"]["version"] for e in plan["actions"]["edges"]} == {plan["version"]}
 
@@ -64,10 +64,10 @@ def test_nested_fields_answer_at_the_same_instant(server):
                                                 "outcome": "WRITTEN_STATEMENT_REQUIRED"}, area.inspector)["event"]["recordedAt"]
     server.ok("addPriorityArea", {"planId": area.plan, "title": "Later area", "addresses": area.findings[:1]}, area.lead)
     query = """query($p: ID!, $asAt: DateTime) { partnership(id: $p, asAt: $asAt) { version
-                 inspections { publishedOn findings { id addressedBy { title } } }
-                 plans { version priorityAreas { title addresses { id } } } } }"""
+                 inspections { publishedOn findings { entityId addressedBy { title } } }
+                 plans { version priorityAreas { title addresses { entityId } } } } }"""
     then = server.query(query, area.auditor, p=area.partnership, asAt=published)["partnership"]
-    assert then["plans"][0]["priorityAreas"] == [{"title": "Timely EHC plans", "addresses": [{"id": area.findings[1]}]}]
+    assert then["plans"][0]["priorityAreas"] == [{"title": "Timely EHC plans", "addresses": [{"entityId": area.findings[1]}]}]
     assert then["inspections"][0]["publishedOn"] == "2018-01-30"
     assert [f["addressedBy"] for f in then["inspections"][0]["findings"]] == [[], [{"title": "Timely EHC plans"}]]
     now = server.query(query, area.auditor, p=area.partnership)["partnership"]
