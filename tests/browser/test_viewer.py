@@ -87,7 +87,7 @@ def test_a_partner_signs_in_with_a_token_and_sees_only_its_partnership(page, ser
     assert "Lancashire" not in page.inner_text("main")  # the demo's partnerships are there, but not the partner's
     lancashire_plan = service.query("{ partnerships { plans { id } } }", area.admin)["partnerships"][0]["plans"][0]["id"]
     page.goto(f"http://127.0.0.1:{service.port}/app?plan={lancashire_plan}")  # a reload: the token is gone with it
-    assert page.locator("#token").is_visible()
+    page.locator("#token").wait_for(state="visible")  # the sign-in form again: the token went with the reload
     page.fill("#token", area.partner)
     page.press("#token", "Enter")
     settled(page)

@@ -179,7 +179,7 @@ document.addEventListener("submit", async (event) => {
     if (!token) return signInForm("Enter a bearer token", "token");
     signIn(token);
     try {
-      await query("{ partnerships { id } }");
+      await query("{ partnerships { id: entityId } }");
     } catch (error) {
       return refused(error instanceof Refused && error.status === 401 ? error.message : `the service could not be asked: ${error.message}`);
     }

@@ -7,7 +7,7 @@ import { moment, to } from "../place.js";
 import { said } from "../timebar.js";
 
 const ACTION = [
-  { label: "Plan", fields: "plan { id title }", show: (action, place) => html`<a class="govuk-link" href="${to(place, "plan", action.plan.id)}">${action.plan.title}</a>` },
+  { label: "Plan", fields: "plan { id: entityId title }", show: (action, place) => html`<a class="govuk-link" href="${to(place, "plan", action.plan.id)}">${action.plan.title}</a>` },
   { label: "Priority area", fields: "priorityArea { title }", show: (action) => action.priorityArea?.title },
   { label: "Owner", fields: "ownerAgency { name }", show: (action) => action.ownerAgency.name },
   { label: "Lead officer", fields: "leadOfficer", show: (action) => action.leadOfficer },
@@ -22,7 +22,7 @@ const ACTION = [
 ];
 
 const ACTION_QUERY = `query Action($id: ID!, $asAt: DateTime, $asOf: Date) {
-  action(id: $id, asAt: $asAt, asOf: $asOf) { id title plan { partnership { id name } } ${selection(ACTION)} } }`;
+  action(id: $id, asAt: $asAt, asOf: $asOf) { id: entityId title plan { partnership { id: entityId name } } ${selection(ACTION)} } }`;
 const HISTORY = `query History($id: ID!, $after: String) {
   history(entityId: $id, first: 100, after: $after) { pageInfo { hasNextPage endCursor } edges { node { ${EVENT} } } } }`;
 

@@ -4,7 +4,7 @@ import { html, tag } from "../html.js";
 import { moment, to } from "../place.js";
 
 const PARTNERSHIPS = `query Partnerships($asAt: DateTime, $asOf: Date) { partnerships(asAt: $asAt, asOf: $asOf) {
-  id name localAuthority plans { id title status progress { total completed overdue } } metrics { id } } }`;
+  id name localAuthority plans { id: entityId title status progress { total completed overdue } } metrics { id: entityId } } }`;
 
 export async function load(place) {
   const { partnerships } = await query(PARTNERSHIPS, moment(place));

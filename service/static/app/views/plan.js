@@ -17,13 +17,13 @@ const PLAN = [
   { label: "Submitted", fields: "submittedOn", show: (plan) => day(plan.submittedOn) },
   { label: "Approved", fields: "approvedOn", show: (plan) => day(plan.approvedOn) },
   { label: "Returned", fields: "returnedOn", show: (plan) => day(plan.returnedOn) },
-  { label: "Superseded by", fields: "supersededBy { id title }",
+  { label: "Superseded by", fields: "supersededBy { id: entityId title }",
     show: (plan, place) => plan.supersededBy && html`<a class="govuk-link" href="${to(place, "plan", plan.supersededBy.id)}">${plan.supersededBy.title}</a>` },
   { label: "Version", fields: "version", show: (plan) => String(plan.version) },
 ];
 
 const ACTION = [
-  { heading: "Action", fields: "id title", show: (action, place) => html`<a class="govuk-link" id="action-${action.id}" href="${to(place, "action", action.id)}">${action.title}</a>` },
+  { heading: "Action", fields: "id: entityId title", show: (action, place) => html`<a class="govuk-link" id="action-${action.id}" href="${to(place, "action", action.id)}">${action.title}</a>` },
   { heading: "Owner", fields: "ownerAgency { name } leadOfficer", show: (action) => html`${action.ownerAgency.name}${action.leadOfficer ? html`<br><span class="govuk-body-s">${action.leadOfficer}</span>` : ""}` },
   { heading: "Due", fields: "dueOn overdue", show: (action) => html`${day(action.dueOn)} ${overdueTag(action.overdue)}` },
   { heading: "Status", fields: "status completedOn", show: (action) => tag(action.status) },
@@ -35,11 +35,11 @@ const SHOWS = { all: ["All actions", () => true], open: ["Open actions", (a) => 
   overdue: ["Overdue actions", (a) => a.overdue] };
 
 const PROGRESS = ["total", "notStarted", "inProgress", "completed", "cancelled", "overdue"];
-const ACTIONS_PAGE = `actions(first: 100, after: $after) { pageInfo { hasNextPage endCursor } edges { node { priorityArea { id } ${selection(ACTION)} } } }`;
+const ACTIONS_PAGE = `actions(first: 100, after: $after) { pageInfo { hasNextPage endCursor } edges { node { priorityArea { id: entityId } ${selection(ACTION)} } } }`;
 
 const PLAN_QUERY = `query Plan($id: ID!, $asAt: DateTime, $asOf: Date, $after: String) {
-  plan(id: $id, asAt: $asAt, asOf: $asOf) { id title partnership { id name } ${selection(PLAN)}
-    progress { ${PROGRESS.join(" ")} } priorityAreas { id title successMeasures } ${ACTIONS_PAGE} } }`;
+  plan(id: $id, asAt: $asAt, asOf: $asOf) { id: entityId title partnership { id: entityId name } ${selection(PLAN)}
+    progress { ${PROGRESS.join(" ")} } priorityAreas { id: entityId title successMeasures } ${ACTIONS_PAGE} } }`;
 const MORE_ACTIONS = `query PlanActions($id: ID!, $asAt: DateTime, $asOf: Date, $after: String) {
   plan(id: $id, asAt: $asAt, asOf: $asOf) { ${ACTIONS_PAGE} } }`;
 

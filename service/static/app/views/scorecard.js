@@ -13,7 +13,7 @@ const METRIC = [
 ];
 
 const QUERY = `query Scorecard($id: ID!, $asAt: DateTime, $asOf: Date) {
-  partnership(id: $id, asAt: $asAt, asOf: $asOf) { id name metrics { id name ${selection(METRIC)} measurements { period periodEnd value rag recordedAt } } } }`;
+  partnership(id: $id, asAt: $asAt, asOf: $asOf) { id: entityId name metrics { id: entityId name ${selection(METRIC)} measurements { period periodEnd value rag recordedAt } } } }`;
 
 export async function load(place) {
   const { partnership } = await query(QUERY, { id: place.id, ...moment(place) });
