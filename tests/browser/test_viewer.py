@@ -118,6 +118,10 @@ def test_the_asat_slider_moves_a_plan_back_to_before_an_actions_completion(page,
     report = urlsplit(page.get_attribute("#report", "href"))  # the termly report of the moment shown (issue 19)
     assert report.path == f"/reports/plans/{area.plan}"
     assert parse_qs(report.query) == {"asAt": [area.started["recordedAt"]], "format": ["pdf"]}
+    with page.expect_download(timeout=60_000) as download:
+        page.click("#report")
+    with open(download.value.path(), "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"  # the report as at that moment, fetched with the tab's token
     shot(page, "plan-before-completion")
     shared = page.url
 

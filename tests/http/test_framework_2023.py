@@ -8,7 +8,7 @@ import pytest
 
 from tests.support import Area, new_area, token
 
-PLAN = "plan { id submissionDue publicationDue submissionDueSource submissionOverdue submittedLate status }"
+PLAN = "plan { id: entityId submissionDue publicationDue submissionDueSource submissionOverdue submittedLate status }"
 
 
 @dataclass
@@ -25,12 +25,12 @@ def inspected(server, published_on="2023-11-16", outcome="WIDESPREAD_SYSTEMIC_FA
     area = new_area(server)
     inspection = server.ok("recordInspection", {"partnershipId": area.partnership, "framework": "AREA_SEND_2023",
                                                 "kind": "FULL", "startedOn": "2023-10-09", "endedOn": "2023-10-13"},
-                           area.inspector, "inspection { id }")["inspection"]["id"]
+                           area.inspector, "inspection { id: entityId }")["inspection"]["id"]
 
     def finding(kind, text, **extra):
         return server.ok("recordFinding", {"inspectionId": inspection, "kind": kind, "text": text,
                                            "effectiveOn": "2023-10-13", **extra}, area.inspector,
-                         "finding { id }")["finding"]["id"]
+                         "finding { id: entityId }")["finding"]["id"]
 
     priority_actions = [
         finding("PRIORITY_ACTION", "Leaders do not know how long children wait for assessment",
@@ -52,18 +52,18 @@ def draft(server, i: Inspected, **extra) -> dict:
 
 def test_findings_of_the_2023_framework_name_the_agencies_responsible(server):
     i = inspected(server)
-    findings = server.query("""query($id: ID!) { inspection(id: $id) { findings { id kind aboutAlternativeProvision
-                                 responsibleAgencies { id name } } } }""", i.area.auditor, id=i.inspection)
+    findings = server.query("""query($id: ID!) { inspection(id: $id) { findings { id: entityId kind aboutAlternativeProvision
+                                 responsibleAgencies { id: entityId name } } } }""", i.area.auditor, id=i.inspection)
     found = findings["inspection"]["findings"]
     assert [(f["kind"], [a["id"] for a in f["responsibleAgencies"]], f["aboutAlternativeProvision"]) for f in found] == [
         ("PRIORITY_ACTION", [i.area.council, i.area.health], False), ("PRIORITY_ACTION", [i.area.council], True),
         ("AREA_FOR_IMPROVEMENT", [], False)]
-    before = server.query("""query($id: ID!, $asOf: Date) { inspection(id: $id, asOf: $asOf) { findings { id } } }""",
+    before = server.query("""query($id: ID!, $asOf: Date) { inspection(id: $id, asOf: $asOf) { findings { id: entityId } } }""",
                           i.area.auditor, id=i.inspection, asOf="2023-10-12")
     assert before["inspection"]["findings"] == []
     other = server.ok("recordInspection", {"partnershipId": i.area.partnership, "framework": "AREA_SEND_2023",
                                            "kind": "FULL", "startedOn": "2024-10-07", "endedOn": "2024-10-11"},
-                      i.area.inspector, "inspection { id }")["inspection"]["id"]
+                      i.area.inspector, "inspection { id: entityId }")["inspection"]["id"]
     for extra, field in [({"kind": "SIGNIFICANT_WEAKNESS"}, "kind"), ({"kind": "PRIORITY_ACTION"}, "responsibleAgencyIds"),
                          ({"kind": "STRENGTH", "responsibleAgencyIds": [i.area.council]}, "responsibleAgencyIds"),
                          ({"kind": "PRIORITY_ACTION", "responsibleAgencyIds": [new_area(server).council]},
@@ -159,7 +159,7 @@ def test_a_submission_is_overdue_after_its_deadline_and_late_if_it_comes_after(s
 
 
 NEXT = """query($id: ID!, $asAt: DateTime, $asOf: Date) { partnership(id: $id, asAt: $asAt, asOf: $asOf) {
-            nextInspection { kind earliest latest overdue follows { id } } } }"""
+            nextInspection { kind earliest latest overdue follows { id: entityId } } } }"""
 
 
 def test_a_monitoring_inspection_judges_each_area_for_priority_action_and_has_no_outcome(server):
@@ -184,14 +184,14 @@ def test_a_monitoring_inspection_judges_each_area_for_priority_action_and_has_no
     recorded = server.ok("recordInspection", {"partnershipId": area.partnership, "framework": "AREA_SEND_2023",
                                               "kind": "MONITORING", "startedOn": "2025-05-12", "endedOn": "2025-05-14",
                                               "revisitOf": i.inspection}, area.inspector,
-                         "inspection { id kind revisitOf { id } }")
+                         "inspection { id: entityId kind revisitOf { id: entityId } }")
     monitoring = recorded["inspection"]["id"]
     assert recorded["inspection"]["revisitOf"] == {"id": i.inspection}
     recorded_at = recorded["event"]["recordedAt"]
     # Under way by the end of the window: not overdue; as the record stood before it was recorded, overdue.
     assert expected(asOf="2025-08-17") == {**waiting, "overdue": False}
     assert expected(asAt=recorded_at, asOf="2025-05-11")["overdue"] is False
-    judgement = "judgement { id subjectId outcome inspection { id } }"
+    judgement = "judgement { id: entityId subjectId outcome inspection { id: entityId } }"
     for finding, outcome in zip(i.priority_actions, ["SUFFICIENT_PROGRESS", "INSUFFICIENT_PROGRESS"]):
         server.ok("recordJudgement", {"subjectId": finding, "body": "OFSTED_CQC", "outcome": outcome,
                                       "madeOn": "2025-06-20", "inspectionId": monitoring,
@@ -210,7 +210,7 @@ def test_a_monitoring_inspection_judges_each_area_for_priority_action_and_has_no
                           "inspection { publishedOn outcome judgements { subjectId outcome } }")["inspection"]
     assert published["publishedOn"] == "2025-06-20" and published["outcome"] is None
     assert sorted(j["subjectId"] for j in published["judgements"]) == sorted(i.priority_actions)
-    findings = server.query("query($id: ID!) { inspection(id: $id) { findings { judgements { outcome inspection { id } } } } }",
+    findings = server.query("query($id: ID!) { inspection(id: $id) { findings { judgements { outcome inspection { id: entityId } } } } }",
                             area.auditor, id=i.inspection)["inspection"]["findings"]
     assert [f["judgements"] for f in findings] == [
         [{"outcome": "SUFFICIENT_PROGRESS", "inspection": {"id": monitoring}}],
@@ -244,29 +244,29 @@ def test_a_full_inspection_needs_an_outcome_and_a_partnership_without_one_expect
 
 
 MEETINGS = """query($id: ID!, $asOf: Date, $kind: MeetingKind) { partnership(id: $id, asOf: $asOf) {
-                meetings(kind: $kind) { id kind heldOn summary decisions otherAttendees version
-                  attendingAgencies { id } actions { id } plans { id } partnership { id } }
-                improvementNotices { id issuedOn summary liftedOn liftReason inForce } } }"""
+                meetings(kind: $kind) { id: entityId kind heldOn summary decisions otherAttendees version
+                  attendingAgencies { id: entityId } actions { id: entityId } plans { id: entityId } partnership { id: entityId } }
+                improvementNotices { id: entityId issuedOn summary liftedOn liftReason inForce } } }"""
 
 
 def test_meetings_and_improvement_notices(server):
     area = new_area(server)
     action = server.ok("addAction", {"planId": area.plan, "title": "Recruit therapists", "ownerAgencyId": area.health,
                                      "dueOn": "2025-03-31", "effectiveOn": "2024-01-15"}, area.lead,
-                       "action { id }")["action"]["id"]
+                       "action { id: entityId }")["action"]["id"]
     stocktake = server.ok("recordMeeting", {
         "partnershipId": area.partnership, "kind": "STOCKTAKE", "heldOn": "2024-06-12",
         "summary": "Six-monthly stocktake: assessment waiting times remain too long",
         "attendingAgencyIds": [area.council, area.health], "otherAttendees": ["DfE SEND adviser", "NHS England"],
         "decisions": ["Waiting times reported monthly to the improvement board"], "actionIds": [action],
-        "planIds": [area.plan]}, area.monitor, "meeting { id kind heldOn actions { id } plans { id } }")
+        "planIds": [area.plan]}, area.monitor, "meeting { id: entityId kind heldOn actions { id: entityId } plans { id: entityId } }")
     assert stocktake["event"]["type"] == "MeetingRecorded" and stocktake["event"]["effectiveOn"] == "2024-06-12"
     board = server.ok("recordMeeting", {"partnershipId": area.partnership, "kind": "IMPROVEMENT_BOARD",
                                         "heldOn": "2024-02-07", "summary": "Board reviewed the plan"}, area.lead,
-                      "meeting { id }")["meeting"]["id"]
+                      "meeting { id: entityId }")["meeting"]["id"]
     engagement = server.ok("recordMeeting", {"partnershipId": area.partnership, "kind": "ENGAGEMENT_MEETING",
                                              "heldOn": "2024-09-18", "summary": "Annual engagement meeting"},
-                           area.inspector, "meeting { id }")["meeting"]["id"]
+                           area.inspector, "meeting { id: entityId }")["meeting"]["id"]
     other = new_area(server)
     for input, field in [({"planIds": [other.plan]}, "planIds"), ({"attendingAgencyIds": [other.council]}, "attendingAgencyIds"),
                          ({"actionIds": [action], "heldOn": "2024-01-10"}, "actionIds"), ({"summary": " "}, "summary")]:
@@ -293,7 +293,7 @@ def test_meetings_and_improvement_notices(server):
 
     notice = server.ok("issueImprovementNotice", {"partnershipId": area.partnership, "issuedOn": "2024-03-01",
                                                   "summary": "Improve the timeliness and quality of EHC plans"},
-                       area.monitor, "improvementNotice { id inForce }")
+                       area.monitor, "improvementNotice { id: entityId inForce }")
     assert notice["improvementNotice"]["inForce"] is True and notice["event"]["type"] == "ImprovementNoticeIssued"
     notice_id = notice["improvementNotice"]["id"]
     payload = server.mutate("liftImprovementNotice", {"improvementNoticeId": notice_id, "liftedOn": "2024-02-01",
@@ -320,7 +320,7 @@ def test_meetings_and_improvement_notices(server):
 def test_judgements_where_they_are_made_and_a_priority_areas_rag(server):
     area = new_area(server)
     read = """query($id: ID!, $asOf: Date) { plan(id: $id, asOf: $asOf) { judgements { rag madeOn }
-                priorityAreas { rag judgements { rag } actions { id originalDueOn dueOn rescheduleCount
+                priorityAreas { rag judgements { rag } actions { id: entityId originalDueOn dueOn rescheduleCount
                 judgements { rag } } } } }"""
 
     def plan(asOf=None):
@@ -332,7 +332,7 @@ def test_judgements_where_they_are_made_and_a_priority_areas_rag(server):
     assert plan()["priorityAreas"][0]["rag"] == "GREEN"
     late = server.ok("addAction", {"planId": area.plan, "priorityAreaId": area.priority_area, "title": "Audit EHC plans",
                                    "ownerAgencyId": area.council, "dueOn": "2024-03-31", "effectiveOn": "2024-01-10"},
-                     area.lead, "action { id }")["action"]["id"]
+                     area.lead, "action { id: entityId }")["action"]["id"]
     server.ok("reportActionProgress", {"actionId": late, "note": "Started", "rag": "AMBER", "effectiveOn": "2024-02-01"},
               area.lead)
     assert plan("2024-03-31")["priorityAreas"][0]["rag"] == "AMBER"
@@ -365,7 +365,7 @@ def test_a_scorecard_with_a_baseline_milestones_benchmarks_and_directions(server
                                         "unit": "PERCENT", "polarity": "HIGHER_IS_BETTER", "target": 60,
                                         "baseline": 12, "baselinePeriod": "2022-23", "amberTolerance": 0.05,
                                         "effectiveOn": "2023-09-01"}, area.lead,
-                       "metric { id baseline baselinePeriod amberTolerance }")["metric"]
+                       "metric { id: entityId baseline baselinePeriod amberTolerance }")["metric"]
     assert (metric["baseline"], metric["baselinePeriod"], metric["amberTolerance"]) == (12, "2022-23", 0.05)
     default = server.ok("defineMetric", {"partnershipId": area.partnership, "name": "Exclusions", "unit": "RATE",
                                          "polarity": "LOWER_IS_BETTER"}, area.lead, "metric { amberTolerance }")
