@@ -30,6 +30,7 @@ from service.graphql.context import Context
 from service.graphql.schema import schema
 from service.graphql.types import EventRecord
 from service.tokens import TokenError, bearer, verify
+from service.webhooks.engine import DeliveryEngine
 
 MAX_BODY_BYTES = 1_000_000
 # Commands run in worker threads, at most this many at once. Most of them wait in the group commit
@@ -215,9 +216,12 @@ def create_app(services: Services) -> Starlette:
         view.feed = Feed(services.commands.read_model, subscriber_buffer(), EventRecord.of)
         services.commands.listeners.append(view.feed.wake)
         await view.feed.start()
+        webhooks = DeliveryEngine(services.commands, services.secret)
+        await webhooks.start()
         try:
             yield
         finally:
+            await webhooks.close()
             await view.feed.close()
             services.commands.listeners.remove(view.feed.wake)
             await services.store.close()

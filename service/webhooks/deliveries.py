@@ -1,0 +1,210 @@
+"""Where each webhook has got to, and every delivery attempted: tables and statements, written once for both stores.
+
+`webhook_progress` holds one row per webhook: its cursor (every event it asks for up to this log position is
+delivered, given up or parked), when its next attempt is due, whether its last attempt failed, how many redelivery
+requests it has applied, and the claim of the process delivering its head. `webhook_deliveries` holds one row per
+event attempted for a webhook: status, attempts, the last answer, when it is next due, whether it is parked, and
+the claim of the process attempting it. Times are milliseconds since the epoch.
+
+Statements use `?` placeholders and run inside a store's `writer()` (projections/store.py's Writer); only the
+locking clause differs: PostgreSQL's `FOR UPDATE SKIP LOCKED` lets several processes claim rows at once, each
+taking others' than the ones another is claiming; the embedded store has one process delivering.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Sequence
+
+from projections import store as q
+from projections.store import Query, Writer
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "PENDING"  # not yet attempted, or its first attempt under way
+    DELIVERED = "DELIVERED"
+    FAILED = "FAILED"  # failed at least once; retried on its schedule
+    GIVEN_UP = "GIVEN_UP"  # its schedule ran out
+
+
+TABLES = [
+    """CREATE TABLE IF NOT EXISTS webhook_progress (
+        webhook_id TEXT PRIMARY KEY,
+        position {bigint} NOT NULL,
+        next_attempt_at {bigint} NOT NULL,
+        failing INTEGER NOT NULL DEFAULT 0,
+        redeliveries INTEGER NOT NULL DEFAULT 0,
+        claim TEXT)""",
+    """CREATE TABLE IF NOT EXISTS webhook_deliveries (
+        webhook_id TEXT NOT NULL,
+        position {bigint} NOT NULL,
+        status TEXT NOT NULL,
+        parked INTEGER NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        first_attempt_at {bigint},
+        last_attempt_at {bigint},
+        next_attempt_at {bigint},
+        last_status_code INTEGER,
+        last_error TEXT,
+        claim TEXT,
+        PRIMARY KEY (webhook_id, position))""",
+    "CREATE INDEX IF NOT EXISTS webhook_deliveries_parked ON webhook_deliveries (next_attempt_at) WHERE parked = 1",
+    "CREATE INDEX IF NOT EXISTS webhook_deliveries_claimed ON webhook_deliveries (claim) WHERE claim IS NOT NULL",
+]
+
+
+def create_tables(w: Writer, bigint: str) -> None:
+    for statement in TABLES:
+        w.execute(statement.format(bigint=bigint), ())
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One delivery a process has claimed: its head (in log order) or a parked one."""
+
+    webhook_id: str
+    position: int
+    attempts: int  # including this one
+    first_attempt_at: int
+    head: bool
+    failing: bool  # the webhook's last head attempt failed
+    token: str
+
+
+def _in(values: Sequence[Any]) -> str:
+    return f"({','.join('?' * len(values))})"
+
+
+def start(w: Writer, webhooks: list[dict], now: int) -> None:
+    """Progress rows for webhooks seen for the first time: each delivers what comes after its registration."""
+    w.executemany("INSERT INTO webhook_progress (webhook_id, position, next_attempt_at) VALUES (?,?,?)"
+                  " ON CONFLICT (webhook_id) DO NOTHING", [(h["id"], h["seq"], now) for h in webhooks])
+
+
+def due_webhooks(w: Writer, ids: list[str], now: int, limit: int, lock: str) -> list[dict]:
+    """The webhooks (of these) whose next attempt is due and that no other process is claiming."""
+    return w.fetch(f"SELECT webhook_id, position, failing, redeliveries FROM webhook_progress"
+                   f" WHERE next_attempt_at <= ? AND webhook_id IN {_in(ids)} ORDER BY next_attempt_at LIMIT ?{lock}",
+                   (now, *ids, limit))
+
+
+def apply_redelivery(w: Writer, webhook_id: str, after: int, redeliveries: int, now: int) -> None:
+    """Start the webhook again after this position: the deliveries after it begin afresh as its cursor reaches them."""
+    w.execute("UPDATE webhook_progress SET position = ?, redeliveries = ?, failing = 0, next_attempt_at = ?, claim = NULL"
+              " WHERE webhook_id = ?", (after, redeliveries, now, webhook_id))
+    w.execute("UPDATE webhook_deliveries SET status = ?, parked = 0, attempts = 0, first_attempt_at = NULL,"
+              " next_attempt_at = NULL, claim = NULL WHERE webhook_id = ? AND position > ?",
+              (DeliveryStatus.PENDING, webhook_id, after))
+
+
+def records_after(w: Writer, position: int, limit: int) -> list[dict]:
+    query = q.records(position, limit)
+    return query.answer(w.fetch(query.sql, query.params))
+
+
+def skip_to(w: Writer, webhook_id: str, position: int) -> None:
+    """Nothing the webhook asks for is in the log up to this position."""
+    w.execute("UPDATE webhook_progress SET position = ? WHERE webhook_id = ? AND position < ?",
+              (position, webhook_id, position))
+
+
+def claim_heads(w: Writer, heads: list[tuple[str, int]], now: int, lease_until: int, token: str) -> None:
+    """Claim each webhook's next delivery (webhook id, position): recorded as PENDING if new, one more attempt."""
+    w.executemany("INSERT INTO webhook_deliveries (webhook_id, position, status) VALUES (?,?,?)"
+                  " ON CONFLICT (webhook_id, position) DO NOTHING",
+                  [(webhook_id, position, DeliveryStatus.PENDING) for webhook_id, position in heads])
+    w.executemany("UPDATE webhook_progress SET next_attempt_at = ?, claim = ? WHERE webhook_id = ?",
+                  [(lease_until, token, webhook_id) for webhook_id, _ in heads])
+    _claim(w, heads, now, lease_until, token)
+
+
+def claim_parked(w: Writer, ids: list[str], now: int, lease_until: int, token: str, limit: int, lock: str) -> None:
+    """Claim parked deliveries (of these webhooks) whose retry is due."""
+    rows = w.fetch(f"SELECT webhook_id, position FROM webhook_deliveries WHERE parked = 1 AND next_attempt_at <= ?"
+                   f" AND webhook_id IN {_in(ids)} ORDER BY next_attempt_at LIMIT ?{lock}", (now, *ids, limit))
+    _claim(w, [(r["webhook_id"], r["position"]) for r in rows], now, lease_until, token)
+
+
+def _claim(w: Writer, deliveries: list[tuple[str, int]], now: int, lease_until: int, token: str) -> None:
+    w.executemany("UPDATE webhook_deliveries SET attempts = attempts + 1, first_attempt_at = COALESCE(first_attempt_at, ?),"
+                  " last_attempt_at = ?, next_attempt_at = ?, claim = ? WHERE webhook_id = ? AND position = ?",
+                  [(now, now, lease_until, token, webhook_id, position) for webhook_id, position in deliveries])
+
+
+def claimed(w: Writer, token: str, failing: dict[str, bool]) -> list[Claim]:
+    rows = w.fetch("SELECT webhook_id, position, attempts, first_attempt_at, parked FROM webhook_deliveries"
+                   " WHERE claim = ? ORDER BY position", (token,))
+    return [Claim(r["webhook_id"], r["position"], r["attempts"], r["first_attempt_at"], not r["parked"],
+                  failing.get(r["webhook_id"], False), token) for r in rows]
+
+
+@dataclass(frozen=True)
+class Settled:
+    """How an attempt ends: its delivery's new status and when it is next due (None when settled for good), and
+    whether the webhook's cursor moves past it (delivered, given up or parked)."""
+
+    claim: Claim
+    status: DeliveryStatus
+    next_attempt_at: int | None
+    parked: bool
+    status_code: int | None
+    error: str | None
+
+
+def settle(w: Writer, s: Settled, now: int) -> None:
+    """Record an attempt's end, if its claim still holds (a claim that outlived its lease may have been taken over)."""
+    c = s.claim
+    w.execute("UPDATE webhook_deliveries SET status = ?, parked = ?, next_attempt_at = ?, last_status_code = ?,"
+              " last_error = ?, claim = NULL WHERE webhook_id = ? AND position = ? AND claim = ?",
+              (s.status, int(s.parked), s.next_attempt_at, s.status_code, s.error, c.webhook_id, c.position, c.token))
+    if not c.head:
+        return
+    failed = s.status != DeliveryStatus.DELIVERED
+    if s.next_attempt_at is not None and not s.parked:  # the head waits for its retry, holding the webhook's place
+        w.execute("UPDATE webhook_progress SET next_attempt_at = ?, failing = 1, claim = NULL"
+                  " WHERE webhook_id = ? AND claim = ?", (s.next_attempt_at, c.webhook_id, c.token))
+        return
+    w.execute("UPDATE webhook_progress SET position = ?, next_attempt_at = ?, failing = ?, claim = NULL"
+              " WHERE webhook_id = ? AND claim = ?", (c.position, now, int(failed), c.webhook_id, c.token))
+    if c.failing and not failed:  # the receiver is back: what was parked meanwhile is retried at once
+        w.execute("UPDATE webhook_deliveries SET next_attempt_at = ? WHERE webhook_id = ? AND parked = 1"
+                  " AND claim IS NULL AND next_attempt_at > ?", (now, c.webhook_id, now))
+
+
+def next_due(w: Writer, ids: list[str], now: int) -> int | None:
+    """When the earliest attempt of these webhooks not yet due falls due (a lease running out counts: it is then
+    taken over). A webhook whose place is free is due whenever a new event comes, and is not counted."""
+    rows = w.fetch(f"""SELECT MIN(t) AS due FROM (
+                         SELECT MIN(next_attempt_at) AS t FROM webhook_progress
+                         WHERE next_attempt_at > ? AND webhook_id IN {_in(ids)}
+                         UNION ALL SELECT MIN(next_attempt_at) FROM webhook_deliveries
+                         WHERE parked = 1 AND next_attempt_at > ? AND webhook_id IN {_in(ids)}) due""",
+                   (now, *ids, now, *ids))
+    return rows[0]["due"]
+
+
+def release(w: Writer, claims: list[Claim], now: int) -> None:
+    """Hand claims back unattempted (a process stopping), to be taken at once by whoever comes next."""
+    w.executemany("UPDATE webhook_deliveries SET next_attempt_at = ?, claim = NULL WHERE webhook_id = ? AND position = ?"
+                  " AND claim = ?", [(now, c.webhook_id, c.position, c.token) for c in claims])
+    w.executemany("UPDATE webhook_progress SET next_attempt_at = ?, claim = NULL WHERE webhook_id = ? AND claim = ?",
+                  [(now, c.webhook_id, c.token) for c in claims if c.head])
+
+
+def page(webhook_id: str, after: int, limit: int, status: DeliveryStatus | None = None) -> Query:
+    """A webhook's deliveries after a log position, in log order (for `Webhook.deliveries`)."""
+    where, params = ["webhook_id = ?", "position > ?"], [webhook_id, after]
+    if status is not None:
+        where.append("status = ?")
+        params.append(status)
+    return Query(f"""SELECT position, status, parked, attempts, first_attempt_at, last_attempt_at, next_attempt_at,
+                            last_status_code, last_error FROM webhook_deliveries
+                     WHERE {' AND '.join(where)} ORDER BY position LIMIT ?""", [*params, limit],
+                 lambda rows: [dict(r) for r in rows])
+
+
+def bodies(w: Writer, positions: list[int]) -> dict[int, dict]:
+    rows = w.fetch(f"SELECT position, body FROM records WHERE position IN {_in(positions)}", positions)
+    return {r["position"]: json.loads(r["body"]) for r in rows}
