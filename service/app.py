@@ -218,6 +218,8 @@ def create_app(services: Services) -> Starlette:
         await view.feed.start()
         webhooks = DeliveryEngine(services.commands, services.secret)
         await webhooks.start()
+        # Both are woken by every commit: this process's through the commands, other processes' through NOTIFY.
+        await services.store.listen(lambda: [wake() for wake in services.commands.listeners])
         try:
             yield
         finally:

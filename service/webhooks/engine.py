@@ -154,8 +154,7 @@ class DeliveryEngine:
         await asyncio.to_thread(self._create_tables)
         self.watched = await self.read_model.ask(q.last_position())
         await self._load_webhooks()
-        self.commands.listeners.append(self.wake)
-        await self.store.listen(self.wake)
+        self.commands.listeners.append(self.wake)  # the app has NOTIFY (other processes' commits) call them too
         self.task = asyncio.create_task(self.follow())
 
     def _create_tables(self) -> None:
