@@ -62,12 +62,12 @@ def create_tables(w: Writer, bigint: str) -> None:
 
 @dataclass(frozen=True)
 class Claim:
-    """One delivery a process has claimed: its head (in log order) or a parked one."""
+    """One delivery a process has claimed: one of its webhook's next events (in log order), or a parked one."""
 
     webhook_id: str
     position: int
-    attempts: int  # including this one
-    first_attempt_at: int
+    attempts: int  # made before
+    first_attempt_at: int | None
     head: bool
     failing: bool  # the webhook's last head attempt failed
     token: str
@@ -110,67 +110,91 @@ def skip_to(w: Writer, webhook_id: str, position: int) -> None:
               (position, webhook_id, position))
 
 
-def claim_heads(w: Writer, heads: list[tuple[str, int]], now: int, lease_until: int, token: str) -> None:
-    """Claim each webhook's next delivery (webhook id, position): recorded as PENDING if new, one more attempt."""
+def claim_runs(w: Writer, runs: dict[str, list[int]], lease_until: int, token: str) -> None:
+    """Claim each webhook's next events (webhook id: positions, in log order), to deliver one after another; each
+    is recorded as PENDING when first claimed."""
+    heads = [(webhook_id, position) for webhook_id, positions in runs.items() for position in positions]
     w.executemany("INSERT INTO webhook_deliveries (webhook_id, position, status) VALUES (?,?,?)"
                   " ON CONFLICT (webhook_id, position) DO NOTHING",
                   [(webhook_id, position, DeliveryStatus.PENDING) for webhook_id, position in heads])
     w.executemany("UPDATE webhook_progress SET next_attempt_at = ?, claim = ? WHERE webhook_id = ?",
-                  [(lease_until, token, webhook_id) for webhook_id, _ in heads])
-    _claim(w, heads, now, lease_until, token)
+                  [(lease_until, token, webhook_id) for webhook_id in runs])
+    _claim(w, heads, lease_until, token)
 
 
 def claim_parked(w: Writer, ids: list[str], now: int, lease_until: int, token: str, limit: int, lock: str) -> None:
     """Claim parked deliveries (of these webhooks) whose retry is due."""
     rows = w.fetch(f"SELECT webhook_id, position FROM webhook_deliveries WHERE parked = 1 AND next_attempt_at <= ?"
                    f" AND webhook_id IN {_in(ids)} ORDER BY next_attempt_at LIMIT ?{lock}", (now, *ids, limit))
-    _claim(w, [(r["webhook_id"], r["position"]) for r in rows], now, lease_until, token)
+    _claim(w, [(r["webhook_id"], r["position"]) for r in rows], lease_until, token)
 
 
-def _claim(w: Writer, deliveries: list[tuple[str, int]], now: int, lease_until: int, token: str) -> None:
-    w.executemany("UPDATE webhook_deliveries SET attempts = attempts + 1, first_attempt_at = COALESCE(first_attempt_at, ?),"
-                  " last_attempt_at = ?, next_attempt_at = ?, claim = ? WHERE webhook_id = ? AND position = ?",
-                  [(now, now, lease_until, token, webhook_id, position) for webhook_id, position in deliveries])
+def _claim(w: Writer, deliveries: list[tuple[str, int]], lease_until: int, token: str) -> None:
+    w.executemany("UPDATE webhook_deliveries SET next_attempt_at = ?, claim = ? WHERE webhook_id = ? AND position = ?",
+                  [(lease_until, token, webhook_id, position) for webhook_id, position in deliveries])
 
 
 def claimed(w: Writer, token: str, failing: dict[str, bool]) -> list[Claim]:
     rows = w.fetch("SELECT webhook_id, position, attempts, first_attempt_at, parked FROM webhook_deliveries"
-                   " WHERE claim = ? ORDER BY position", (token,))
+                   " WHERE claim = ? ORDER BY webhook_id, position", (token,))
     return [Claim(r["webhook_id"], r["position"], r["attempts"], r["first_attempt_at"], not r["parked"],
                   failing.get(r["webhook_id"], False), token) for r in rows]
 
 
 @dataclass(frozen=True)
 class Settled:
-    """How an attempt ends: its delivery's new status and when it is next due (None when settled for good), and
-    whether the webhook's cursor moves past it (delivered, given up or parked)."""
+    """How a claimed delivery ends: attempted (when, the answer, its new status, when it is next due: None when
+    settled for good, and whether it is parked), or handed back unattempted (`attempted_at` None)."""
 
     claim: Claim
-    status: DeliveryStatus
-    next_attempt_at: int | None
-    parked: bool
-    status_code: int | None
-    error: str | None
+    attempted_at: int | None = None
+    status: DeliveryStatus | None = None
+    next_attempt_at: int | None = None
+    parked: bool = False
+    status_code: int | None = None
+    error: str | None = None
+
+    @property
+    def moves_on(self) -> bool:
+        """Whether the webhook's cursor moves past it: delivered, given up or parked."""
+        return self.attempted_at is not None and (self.next_attempt_at is None or self.parked)
 
 
-def settle(w: Writer, s: Settled, now: int) -> None:
-    """Record an attempt's end, if its claim still holds (a claim that outlived its lease may have been taken over)."""
-    c = s.claim
-    w.execute("UPDATE webhook_deliveries SET status = ?, parked = ?, next_attempt_at = ?, last_status_code = ?,"
-              " last_error = ?, claim = NULL WHERE webhook_id = ? AND position = ? AND claim = ?",
-              (s.status, int(s.parked), s.next_attempt_at, s.status_code, s.error, c.webhook_id, c.position, c.token))
-    if not c.head:
+def settle(w: Writer, runs: list[list[Settled]], now: int) -> None:
+    """Record how runs of claimed deliveries ended, if their claims still hold (a claim that outlived its lease may
+    have been taken over): each delivery, then its webhook's place (for a run of its next events)."""
+    ended = [s for run in runs for s in run]
+    w.executemany("UPDATE webhook_deliveries SET next_attempt_at = ?, claim = NULL WHERE webhook_id = ? AND position = ?"
+                  " AND claim = ?", [(now, s.claim.webhook_id, s.claim.position, s.claim.token)
+                                     for s in ended if s.attempted_at is None])
+    w.executemany("UPDATE webhook_deliveries SET status = ?, parked = ?, attempts = attempts + 1,"
+                  " first_attempt_at = COALESCE(first_attempt_at, ?), last_attempt_at = ?, next_attempt_at = ?,"
+                  " last_status_code = ?, last_error = ?, claim = NULL WHERE webhook_id = ? AND position = ? AND claim = ?",
+                  [(s.status, int(s.parked), s.attempted_at, s.attempted_at, s.next_attempt_at, s.status_code, s.error,
+                    s.claim.webhook_id, s.claim.position, s.claim.token) for s in ended if s.attempted_at is not None])
+    for run in runs:
+        _move_on(w, [s for s in run if s.claim.head], now)
+
+
+def _move_on(w: Writer, heads: list[Settled], now: int) -> None:
+    """A webhook's place after a run of its next events: past those delivered, given up or parked; its next attempt
+    due now, or when the event that failed is to be retried."""
+    if not heads:
         return
-    failed = s.status != DeliveryStatus.DELIVERED
-    if s.next_attempt_at is not None and not s.parked:  # the head waits for its retry, holding the webhook's place
-        w.execute("UPDATE webhook_progress SET next_attempt_at = ?, failing = 1, claim = NULL"
-                  " WHERE webhook_id = ? AND claim = ?", (s.next_attempt_at, c.webhook_id, c.token))
-        return
-    w.execute("UPDATE webhook_progress SET position = ?, next_attempt_at = ?, failing = ?, claim = NULL"
-              " WHERE webhook_id = ? AND claim = ?", (c.position, now, int(failed), c.webhook_id, c.token))
-    if c.failing and not failed:  # the receiver is back: what was parked meanwhile is retried at once
+    first = heads[0].claim
+    passed = [s for s in heads if s.moves_on]  # a run stops at its first failure that holds the webhook's place
+    rest = heads[len(passed):]
+    waiting = rest[0] if rest and rest[0].attempted_at is not None else None  # its retry, at the webhook's place
+    failing = waiting is not None or (passed[-1].status != DeliveryStatus.DELIVERED if passed else first.failing)
+    moved = "position = ?, " if passed else ""
+    w.execute(f"UPDATE webhook_progress SET {moved}next_attempt_at = ?, failing = ?, claim = NULL"
+              " WHERE webhook_id = ? AND claim = ?",
+              ([passed[-1].claim.position] if passed else []) + [waiting.next_attempt_at if waiting else now, int(failing),
+                                                                  first.webhook_id, first.token])
+    if first.failing and any(s.status == DeliveryStatus.DELIVERED for s in passed):
+        # The receiver is back: what was parked meanwhile is retried at once.
         w.execute("UPDATE webhook_deliveries SET next_attempt_at = ? WHERE webhook_id = ? AND parked = 1"
-                  " AND claim IS NULL AND next_attempt_at > ?", (now, c.webhook_id, now))
+                  " AND claim IS NULL AND next_attempt_at > ?", (now, first.webhook_id, now))
 
 
 def next_due(w: Writer, ids: list[str], now: int) -> int | None:
@@ -183,14 +207,6 @@ def next_due(w: Writer, ids: list[str], now: int) -> int | None:
                          WHERE parked = 1 AND next_attempt_at > ? AND webhook_id IN {_in(ids)}) due""",
                    (now, *ids, now, *ids))
     return rows[0]["due"]
-
-
-def release(w: Writer, claims: list[Claim], now: int) -> None:
-    """Hand claims back unattempted (a process stopping), to be taken at once by whoever comes next."""
-    w.executemany("UPDATE webhook_deliveries SET next_attempt_at = ?, claim = NULL WHERE webhook_id = ? AND position = ?"
-                  " AND claim = ?", [(now, c.webhook_id, c.position, c.token) for c in claims])
-    w.executemany("UPDATE webhook_progress SET next_attempt_at = ?, claim = NULL WHERE webhook_id = ? AND claim = ?",
-                  [(now, c.webhook_id, c.token) for c in claims if c.head])
 
 
 def page(webhook_id: str, after: int, limit: int, status: DeliveryStatus | None = None) -> Query:

@@ -2,12 +2,14 @@
 
 Each process runs one engine. It follows the log as the live feed does (woken by this process's commits, by
 PostgreSQL's NOTIFY from other processes, and by a slow poll, SEND_RECORDS_FEED_POLL_SECONDS), and works in rounds,
-each one transaction of the store (service/webhooks/deliveries.py): record the attempts that have ended, claim the
-due webhooks, find each one's next event after its cursor, claim those and the parked deliveries due for a retry.
-The POSTs then run concurrently outside any transaction; a claim is a lease, so a process that dies mid-attempt
-leaves its deliveries to be taken over when the lease runs out, and one that stops cleanly hands them back at once.
-On PostgreSQL rows are claimed with FOR UPDATE SKIP LOCKED, so several processes share the work and each delivery
-is attempted by one of them at a time; on the embedded store the one process delivers.
+each one transaction of the store (service/webhooks/deliveries.py): record the runs that have ended, claim the due
+webhooks, and for each one claim a run of its next events after its cursor (up to RUN of them), and the parked
+deliveries due for a retry. The runs then go on concurrently outside any transaction, each delivering its events one
+after another. A claim is a lease: a process that dies mid-run leaves its deliveries to be taken over when the
+lease runs out (a run stops before an attempt could outlast it); one that stops cleanly hands back what it has not
+delivered, to be taken at once. On PostgreSQL rows are claimed with FOR UPDATE SKIP LOCKED, so several processes
+share the work and each delivery is attempted by one of them at a time; on the embedded store the one process
+delivers.
 
 Ordering. A webhook's events are delivered one at a time in log order: its next event is attempted only once the
 one before is delivered, given up, or parked. An event that keeps failing holds its webhook's place for at most
@@ -32,7 +34,7 @@ import os
 import random
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
 from uuid import UUID, uuid4
@@ -56,10 +58,25 @@ log = logging.getLogger("send_records.webhooks")
 DEFAULT_SCHEDULE = tuple(min(5.0 * 4 ** n, 8 * 3600.0) for n in range(9))
 JITTER = 0.2
 BATCH = 500  # log records read at a time for one cursor
-MAX_IN_FLIGHT = 256  # attempts under way at once in one process
-LEASE_MARGIN = 10.0  # seconds a claim outlasts the longest attempt
+RUN = 50  # events of one webhook claimed at once, delivered one after another
+MAX_IN_FLIGHT = 256  # runs under way at once in one process
+COALESCE = 0.01  # seconds the engine waits for other runs to end, so that one transaction records them all
+RUN_SECONDS = 20.0  # a run starts no attempt after this long (and its claim, its lease, outlasts the last attempt)
+LEASE_MARGIN = 10.0  # seconds a claim outlasts a run's last attempt, for the run to be recorded
 WEBHOOK_EVENTS = [name for name, value in vars(Webhook).items() if isinstance(value, type)
                   and issubclass(value, Webhook.Event) and name.startswith("Webhook")]
+
+
+@dataclass
+class Run:
+    """Claimed deliveries attempted one after another (a webhook's next events, or one parked delivery)."""
+
+    claims: list[Claim]
+    settled: list[Settled] = field(default_factory=list)
+
+    def ended(self) -> list[Settled]:
+        """How each ended; those not attempted are handed back."""
+        return self.settled + [Settled(claim) for claim in self.claims[len(self.settled):]]
 
 
 @dataclass(frozen=True)
@@ -138,12 +155,12 @@ class DeliveryEngine:
         self.outbound = Outbound(self.settings.allow_private, self.settings.timeout)
         # A store that tells other processes of commits is shared by them: claims must skip each other's rows.
         self.lock = " FOR UPDATE SKIP LOCKED" if getattr(self.store, "channel", None) else ""
-        self.lease = self.outbound.deadline + LEASE_MARGIN
+        self.lease = RUN_SECONDS + self.outbound.deadline + LEASE_MARGIN
         self.webhooks: dict[str, dict] = {}
         self.started: set[str] = set()  # webhooks whose progress row exists
         self.watched = 0  # the log position up to which Webhook events have been looked for
-        self.ended: list[Settled] = []  # attempts ended, to record in the next round
-        self.in_flight: dict[asyncio.Task, Claim] = {}
+        self.ended: list[list[Settled]] = []  # runs ended, to record in the next round
+        self.in_flight: dict[asyncio.Task, Run] = {}
         self.bodies: dict[int, str] = {}
         self.due: int | None = None
         self.woken = asyncio.Event()
@@ -162,23 +179,25 @@ class DeliveryEngine:
             d.create_tables(w, self.store.bigint)
 
     async def close(self) -> None:
-        """Stop; attempts under way are abandoned and their claims handed back, to be made again at once."""
+        """Stop; attempts under way are abandoned, and what is claimed and not yet delivered is handed back, to be
+        taken again at once."""
         self.commands.listeners.remove(self.wake)
         tasks = [self.task, *self.in_flight] if self.task else list(self.in_flight)
-        claims = list(self.in_flight.values())
+        runs = [run for run in self.in_flight.values()]
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        if claims:
+        if tasks:
+            await asyncio.wait(tasks, timeout=5)
+        if runs or self.ended:
             try:
-                await asyncio.to_thread(self._release, claims)
+                await asyncio.to_thread(self._settle, [*self.ended, *(run.ended() for run in runs)])
             except Exception:  # the store away: the claims' leases run out instead
                 log.warning("webhook claims could not be handed back; they will be taken over", exc_info=True)
         await self.outbound.close()
 
-    def _release(self, claims: list[Claim]) -> None:
+    def _settle(self, runs: list[list[Settled]]) -> None:
         with self.store.writer() as w:
-            d.release(w, claims, now_ms())
+            d.settle(w, runs, now_ms())
 
     def wake(self, *_: object) -> None:
         """Safe to call from any thread: something was committed."""
@@ -189,10 +208,13 @@ class DeliveryEngine:
         while True:
             if not more:
                 wait = self.settings.poll if self.due is None else min(self.settings.poll, (self.due - now_ms()) / 1000)
-                try:
-                    await asyncio.wait_for(self.woken.wait(), max(wait, 0.0))
-                except asyncio.TimeoutError:
+                try:  # (not wait_for: on Python 3.11 it can lose a cancellation that comes as the wait ends)
+                    async with asyncio.timeout(max(wait, 0.0)):
+                        await self.woken.wait()
+                except TimeoutError:
                     pass
+                if self.in_flight:  # let runs ending about now be recorded together
+                    await asyncio.sleep(COALESCE)
             self.woken.clear()  # before the round: a wake-up during it brings another
             try:
                 await self._watch()
@@ -223,31 +245,32 @@ class DeliveryEngine:
             return False
         ended, self.ended = self.ended, []
         try:
-            claims, records, self.due, more = await asyncio.to_thread(
+            runs, records, self.due, more = await asyncio.to_thread(
                 self._claim, ended, active, MAX_IN_FLIGHT - len(self.in_flight))
         except BaseException:
             self.ended = ended + self.ended
             raise
-        for claim in claims:
-            task = asyncio.create_task(self._attempt(claim, active[claim.webhook_id], records[claim.position]))
-            self.in_flight[task] = claim
+        for claims in runs:
+            run = Run(claims)
+            task = asyncio.create_task(self._deliver(run, active[claims[0].webhook_id], records))
+            self.in_flight[task] = run
         return more
 
-    def _claim(self, ended: list[Settled], active: dict[str, dict], room: int
-               ) -> tuple[list[Claim], dict[int, dict], int | None, bool]:
-        """In one transaction: record the ended attempts, and claim deliveries for at most `room` attempts."""
+    def _claim(self, ended: list[list[Settled]], active: dict[str, dict], room: int
+               ) -> tuple[list[list[Claim]], dict[int, dict], int | None, bool]:
+        """In one transaction: record the runs that ended, and claim at most `room` runs: a due webhook's next
+        events, or a parked delivery due for a retry."""
         now, token, ids = now_ms(), uuid4().hex, list(active)
         lease_until = now + int(self.lease * 1000)
         with self.store.writer() as w:
-            for settled in ended:
-                d.settle(w, settled, now)
+            d.settle(w, ended, now)
             if not ids:
                 return [], {}, None, False
             new = [active[i] for i in ids if i not in self.started]
             if new:
                 d.start(w, new, now)
             due = d.due_webhooks(w, ids, now, room, self.lock) if room else []
-            more, failing, by_cursor, heads = len(due) == room > 0, {}, defaultdict(list), []
+            more, failing, by_cursor, heads = len(due) == room > 0, {}, defaultdict(list), {}
             for row in due:
                 webhook, cursor = active[row["webhook_id"]], row["position"]
                 if webhook["redeliveries"] > row["redeliveries"]:
@@ -258,40 +281,60 @@ class DeliveryEngine:
             for cursor, webhooks in by_cursor.items():
                 records = d.records_after(w, cursor, BATCH)
                 for webhook in webhooks:
-                    head = next((r for r in records if wants(webhook, r)), None)
-                    if head is not None:
-                        heads.append((webhook["id"], head["position"]))
+                    wanted = [r["position"] for r in records if wants(webhook, r)][:RUN]
+                    if wanted:
+                        heads[webhook["id"]] = wanted
                     elif records:
                         d.skip_to(w, webhook["id"], records[-1]["position"])
                         more = more or len(records) == BATCH
-            d.claim_heads(w, heads, now, lease_until, token)
+            d.claim_runs(w, heads, lease_until, token)
             if room > len(heads):
                 d.claim_parked(w, ids, now, lease_until, token, room - len(heads), self.lock)
             claims = d.claimed(w, token, failing)
             records = d.bodies(w, sorted({c.position for c in claims})) if claims else {}
             due_at = d.next_due(w, ids, now)
         self.started.update(webhook["id"] for webhook in new)
-        return claims, records, due_at, more
+        runs: dict[object, list[Claim]] = defaultdict(list)
+        for claim in claims:  # a webhook's next events make one run; each parked delivery its own
+            runs[claim.webhook_id if claim.head else (claim.webhook_id, claim.position)].append(claim)
+        return list(runs.values()), records, due_at, more
 
-    async def _attempt(self, claim: Claim, webhook: dict, record: dict) -> None:
+    async def _deliver(self, run: Run, webhook: dict, records: dict[int, dict]) -> None:
+        """Deliver a run one after another, starting none after RUN_SECONDS (its lease covers the last); stop at a
+        failure."""
+        ends = time.monotonic() + RUN_SECONDS
         try:
-            now = datetime.now(timezone.utc)
-            message_id = cursors.encode("e", claim.position)
-            headers = signed_headers(message_id, self._body(record), signing_secrets(self.service_secret, webhook, now), now)
-            answer = await self.outbound.post(webhook["id"], webhook["url"], headers, self._body(record))
-            if answer.status == 410:
-                try:
-                    await asyncio.to_thread(self._disable_gone, webhook["id"])
-                except Exception:  # the store away: the next 410 disables it
-                    log.warning("a webhook answered 410 but could not be disabled", exc_info=True)
-            settled = self.settled(claim, answer)
-            if settled.status != DeliveryStatus.DELIVERED:  # the webhook and the failure, never its URL or secret
-                log.info(json.dumps({"webhook": claim.webhook_id, "position": claim.position, "attempt": claim.attempts,
-                                     "status": settled.status, "parked": settled.parked, "error": answer.error}))
-            self.ended.append(settled)
+            try:
+                for claim in run.claims:
+                    if time.monotonic() > ends:
+                        break
+                    settled = await self._attempt(claim, webhook, records[claim.position])
+                    run.settled.append(settled)
+                    if settled.status != DeliveryStatus.DELIVERED:
+                        break
+            except Exception:  # a fault of ours: what is left is handed back, to be tried again
+                log.warning("a webhook delivery failed unexpectedly", exc_info=True)
+            self.ended.append(run.ended())
             self.wake()
         finally:
             self.in_flight.pop(asyncio.current_task(), None)
+
+    async def _attempt(self, claim: Claim, webhook: dict, record: dict) -> Settled:
+        now = datetime.now(timezone.utc)
+        message_id, body = cursors.encode("e", claim.position), self._body(record)
+        headers = signed_headers(message_id, body, signing_secrets(self.service_secret, webhook, now), now)
+        answer = await self.outbound.post(webhook["id"], webhook["url"], headers, body)
+        if answer.status == 410:
+            try:
+                await asyncio.to_thread(self._disable_gone, webhook["id"])
+            except Exception:  # the store away: the next 410 disables it
+                log.warning("a webhook answered 410 but could not be disabled", exc_info=True)
+        settled = self.settled(claim, answer, int(now.timestamp() * 1000))
+        if settled.status != DeliveryStatus.DELIVERED:  # the webhook and the failure, never its URL or secret
+            log.info(json.dumps({"webhook": claim.webhook_id, "position": claim.position,
+                                 "attempt": claim.attempts + 1, "status": settled.status, "parked": settled.parked,
+                                 "error": answer.error}))
+        return settled
 
     def _body(self, record: dict) -> str:
         """The body of a record's deliveries, made once for every webhook and attempt (while it is recent)."""
@@ -303,20 +346,22 @@ class DeliveryEngine:
                 del self.bodies[next(iter(self.bodies))]
         return self.bodies[position]
 
-    def settled(self, claim: Claim, answer: Answer) -> Settled:
+    def settled(self, claim: Claim, answer: Answer, attempted_at: int) -> Settled:
         """How an attempt ends: delivered; given up after the last of the schedule; or failed, to be retried after
         the schedule's wait (or Retry-After's), parked if the wait would hold the webhook's place too long."""
+        attempt = claim.attempts + 1
         if answer.delivered:
-            return Settled(claim, DeliveryStatus.DELIVERED, None, False, answer.status, None)
+            return Settled(claim, attempted_at, DeliveryStatus.DELIVERED, None, False, answer.status)
         schedule = self.settings.schedule
-        if claim.attempts > len(schedule):
-            return Settled(claim, DeliveryStatus.GIVEN_UP, None, False, answer.status, answer.error)
+        if attempt > len(schedule):
+            return Settled(claim, attempted_at, DeliveryStatus.GIVEN_UP, None, False, answer.status, answer.error)
         wait = answer.retry_after
         if wait is None:
-            wait = schedule[claim.attempts - 1] * random.uniform(1 - JITTER, 1 + JITTER)
+            wait = schedule[attempt - 1] * random.uniform(1 - JITTER, 1 + JITTER)
         next_attempt_at = now_ms() + int(wait * 1000)
-        parked = not claim.head or next_attempt_at - claim.first_attempt_at > self.settings.park_after * 1000
-        return Settled(claim, DeliveryStatus.FAILED, next_attempt_at, parked, answer.status, answer.error)
+        first_attempt_at = claim.first_attempt_at or attempted_at
+        parked = not claim.head or next_attempt_at - first_attempt_at > self.settings.park_after * 1000
+        return Settled(claim, attempted_at, DeliveryStatus.FAILED, next_attempt_at, parked, answer.status, answer.error)
 
     def _disable_gone(self, webhook_id: str) -> None:
         """The receiver answered 410 Gone: the webhook is disabled, by the system, as the log records."""

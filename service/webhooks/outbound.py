@@ -89,10 +89,13 @@ def refusal(address: str) -> str | None:
 async def checked_address(host: str, port: int, allow_private: bool) -> str:
     """An address of the host that may be called; AddressRefused if it resolves to any that may not."""
     try:
-        found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as error:
-        raise AddressRefused(f"{host} does not resolve: {error.strerror}") from None
-    addresses = list(dict.fromkeys(info[4][0] for info in found))
+        addresses = [str(ipaddress.ip_address(host))]  # an address already: nothing to resolve
+    except ValueError:
+        try:
+            found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except socket.gaierror as error:
+            raise AddressRefused(f"{host} does not resolve: {error.strerror}") from None
+        addresses = list(dict.fromkeys(info[4][0] for info in found))
     if not allow_private:
         for address in addresses:
             reason = refusal(address)
@@ -135,7 +138,8 @@ class Outbound:
 
     async def post(self, webhook_id: str, url: str, headers: dict[str, str], body: str) -> Answer:
         try:
-            return await asyncio.wait_for(self._post(webhook_id, httpx.URL(url), headers, body), self.deadline)
+            async with asyncio.timeout(self.deadline):
+                return await self._post(webhook_id, httpx.URL(url), headers, body)
         except AddressRefused as error:
             return Answer(None, error=f"refused: {error}")
         except (asyncio.TimeoutError, httpx.TimeoutException):

@@ -236,7 +236,7 @@ def test_a_restart_mid_stream_resumes_where_it_stopped(tmp_path, new_store, rece
         services = services_of(server)
         area = new_area(server)
         _, secret = register(services, receiver.url(), area.partnership, ["ActionProgressReported"], area.partnership)
-        receiver.always["/hook"] = lambda request: Answer(delay=0.1)
+        receiver.always["/hook"] = lambda request: Answer(delay=0.3)
         cursors = [report(server, area, f"n{n}") for n in range(20)]
         receiver.wait_for("/hook", 3)
         server.stop()
