@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 from projections import store as q
 from projections.store import Query, Writer
@@ -172,29 +172,40 @@ def settle(w: Writer, runs: list[list[Settled]], now: int) -> None:
                   " last_status_code = ?, last_error = ?, claim = NULL WHERE webhook_id = ? AND position = ? AND claim = ?",
                   [(s.status, int(s.parked), s.attempted_at, s.attempted_at, s.next_attempt_at, s.status_code, s.error,
                     s.claim.webhook_id, s.claim.position, s.claim.token) for s in ended if s.attempted_at is not None])
-    for run in runs:
-        _move_on(w, [s for s in run if s.claim.head], now)
+    places = [place for run in runs if (place := _place([s for s in run if s.claim.head], now)) is not None]
+    for moved in (True, False):
+        w.executemany(f"UPDATE webhook_progress SET {'position = ?, ' if moved else ''}next_attempt_at = ?, failing = ?,"
+                      " claim = NULL WHERE webhook_id = ? AND claim = ?",
+                      [((p.cursor,) if moved else ()) + (p.next_attempt_at, int(p.failing), p.webhook_id, p.token)
+                       for p in places if (p.cursor is not None) == moved])
+    back = [p.webhook_id for p in places if p.receiver_back]
+    if back:  # what was parked while the receiver failed is retried at once
+        w.executemany("UPDATE webhook_deliveries SET next_attempt_at = ? WHERE webhook_id = ? AND parked = 1"
+                      " AND claim IS NULL AND next_attempt_at > ?", [(now, webhook_id, now) for webhook_id in back])
 
 
-def _move_on(w: Writer, heads: list[Settled], now: int) -> None:
-    """A webhook's place after a run of its next events: past those delivered, given up or parked; its next attempt
-    due now, or when the event that failed is to be retried."""
+class Place(NamedTuple):
+    """A webhook's place after a run of its next events."""
+
+    webhook_id: str
+    token: str
+    cursor: int | None  # past the events delivered, given up or parked; None if it has not moved
+    next_attempt_at: int  # now, or when the event that failed is to be retried
+    failing: bool  # its last attempt failed
+    receiver_back: bool  # it had failed before, and now delivered
+
+
+def _place(heads: list[Settled], now: int) -> Place | None:
     if not heads:
-        return
+        return None
     first = heads[0].claim
     passed = [s for s in heads if s.moves_on]  # a run stops at its first failure that holds the webhook's place
     rest = heads[len(passed):]
-    waiting = rest[0] if rest and rest[0].attempted_at is not None else None  # its retry, at the webhook's place
+    waiting = rest[0] if rest and rest[0].attempted_at is not None else None
     failing = waiting is not None or (passed[-1].status != DeliveryStatus.DELIVERED if passed else first.failing)
-    moved = "position = ?, " if passed else ""
-    w.execute(f"UPDATE webhook_progress SET {moved}next_attempt_at = ?, failing = ?, claim = NULL"
-              " WHERE webhook_id = ? AND claim = ?",
-              ([passed[-1].claim.position] if passed else []) + [waiting.next_attempt_at if waiting else now, int(failing),
-                                                                  first.webhook_id, first.token])
-    if first.failing and any(s.status == DeliveryStatus.DELIVERED for s in passed):
-        # The receiver is back: what was parked meanwhile is retried at once.
-        w.execute("UPDATE webhook_deliveries SET next_attempt_at = ? WHERE webhook_id = ? AND parked = 1"
-                  " AND claim IS NULL AND next_attempt_at > ?", (now, first.webhook_id, now))
+    return Place(first.webhook_id, first.token, passed[-1].claim.position if passed else None,
+                 waiting.next_attempt_at if waiting else now, failing,
+                 first.failing and any(s.status == DeliveryStatus.DELIVERED for s in passed))
 
 
 def next_due(w: Writer, ids: list[str], now: int) -> int | None:

@@ -273,8 +273,8 @@ class DeliveryEngine:
             more, failing, by_cursor, heads = len(due) == room > 0, {}, defaultdict(list), {}
             for row in due:
                 webhook, cursor = active[row["webhook_id"]], row["position"]
-                if webhook["redeliveries"] > row["redeliveries"]:
-                    cursor = webhook["redeliverAfter"]
+                if webhook["redeliveries"] > row["redeliveries"]:  # (never past an event not yet delivered)
+                    cursor = min(webhook["redeliverAfter"], cursor)
                     d.apply_redelivery(w, webhook["id"], cursor, webhook["redeliveries"], now)
                 failing[webhook["id"]] = bool(row["failing"]) and cursor == row["position"]
                 by_cursor[cursor].append(webhook)
