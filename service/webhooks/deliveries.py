@@ -232,6 +232,7 @@ def page(webhook_id: str, after: int, limit: int, status: DeliveryStatus | None 
                  lambda rows: [dict(r) for r in rows])
 
 
-def bodies(w: Writer, positions: list[int]) -> dict[int, dict]:
+def records_at(w: Writer, positions: list[int]) -> dict[int, dict]:
+    """The log's records at these positions, by position."""
     rows = w.fetch(f"SELECT position, body FROM records WHERE position IN {_in(positions)}", positions)
     return {r["position"]: json.loads(r["body"]) for r in rows}

@@ -183,7 +183,7 @@ class DeliveryEngine:
         taken again at once."""
         self.commands.listeners.remove(self.wake)
         tasks = [self.task, *self.in_flight] if self.task else list(self.in_flight)
-        runs = [run for run in self.in_flight.values()]
+        runs = list(self.in_flight.values())
         for task in tasks:
             task.cancel()
         if tasks:
@@ -291,13 +291,13 @@ class DeliveryEngine:
             if room > len(heads):
                 d.claim_parked(w, ids, now, lease_until, token, room - len(heads), self.lock)
             claims = d.claimed(w, token, failing)
-            records = d.bodies(w, sorted({c.position for c in claims})) if claims else {}
+            claimed_records = d.records_at(w, sorted({c.position for c in claims})) if claims else {}
             due_at = d.next_due(w, ids, now)
         self.started.update(webhook["id"] for webhook in new)
         runs: dict[object, list[Claim]] = defaultdict(list)
         for claim in claims:  # a webhook's next events make one run; each parked delivery its own
             runs[claim.webhook_id if claim.head else (claim.webhook_id, claim.position)].append(claim)
-        return list(runs.values()), records, due_at, more
+        return list(runs.values()), claimed_records, due_at, more
 
     async def _deliver(self, run: Run, webhook: dict, records: dict[int, dict]) -> None:
         """Deliver a run one after another, starting none after RUN_SECONDS (its lease covers the last); stop at a
