@@ -38,6 +38,7 @@ from service.graphql.schema import schema
 from service.graphql.types import EventRecord
 from service.http import SecurityHeaders, keep_request_text_out_of_logs, unexpected
 from service.tokens import Identity, TokenError, bearer
+from service.webhooks.engine import DeliveryEngine
 
 MAX_BODY_BYTES = 1_000_000
 # Commands run in worker threads, at most this many at once. Most of them wait in the group commit
@@ -309,9 +310,14 @@ def create_app(services: Services) -> ASGIApp:
         view.feed = Feed(services.commands.read_model, subscriber_buffer(), EventRecord.of)
         services.commands.listeners.append(view.feed.wake)
         await view.feed.start()
+        webhooks = DeliveryEngine(services.commands, services.secret)
+        await webhooks.start()
+        # Both are woken by every commit: this process's through the commands, other processes' through NOTIFY.
+        await services.store.listen(lambda: [wake() for wake in services.commands.listeners])
         try:
             yield
         finally:
+            await webhooks.close()
             await view.feed.close()
             services.commands.listeners.remove(view.feed.wake)
             await services.store.close()

@@ -142,7 +142,9 @@ def serve(services: Services, args: argparse.Namespace) -> None:
     import uvicorn
 
     from service.app import MAX_BODY_BYTES
+    from service.webhooks.engine import Settings
 
+    Settings.from_environment()  # a bad webhook setting is refused here, not in each process's start-up
     services.commands.app.close()  # each server process opens the store for itself
     uvicorn.run("service.app:serving_app", factory=True, workers=args.workers, host=args.host, port=args.port,
                 log_level="info", access_log=False, ws_max_size=MAX_BODY_BYTES, http="service.http:EdgeProtocol")

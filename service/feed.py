@@ -92,7 +92,6 @@ class Feed:
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
         self.position = await self.read_model.ask(q.last_position())
-        await self.read_model.store.listen(self.wake)
         self.task = asyncio.create_task(self.follow())
 
     async def close(self) -> None:
