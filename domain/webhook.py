@@ -1,8 +1,9 @@
 """A webhook: an integration's HTTP endpoint that receives the log's events as signed POSTs.
 
-Lifecycle: registered active; disabled (by a user, or because the receiver answered 410 Gone) and enabled again.
-A webhook follows one partnership, or every partnership (`partnership_id` None: its own events are then filed
-under ALL_PARTNERSHIPS); it never follows a partnership its owner could not read.
+Lifecycle: registered active; disabled (by a user, or by the system because the receiver answered 410 Gone) and
+enabled again. A webhook follows one partnership, or every partnership (`partnership_id` None: it then belongs to
+no partnership, and only the roles that read every partnership read it); it never follows a partnership its owner
+could not read.
 
 Its signing secret is never in the record. The record keeps a random secret id; the secret itself is derived from
 that id, the webhook's id and the service's signing secret (service/webhooks/outbound.py), so every process sharing
@@ -13,7 +14,6 @@ new secret id; the previous one goes on signing beside it until `previous_secret
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from enum import StrEnum
 from functools import lru_cache
 from urllib.parse import urlsplit
 from uuid import uuid4
@@ -23,14 +23,8 @@ from eventsourcing.domain import event
 from domain import action, inspection, judgement, metric, partnership, plan  # noqa: F401 (their events are the log's)
 from domain.base import InvalidError, InvalidTransitionError, Record, require_text
 
-ALL_PARTNERSHIPS = ""  # the partnership id a webhook for every partnership is filed under
 OVERLAP = timedelta(hours=24)  # how long a rotated-out secret keeps signing
 MAX_URL = 2048
-
-
-class DisabledBy(StrEnum):
-    USER = "USER"
-    RECEIVER = "RECEIVER"  # it answered 410 Gone
 
 
 class Webhook(Record):
@@ -46,7 +40,7 @@ class Webhook(Record):
         """`owner_partnership_id` is the one partnership the owner may read, None if it reads them all.
         An empty `event_types` asks for every event."""
         if owner_partnership_id is not None and partnership_id != owner_partnership_id:
-            raise InvalidError("a webhook may only follow a partnership its owner can read", "partnershipId")
+            raise InvalidError("a webhook may only follow a partnership its owner can read", "partnership_id")
         return cls(
             partnership_id=partnership_id,
             url=check_url(url),
@@ -66,7 +60,7 @@ class Webhook(Record):
         owner_partnership_id: str | None,
         secret_id: str,
     ):
-        self._partnership_id = partnership_id or ALL_PARTNERSHIPS
+        self._partnership_id = partnership_id
         self.url = url
         self.event_types = event_types
         self.description = description
@@ -75,7 +69,7 @@ class Webhook(Record):
         self.previous_secret_id: str | None = None
         self.previous_secret_expires_at: datetime | None = None
         self.active = True
-        self.disabled_by: DisabledBy | None = None
+        self.disabled_reason: str | None = None
         self.redeliveries = 0
         self.redeliver_after: int | None = None
 
@@ -89,14 +83,14 @@ class Webhook(Record):
         self.previous_secret_expires_at = previous_secret_expires_at
         self.secret_id = secret_id
 
-    def disable(self, reason: str | None, by: DisabledBy = DisabledBy.USER) -> None:
+    def disable(self, reason: str | None) -> None:
         self.check_active("disable it")
-        self._disabled(reason=require_text(reason, "reason"), by=DisabledBy(by))
+        self._disabled(reason=require_text(reason, "reason"))
 
     @event("WebhookDisabled")
-    def _disabled(self, reason: str, by: DisabledBy) -> None:
+    def _disabled(self, reason: str) -> None:
         self.active = False
-        self.disabled_by = by
+        self.disabled_reason = reason
 
     def enable(self, reason: str | None = None) -> None:
         if self.active:
@@ -106,7 +100,7 @@ class Webhook(Record):
     @event("WebhookEnabled")
     def _enabled(self, reason: str | None) -> None:
         self.active = True
-        self.disabled_by = None
+        self.disabled_reason = None
 
     def redeliver(self, after: int) -> None:
         """Deliver again every event it asks for after this log position, in order (once it is active)."""
@@ -145,7 +139,7 @@ def check_url(url: str | None) -> str:
 def check_event_types(event_types: list[str]) -> list[str]:
     unknown = sorted(set(event_types) - event_types_of_the_log())
     if unknown:
-        raise InvalidError(f"no event is named {', '.join(unknown)}", "eventTypes")
+        raise InvalidError(f"no event is named {', '.join(unknown)}", "event_types")
     return list(dict.fromkeys(event_types))
 
 

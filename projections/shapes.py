@@ -27,6 +27,7 @@ from domain.judgement import Judgement
 from domain.metric import Metric
 from domain.partnership import Partnership
 from domain.plan import Plan
+from domain.webhook import Webhook
 from domain.vocabulary import (
     ActionStatus, AgencyKind, FindingKind, InspectionFramework, InspectionKind, InspectionOutcome, JudgingBody,
     MetricUnit, PlanKind, PlanStatus, Polarity, ProgressJudgement, Rag,
@@ -141,6 +142,21 @@ class MetricState(AggregateState, kw_only=True, omit_defaults=True):
     measurements: list[MeasurementState] = []
 
 
+class WebhookState(AggregateState, kw_only=True, omit_defaults=True):
+    partnership_id: str | None = None  # None: it follows every partnership, and belongs to none
+    url: str
+    event_types: list[str] = []  # none: every event
+    description: str | None = None
+    owner_partnership_id: str | None = None  # the one partnership its owner may read; None: all of them
+    secret_id: str  # what its secret is derived from (service/webhooks/outbound.py); not a secret itself
+    previous_secret_id: str | None = None
+    previous_secret_expires_at: datetime | None = None
+    active: bool = True
+    disabled_reason: str | None = None
+    redeliveries: int = 0  # redeliveries asked for; the last one from after this log position:
+    redeliver_after: int | None = None
+
+
 def _base(a: Record) -> dict[str, Any]:
     return {"id": str(a.id), "partnership_id": a.partnership_id, "version": a.version, "updated_at": a.modified_on}
 
@@ -187,6 +203,14 @@ def metric_state(m: Metric) -> MetricState:
                        priority_area_id=m.priority_area_id, measurements=measurements)
 
 
+def webhook_state(w: Webhook) -> WebhookState:
+    return WebhookState(**_base(w), url=w.url, event_types=list(w.event_types), description=w.description,
+                        owner_partnership_id=w.owner_partnership_id, secret_id=w.secret_id,
+                        previous_secret_id=w.previous_secret_id, previous_secret_expires_at=w.previous_secret_expires_at,
+                        active=w.active, disabled_reason=w.disabled_reason, redeliveries=w.redeliveries,
+                        redeliver_after=w.redeliver_after)
+
+
 @dataclass(frozen=True)
 class Kind:
     """A kind of entity: its state's shape and where its rows come from.
@@ -217,6 +241,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in [
     Kind("Action", ActionState, Action, action_state),
     Kind("Judgement", JudgementState, Judgement, judgement_state),
     Kind("Metric", MetricState, Metric, metric_state),
+    Kind("Webhook", WebhookState, Webhook, webhook_state),
 ]}
 KIND_OF_AGGREGATE: dict[type, Kind] = {k.aggregate: k for k in KINDS.values() if k.aggregate is not None}
 # The event that adds a child, and the field naming it: its record is about that child.

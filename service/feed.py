@@ -118,9 +118,10 @@ class Feed:
 
     async def follow(self) -> None:
         while True:
-            try:
-                await asyncio.wait_for(self.woken.wait(), self.poll)
-            except asyncio.TimeoutError:
+            try:  # (not wait_for: on Python 3.11 it can lose a cancellation that comes as the wait ends)
+                async with asyncio.timeout(self.poll):
+                    await self.woken.wait()
+            except TimeoutError:
                 pass
             self.woken.clear()
             if not self.subscribers:  # nobody to hand records to

@@ -14,6 +14,7 @@ from service.commands import declared
 ADMIN = Principal("admin@example.org", Role.ADMIN)
 FOUNDED, DRAFTED, ADDED = date(2017, 1, 1), date(2018, 1, 1), date(2018, 6, 1)
 OWN, EFFECTIVE, PERIOD = date(2019, 5, 6), date(2019, 4, 1), date(2027, 12, 31)
+HOOK = "https://cms.anytown.example/hooks/send"
 
 
 @pytest.fixture
@@ -62,6 +63,12 @@ class World:
         return self.ok(self.lead, "defineMetric", partnership_id=self.partnership, name="EHC plans in 20 weeks",
                        unit="PERCENT", polarity="HIGHER_IS_BETTER", target=60.0, effective_on=DRAFTED).entity_id
 
+    def webhook(self, active: bool = True) -> str:
+        webhook = self.ok(self.lead, "registerWebhook", partnership_id=self.partnership, url=HOOK).entity_id
+        if not active:
+            self.ok(self.lead, "disableWebhook", webhook_id=webhook, reason="The receiver is down")
+        return webhook
+
     def end(self) -> int:
         return self.commands.read_model.run(q.last_position())
 
@@ -98,6 +105,11 @@ EXAMPLES = {
                                "polarity": "LOWER_IS_BETTER", "target": 8.0},
     "recordMeasurement": lambda w: {"metric_id": w.metric(), "period": "Summer term 2019", "period_end": OWN,
                                     "value": 55.0},
+    "registerWebhook": lambda w: {"partnership_id": w.partnership, "url": HOOK, "event_types": ["ActionCompleted"]},
+    "rotateWebhookSecret": lambda w: {"webhook_id": w.webhook()},
+    "disableWebhook": lambda w: {"webhook_id": w.webhook(), "reason": "The receiver is retired"},
+    "enableWebhook": lambda w: {"webhook_id": w.webhook(active=False), "reason": "The receiver is back"},
+    "redeliverWebhook": lambda w: {"webhook_id": w.webhook()},
 }
 
 

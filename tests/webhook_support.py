@@ -1,29 +1,17 @@
-"""Helpers for the webhook tests: a real receiver, and endpoints registered through the aggregate and the application.
-
-`register` and `change` stand in for the registerWebhook, rotateWebhookSecret, disableWebhook, enableWebhook and
-redeliverWebhook mutations until they are wired into GraphQL; they record the same events the mutations will.
-"""
+"""Helpers for the webhook tests and bench/webhooks.py: a real receiver, and webhooks registered, changed and read
+through the service's GraphQL API."""
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
-from unittest.mock import patch
-from uuid import UUID
 
 from standardwebhooks import Webhook as Verifier
 
-from domain.base import Actor, stamped
-from domain.vocabulary import Role
-from domain.webhook import Webhook
-from service.bootstrap import Services, bootstrap
-from service.webhooks.outbound import webhook_secret
-from tests.support import SECRET, Server
+from tests.support import Server
 
 
 @dataclass
@@ -115,30 +103,25 @@ class Receiver:
         self.server.server_close()
 
 
-def services_of(server: Server) -> Services:
-    """The services of a running server's store, opened in the test process (as another process would)."""
-    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    environment.update(SEND_RECORDS_DATA_DIR=str(server.data_dir), SEND_RECORDS_JWT_SECRET=SECRET)
-    environment.update({k: v for k, v in server.store.items() if k == "DATABASE_URL"})
-    with patch.dict(os.environ, environment, clear=True):
-        return bootstrap(connections=2)
+def register(server: Server, token: str, url: str, partnership_id: str | None,
+             event_types: list[str] | None = None) -> tuple[str, str]:
+    """Register a webhook through registerWebhook: its id and secret."""
+    payload = server.ok("registerWebhook", {"partnershipId": partnership_id, "url": url, "eventTypes": event_types or [],
+                                            "description": "a test receiver"}, token, "webhook { id active } secret")
+    assert payload["webhook"]["active"] and payload["secret"].startswith("whsec_")
+    return payload["webhook"]["id"], payload["secret"]
 
 
-def register(services: Services, url: str, partnership_id: str | None, event_types: list[str] | None = None,
-             owner_partnership_id: str | None = None) -> tuple[str, str]:
-    """Register a webhook as its owner would (a lead names its partnership as owner_partnership_id; an admin none):
-    its id and secret."""
-    role = Role.PARTNERSHIP_LEAD if owner_partnership_id else Role.ADMIN
-    with stamped(Actor(f"{role}-owner".lower(), role), date.today()):
-        webhook = Webhook.register(partnership_id, url, event_types or [], "a test receiver", owner_partnership_id)
-    services.commands.app.record(webhook)
-    return str(webhook.id), webhook_secret(services.secret, str(webhook.id), webhook.secret_id)
+def change(server: Server, token: str, mutation: str, webhook_id: str, **fields) -> dict:
+    """One of rotateWebhookSecret, disableWebhook, enableWebhook, redeliverWebhook: its payload."""
+    return server.ok(mutation, {"webhookId": webhook_id, **fields}, token, "webhook { id active } secret")
 
 
-def change(services: Services, webhook_id: str, how: Callable[[Webhook], None]) -> Webhook:
-    """Change a webhook (rotate, disable, enable, redeliver) as an admin would."""
-    webhook = services.commands.app.load(UUID(webhook_id))
-    with stamped(Actor("admin", Role.ADMIN), date.today()):
-        how(webhook)
-    services.commands.app.record(webhook)
-    return webhook
+def deliveries(server: Server, token: str, webhook_id: str, status: str | None = None) -> list[dict]:
+    """The webhook's deliveries, as Webhook.deliveries shows them."""
+    found = server.query("""query($id: ID!, $status: WebhookDeliveryStatus) { node(id: $id) { ... on Webhook {
+                               deliveries(first: 100, status: $status) { edges { cursor node {
+                                 position status parked attempts lastStatusCode lastError firstAttemptAt
+                                 lastAttemptAt nextAttemptAt event { position type } } } } } } }""",
+                         token, id=webhook_id, status=status)
+    return [edge["node"] for edge in found["node"]["deliveries"]["edges"]]

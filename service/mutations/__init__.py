@@ -5,3 +5,4 @@ mutation is a declaration in one of these modules, and its rule in domain/.
 """
 
 from service.mutations import partnerships, inspections, plans, actions, judgements, metrics  # noqa: F401, I001
+from service.mutations import webhooks  # noqa: F401, E402

@@ -1,12 +1,14 @@
-"""Where each webhook has got to, and every delivery attempted: tables and statements, written once for both stores.
+"""Where each webhook has got to, and every delivery attempted: the statements on their tables, written once for
+both stores (the tables are in projections/tables.py).
 
 `webhook_progress` holds one row per webhook: its cursor (every event it asks for up to this log position is
 delivered, given up or parked), when its next attempt is due, whether its last attempt failed, how many redelivery
 requests it has applied, and the claim of the process delivering its head. `webhook_deliveries` holds one row per
 event attempted for a webhook: status, attempts, the last answer, when it is next due, whether it is parked, and
-the claim of the process attempting it. Times are milliseconds since the epoch.
+the claim of the process attempting it. Times are milliseconds since the epoch. Deliveries settled for good
+(delivered or given up) are pruned once older than the engine's keeping time.
 
-Statements use `?` placeholders and run inside a store's `writer()` (projections/store.py's Writer); only the
+Statements use `?` placeholders and run inside a store's `writer()` (projections/writes.py's Writer); only the
 locking clause differs: PostgreSQL's `FOR UPDATE SKIP LOCKED` lets several processes claim rows at once, each
 taking others' than the ones another is claiming; the embedded store has one process delivering.
 """
@@ -18,8 +20,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, NamedTuple, Sequence
 
-from projections import store as q
-from projections.store import Query, Writer
+from projections import queries as q
+from projections.queries import Query
+from projections.shapes import WebhookState
+from projections.writes import Writer
 
 
 class DeliveryStatus(StrEnum):
@@ -27,37 +31,6 @@ class DeliveryStatus(StrEnum):
     DELIVERED = "DELIVERED"
     FAILED = "FAILED"  # failed at least once; retried on its schedule
     GIVEN_UP = "GIVEN_UP"  # its schedule ran out
-
-
-TABLES = [
-    """CREATE TABLE IF NOT EXISTS webhook_progress (
-        webhook_id TEXT PRIMARY KEY,
-        position {bigint} NOT NULL,
-        next_attempt_at {bigint} NOT NULL,
-        failing INTEGER NOT NULL DEFAULT 0,
-        redeliveries INTEGER NOT NULL DEFAULT 0,
-        claim TEXT)""",
-    """CREATE TABLE IF NOT EXISTS webhook_deliveries (
-        webhook_id TEXT NOT NULL,
-        position {bigint} NOT NULL,
-        status TEXT NOT NULL,
-        parked INTEGER NOT NULL DEFAULT 0,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        first_attempt_at {bigint},
-        last_attempt_at {bigint},
-        next_attempt_at {bigint},
-        last_status_code INTEGER,
-        last_error TEXT,
-        claim TEXT,
-        PRIMARY KEY (webhook_id, position))""",
-    "CREATE INDEX IF NOT EXISTS webhook_deliveries_parked ON webhook_deliveries (next_attempt_at) WHERE parked = 1",
-    "CREATE INDEX IF NOT EXISTS webhook_deliveries_claimed ON webhook_deliveries (claim) WHERE claim IS NOT NULL",
-]
-
-
-def create_tables(w: Writer, bigint: str) -> None:
-    for statement in TABLES:
-        w.execute(statement.format(bigint=bigint), ())
 
 
 @dataclass(frozen=True)
@@ -77,10 +50,10 @@ def _in(values: Sequence[Any]) -> str:
     return f"({','.join('?' * len(values))})"
 
 
-def start(w: Writer, webhooks: list[dict], now: int) -> None:
+def start(w: Writer, webhooks: list[WebhookState], now: int) -> None:
     """Progress rows for webhooks seen for the first time: each delivers what comes after its registration."""
     w.executemany("INSERT INTO webhook_progress (webhook_id, position, next_attempt_at) VALUES (?,?,?)"
-                  " ON CONFLICT (webhook_id) DO NOTHING", [(h["id"], h["seq"], now) for h in webhooks])
+                  " ON CONFLICT (webhook_id) DO NOTHING", [(h.id, h.seq, now) for h in webhooks])
 
 
 def due_webhooks(w: Writer, ids: list[str], now: int, limit: int, lock: str) -> list[dict]:
@@ -220,16 +193,24 @@ def next_due(w: Writer, ids: list[str], now: int) -> int | None:
     return rows[0]["due"]
 
 
+def prune(w: Writer, before: int) -> None:
+    """Forget deliveries settled for good (delivered or given up) whose last attempt was before this time."""
+    w.execute("DELETE FROM webhook_deliveries WHERE status IN (?,?) AND last_attempt_at < ?",
+              (DeliveryStatus.DELIVERED, DeliveryStatus.GIVEN_UP, before))
+
+
 def page(webhook_id: str, after: int, limit: int, status: DeliveryStatus | None = None) -> Query:
-    """A webhook's deliveries after a log position, in log order (for `Webhook.deliveries`)."""
-    where, params = ["webhook_id = ?", "position > ?"], [webhook_id, after]
+    """A webhook's deliveries after a log position, in log order, each with its event's record (for
+    `Webhook.deliveries`)."""
+    where, params = ["d.webhook_id = ?", "d.position > ?"], [webhook_id, after]
     if status is not None:
-        where.append("status = ?")
-        params.append(status)
-    return Query(f"""SELECT position, status, parked, attempts, first_attempt_at, last_attempt_at, next_attempt_at,
-                            last_status_code, last_error FROM webhook_deliveries
-                     WHERE {' AND '.join(where)} ORDER BY position LIMIT ?""", [*params, limit],
-                 lambda rows: [dict(r) for r in rows])
+        where.append("d.status = ?")
+        params.append(str(status))
+    return Query(f"""SELECT d.position, d.status, d.parked, d.attempts, d.first_attempt_at, d.last_attempt_at,
+                            d.next_attempt_at, d.last_status_code, d.last_error, r.body
+                     FROM webhook_deliveries d JOIN records r ON r.position = d.position
+                     WHERE {' AND '.join(where)} ORDER BY d.position LIMIT ?""", [*params, limit],
+                 lambda rows: [{**dict(r), "body": json.loads(r["body"])} for r in rows])
 
 
 def records_at(w: Writer, positions: list[int]) -> dict[int, dict]:

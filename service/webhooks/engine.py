@@ -21,8 +21,16 @@ Retries. After a failed attempt n (no answer, a timeout, a status other than 2xx
 next waits schedule[n - 1] seconds, +/- 20% jitter; the default schedule is 5 s, 20 s, 80 s, 5.3 min, 21 min,
 85 min, 5.7 h, 8 h, 8 h (each four times the last, capped at 8 hours): ten attempts over about 24 hours, after
 which the delivery is GIVEN_UP. SEND_RECORDS_WEBHOOK_RETRY_SECONDS (e.g. "0.2,0.4") replaces the schedule. A 429
-or 503 with Retry-After waits what it asks (at most a day). A 410 Gone disables the webhook, recorded as a
-WebhookDisabled event by the system; enabled again, it resumes where it stopped.
+or 503 with Retry-After waits what it asks (at most a day). A 410 Gone disables the webhook: the system makes the
+disableWebhook change (service/mutations/webhooks.py) through the commands, as a user would, and the log records it
+as the system's; enabled again, the webhook resumes where it stopped.
+
+Sharing. A round claims at most ROUND due webhooks; when more are due it is followed by another at once, so that
+processes woken by the same commit share the webhooks between them rather than the first taking them all.
+
+Keeping. Deliveries settled for good (delivered or given up) are kept SEND_RECORDS_WEBHOOK_KEEP_DAYS (default 30)
+after their last attempt, then pruned (each process looks once an hour); the cursors in webhook_progress are what
+the engine needs, the deliveries are for `Webhook.deliveries`.
 """
 
 from __future__ import annotations
@@ -37,13 +45,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
-from uuid import UUID, uuid4
+from uuid import uuid4
 
-from eventsourcing.persistence import RecordConflictError
-
-from domain.base import SYSTEM, stamped
-from domain.webhook import ALL_PARTNERSHIPS, DisabledBy, Webhook
-from projections import store as q
+from domain.vocabulary import Role
+from domain.webhook import Webhook
+from projections import queries as q
+from projections.shapes import WebhookState
+from service.authorisation import Principal
 from service.commands import Commands
 from service.feed import poll_seconds
 from service.graphql import cursors
@@ -51,7 +59,7 @@ from service.graphql.schema import schema
 from service.graphql.types import EventRecord
 from service.webhooks import deliveries as d
 from service.webhooks.deliveries import Claim, DeliveryStatus, Settled
-from service.webhooks.outbound import Answer, Outbound, body_of, signed_headers, signing_secrets
+from service.webhooks.outbound import Answer, Outbound, Secrets, body_of, signed_headers
 
 log = logging.getLogger("send_records.webhooks")
 
@@ -60,11 +68,14 @@ JITTER = 0.2
 BATCH = 500  # log records read at a time for one cursor
 RUN = 50  # events of one webhook claimed at once, delivered one after another
 MAX_IN_FLIGHT = 256  # runs under way at once in one process
+ROUND = 20  # due webhooks one round claims
+PRUNE_SECONDS = 3600  # how often a process prunes old deliveries
 COALESCE = 0.01  # seconds the engine waits for other runs to end, so that one transaction records them all
 RUN_SECONDS = 20.0  # a run starts no attempt after this long (and its claim, its lease, outlasts the last attempt)
 LEASE_MARGIN = 10.0  # seconds a claim outlasts a run's last attempt, for the run to be recorded
 WEBHOOK_EVENTS = [name for name, value in vars(Webhook).items() if isinstance(value, type)
                   and issubclass(value, Webhook.Event) and name.startswith("Webhook")]
+SYSTEM = Principal("system", Role.ADMIN)  # the service itself, disabling a webhook whose receiver answered 410
 
 
 @dataclass
@@ -86,6 +97,7 @@ class Settings:
     timeout: float = 10.0  # read timeout; connecting gets at most 5 s of it
     allow_private: bool = False
     poll: float = 1.0
+    keep_days: float = 30.0  # how long deliveries settled for good are kept
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -99,12 +111,14 @@ class Settings:
                 timeout=float(env("SEND_RECORDS_WEBHOOK_TIMEOUT_SECONDS") or cls.timeout),
                 allow_private=env("SEND_RECORDS_WEBHOOK_ALLOW_PRIVATE") == "1",
                 poll=poll_seconds(),
+                keep_days=float(env("SEND_RECORDS_WEBHOOK_KEEP_DAYS") or cls.keep_days),
             )
         except ValueError:
             settings = None
-        if settings is None or min(settings.schedule + (settings.park_after,)) < 0 or settings.timeout <= 0:
-            raise ValueError("SEND_RECORDS_WEBHOOK_RETRY_SECONDS (seconds, comma-separated), _PARK_SECONDS and "
-                             "_TIMEOUT_SECONDS must be numbers of seconds, not negative (the timeout positive)")
+        if (settings is None or min(settings.schedule + (settings.park_after, settings.keep_days)) < 0
+                or settings.timeout <= 0):
+            raise ValueError("SEND_RECORDS_WEBHOOK_RETRY_SECONDS (seconds, comma-separated), _PARK_SECONDS, "
+                             "_TIMEOUT_SECONDS and _KEEP_DAYS must be numbers, not negative (the timeout positive)")
         return settings
 
 
@@ -112,12 +126,12 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def wants(webhook: dict, record: dict) -> bool:
+def wants(webhook: WebhookState, record: dict) -> bool:
     """Whether the webhook asks for this event, and its owner may read it."""
     partnership_id = record["partnershipId"]
-    return ((webhook["partnershipId"] == ALL_PARTNERSHIPS or partnership_id == webhook["partnershipId"])
-            and (webhook["ownerPartnershipId"] is None or partnership_id == webhook["ownerPartnershipId"])
-            and (not webhook["eventTypes"] or record["type"] in webhook["eventTypes"]))
+    return ((webhook.partnership_id is None or partnership_id == webhook.partnership_id)
+            and (webhook.owner_partnership_id is None or partnership_id == webhook.owner_partnership_id)
+            and (not webhook.event_types or record["type"] in webhook.event_types))
 
 
 INTROSPECT = """query($name: String!) { __type(name: $name) { fields { name type { ...T ofType { ...T ofType { ...T } } } } } }
@@ -146,37 +160,33 @@ def event_data(record: dict) -> dict:
 
 
 class DeliveryEngine:
-    def __init__(self, commands: Commands, service_secret: str, settings: Settings | None = None):
+    def __init__(self, commands: Commands, secrets: Secrets, settings: Settings | None = None):
         self.commands = commands
         self.read_model = commands.read_model
         self.store = commands.read_model.store
-        self.service_secret = service_secret
+        self.secrets = secrets
         self.settings = settings or Settings.from_environment()
         self.outbound = Outbound(self.settings.allow_private, self.settings.timeout)
         # A store that tells other processes of commits is shared by them: claims must skip each other's rows.
         self.lock = " FOR UPDATE SKIP LOCKED" if getattr(self.store, "channel", None) else ""
         self.lease = RUN_SECONDS + self.outbound.deadline + LEASE_MARGIN
-        self.webhooks: dict[str, dict] = {}
+        self.webhooks: dict[str, WebhookState] = {}
         self.started: set[str] = set()  # webhooks whose progress row exists
         self.watched = 0  # the log position up to which Webhook events have been looked for
         self.ended: list[list[Settled]] = []  # runs ended, to record in the next round
         self.in_flight: dict[asyncio.Task, Run] = {}
         self.bodies: dict[int, str] = {}
         self.due: int | None = None
+        self.pruned_at = 0
         self.woken = asyncio.Event()
         self.task: asyncio.Task | None = None
 
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
-        await asyncio.to_thread(self._create_tables)
         self.watched = await self.read_model.ask(q.last_position())
         await self._load_webhooks()
         self.commands.listeners.append(self.wake)  # the app has NOTIFY (other processes' commits) call them too
         self.task = asyncio.create_task(self.follow())
-
-    def _create_tables(self) -> None:
-        with self.store.writer(lock_writers=True) as w:  # one process at a time, when several start at once
-            d.create_tables(w, self.store.bigint)
 
     async def close(self) -> None:
         """Stop; attempts under way are abandoned, and what is claimed and not yet delivered is handed back, to be
@@ -235,18 +245,18 @@ class DeliveryEngine:
                 await self._load_webhooks()
 
     async def _load_webhooks(self) -> None:
-        self.webhooks = {w["id"]: w for w in await self.read_model.ask(q.entities(None, None, "Webhook", None))}
+        self.webhooks = {w.id: w for w in await self.read_model.ask(q.entities("Webhook", None, [], None))}
 
     async def _round(self) -> bool:
         """One round; whether another should follow at once (work was left for lack of room)."""
-        active = {i: w for i, w in self.webhooks.items() if w["active"]}
+        active = {i: w for i, w in self.webhooks.items() if w.active}
         if not active and not self.ended:
             self.due = None
             return False
         ended, self.ended = self.ended, []
         try:
             runs, records, self.due, more = await asyncio.to_thread(
-                self._claim, ended, active, MAX_IN_FLIGHT - len(self.in_flight))
+                self._claim, ended, active, min(ROUND, MAX_IN_FLIGHT - len(self.in_flight)))
         except BaseException:
             self.ended = ended + self.ended
             raise
@@ -256,7 +266,7 @@ class DeliveryEngine:
             self.in_flight[task] = run
         return more
 
-    def _claim(self, ended: list[list[Settled]], active: dict[str, dict], room: int
+    def _claim(self, ended: list[list[Settled]], active: dict[str, WebhookState], room: int
                ) -> tuple[list[list[Claim]], dict[int, dict], int | None, bool]:
         """In one transaction: record the runs that ended, and claim at most `room` runs: a due webhook's next
         events, or a parked delivery due for a retry."""
@@ -264,6 +274,9 @@ class DeliveryEngine:
         lease_until = now + int(self.lease * 1000)
         with self.store.writer() as w:
             d.settle(w, ended, now)
+            if now - self.pruned_at > PRUNE_SECONDS * 1000:
+                d.prune(w, now - int(self.settings.keep_days * 86_400_000))
+                self.pruned_at = now
             if not ids:
                 return [], {}, None, False
             new = [active[i] for i in ids if i not in self.started]
@@ -273,19 +286,19 @@ class DeliveryEngine:
             more, failing, by_cursor, heads = len(due) == room > 0, {}, defaultdict(list), {}
             for row in due:
                 webhook, cursor = active[row["webhook_id"]], row["position"]
-                if webhook["redeliveries"] > row["redeliveries"]:  # (never past an event not yet delivered)
-                    cursor = min(webhook["redeliverAfter"], cursor)
-                    d.apply_redelivery(w, webhook["id"], cursor, webhook["redeliveries"], now)
-                failing[webhook["id"]] = bool(row["failing"]) and cursor == row["position"]
+                if webhook.redeliveries > row["redeliveries"]:  # (never past an event not yet delivered)
+                    cursor = min(webhook.redeliver_after or 0, cursor)
+                    d.apply_redelivery(w, webhook.id, cursor, webhook.redeliveries, now)
+                failing[webhook.id] = bool(row["failing"]) and cursor == row["position"]
                 by_cursor[cursor].append(webhook)
             for cursor, webhooks in by_cursor.items():
                 records = d.records_after(w, cursor, BATCH)
                 for webhook in webhooks:
                     wanted = [r["position"] for r in records if wants(webhook, r)][:RUN]
                     if wanted:
-                        heads[webhook["id"]] = wanted
+                        heads[webhook.id] = wanted
                     elif records:
-                        d.skip_to(w, webhook["id"], records[-1]["position"])
+                        d.skip_to(w, webhook.id, records[-1]["position"])
                         more = more or len(records) == BATCH
             d.claim_runs(w, heads, lease_until, token)
             if room > len(heads):
@@ -293,13 +306,13 @@ class DeliveryEngine:
             claims = d.claimed(w, token, failing)
             claimed_records = d.records_at(w, sorted({c.position for c in claims})) if claims else {}
             due_at = d.next_due(w, ids, now)
-        self.started.update(webhook["id"] for webhook in new)
+        self.started.update(webhook.id for webhook in new)
         runs: dict[object, list[Claim]] = defaultdict(list)
         for claim in claims:  # a webhook's next events make one run; each parked delivery its own
             runs[claim.webhook_id if claim.head else (claim.webhook_id, claim.position)].append(claim)
         return list(runs.values()), claimed_records, due_at, more
 
-    async def _deliver(self, run: Run, webhook: dict, records: dict[int, dict]) -> None:
+    async def _deliver(self, run: Run, webhook: WebhookState, records: dict[int, dict]) -> None:
         """Deliver a run one after another, starting none after RUN_SECONDS (its lease covers the last); stop at a
         failure."""
         ends = time.monotonic() + RUN_SECONDS
@@ -319,14 +332,15 @@ class DeliveryEngine:
         finally:
             self.in_flight.pop(asyncio.current_task(), None)
 
-    async def _attempt(self, claim: Claim, webhook: dict, record: dict) -> Settled:
+    async def _attempt(self, claim: Claim, webhook: WebhookState, record: dict) -> Settled:
         now = datetime.now(timezone.utc)
         message_id, body = cursors.encode("e", claim.position), self._body(record)
-        headers = signed_headers(message_id, body, signing_secrets(self.service_secret, webhook, now), now)
-        answer = await self.outbound.post(webhook["id"], webhook["url"], headers, body)
+        headers = signed_headers(message_id, body, self.secrets.signing(webhook, now), now)
+        answer = await self.outbound.post(webhook.id, webhook.url, headers, body)
         if answer.status == 410:
             try:
-                await asyncio.to_thread(self._disable_gone, webhook["id"])
+                await asyncio.to_thread(self.commands.run, SYSTEM, "disableWebhook", webhook_id=webhook.id,
+                                        reason="the receiver answered 410 Gone")
             except Exception:  # the store away: the next 410 disables it
                 log.warning("a webhook answered 410 but could not be disabled", exc_info=True)
         settled = self.settled(claim, answer, int(now.timestamp() * 1000))
@@ -362,20 +376,3 @@ class DeliveryEngine:
         first_attempt_at = claim.first_attempt_at or attempted_at
         parked = not claim.head or next_attempt_at - first_attempt_at > self.settings.park_after * 1000
         return Settled(claim, attempted_at, DeliveryStatus.FAILED, next_attempt_at, parked, answer.status, answer.error)
-
-    def _disable_gone(self, webhook_id: str) -> None:
-        """The receiver answered 410 Gone: the webhook is disabled, by the system, as the log records."""
-        app = self.commands.app
-        while True:
-            webhook = app.load(UUID(webhook_id))
-            if not webhook.active:
-                return
-            with stamped(SYSTEM, datetime.now(timezone.utc).date()):
-                webhook.disable("the receiver answered 410 Gone", DisabledBy.RECEIVER)
-            try:
-                app.record(webhook)
-                break
-            except RecordConflictError:  # changed meanwhile (perhaps disabled by another process): look again
-                continue
-        for listener in self.commands.listeners:
-            listener()

@@ -33,26 +33,32 @@ from email.utils import parsedate_to_datetime
 import httpx
 from standardwebhooks import Webhook as Signer
 
+from projections.shapes import WebhookState
+
 MAX_RESPONSE_BYTES = 64 * 1024
 MAX_RETRY_AFTER_SECONDS = 24 * 3600
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
 logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs every request's URL at INFO
 
 
-def webhook_secret(service_secret: str, webhook_id: str, secret_id: str) -> str:
-    """The webhook's Standard Webhooks secret for this secret id."""
-    key = hashlib.sha256(b"send-records webhook secrets\n" + service_secret.encode()).digest()
-    derived = hmac.new(key, f"{webhook_id}\n{secret_id}".encode(), hashlib.sha256).digest()
-    return "whsec_" + base64.b64encode(derived).decode()
+class Secrets:
+    """Webhooks' secrets, derived from the service's signing secret."""
 
+    def __init__(self, service_secret: str):
+        self.key = hashlib.sha256(b"send-records webhook secrets\n" + service_secret.encode()).digest()
 
-def signing_secrets(service_secret: str, webhook: dict, now: datetime) -> list[str]:
-    """The secrets a delivery is signed with now: the current one, and the previous one during its overlap."""
-    secrets = [webhook_secret(service_secret, webhook["id"], webhook["secretId"])]
-    expires = webhook["previousSecretExpiresAt"]
-    if webhook["previousSecretId"] and expires and datetime.fromisoformat(expires) > now:
-        secrets.append(webhook_secret(service_secret, webhook["id"], webhook["previousSecretId"]))
-    return secrets
+    def of(self, webhook_id: str, secret_id: str) -> str:
+        """The webhook's Standard Webhooks secret for this secret id."""
+        derived = hmac.new(self.key, f"{webhook_id}\n{secret_id}".encode(), hashlib.sha256).digest()
+        return "whsec_" + base64.b64encode(derived).decode()
+
+    def signing(self, webhook: WebhookState, now: datetime) -> list[str]:
+        """The secrets a delivery is signed with now: the current one, and the previous one during its overlap."""
+        secrets = [self.of(webhook.id, webhook.secret_id)]
+        expires = webhook.previous_secret_expires_at
+        if webhook.previous_secret_id and expires and expires > now:
+            secrets.append(self.of(webhook.id, webhook.previous_secret_id))
+        return secrets
 
 
 def signed_headers(message_id: str, body: str, secrets: list[str], at: datetime) -> dict[str, str]:

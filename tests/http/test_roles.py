@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 
+from service.commands import declared
 from tests.support import new_area, token
 
 ADMIN, LEAD, PARTNER = "ADMIN", "PARTNERSHIP_LEAD", "PARTNER"
@@ -40,6 +41,17 @@ def completed(server, area):
 def metric(server, area):
     return server.ok("defineMetric", {"partnershipId": area.partnership, "name": "Exclusions", "unit": "RATE",
                                       "polarity": "LOWER_IS_BETTER", "target": 8}, area.lead, "metric { id }")["metric"]["id"]
+
+
+HOOK = "http://192.0.2.1/hooks/send"  # a documentation address: the server refuses to call it, at once
+
+
+def webhook(server, area, active=True):
+    webhook_id = server.ok("registerWebhook", {"partnershipId": area.partnership, "url": HOOK}, area.lead,
+                           "webhook { id }")["webhook"]["id"]
+    if not active:
+        server.ok("disableWebhook", {"webhookId": webhook_id, "reason": "Down"}, area.lead)
+    return webhook_id
 
 
 def judgement(body, subject):
@@ -84,7 +96,16 @@ CASES = {
                                                   "polarity": "HIGHER_IS_BETTER"}),
     "recordMeasurement": ({ADMIN, LEAD}, lambda s, a: {"metricId": metric(s, a), "period": "Autumn term 2023",
                                                        "periodEnd": "2023-12-22", "value": 7.5}),
+    "registerWebhook": ({ADMIN, LEAD}, lambda s, a: {"partnershipId": a.partnership, "url": HOOK}),
+    "rotateWebhookSecret": ({ADMIN, LEAD}, lambda s, a: {"webhookId": webhook(s, a)}),
+    "disableWebhook": ({ADMIN, LEAD}, lambda s, a: {"webhookId": webhook(s, a), "reason": "Retired"}),
+    "enableWebhook": ({ADMIN, LEAD}, lambda s, a: {"webhookId": webhook(s, a, active=False)}),
+    "redeliverWebhook": ({ADMIN, LEAD}, lambda s, a: {"webhookId": webhook(s, a)}),
 }
+
+
+def test_every_declared_mutation_has_a_case():
+    assert {case.split(" ")[0] for case in CASES} == set(declared())
 
 
 def token_for(role, area):

@@ -8,15 +8,14 @@ from email.utils import format_datetime
 import pytest
 
 from domain.base import InvalidError, InvalidTransitionError
-from domain.webhook import ALL_PARTNERSHIPS, OVERLAP, DisabledBy, Webhook
-from projections.views import event_record, state_of
+from domain.webhook import OVERLAP, Webhook
+from projections.shapes import WebhookState, webhook_state
+from projections.views import event_record
 from service.application import RecordsApplication
 from service.webhooks.engine import DEFAULT_SCHEDULE, Settings, wants
-from service.webhooks.outbound import (
-    MAX_RETRY_AFTER_SECONDS, AddressRefused, checked_address, refusal, retry_after, signing_secrets, webhook_secret,
-)
+from service.webhooks.outbound import MAX_RETRY_AFTER_SECONDS, AddressRefused, Secrets, checked_address, refusal, retry_after
 
-SERVICE_SECRET = "a-service-secret"
+SECRETS = Secrets("a-service-secret")
 
 
 def webhook(partnership="p1", owner="p1", types=("ActionCompleted",)) -> Webhook:
@@ -34,7 +33,7 @@ def test_a_webhook_needs_an_http_url_with_a_host_and_no_credentials(url):
 def test_event_types_must_be_events_of_the_log():
     with pytest.raises(InvalidError) as refused:
         Webhook.register("p1", "https://example.org/", ["ActionCompleted", "ActionExploded"], None, "p1")
-    assert refused.value.field == "eventTypes" and "ActionExploded" in refused.value.message
+    assert refused.value.field == "event_types" and "ActionExploded" in refused.value.message
     assert webhook(types=["ActionCompleted", "PlanApproved", "ActionCompleted"]).event_types == ["ActionCompleted", "PlanApproved"]
     assert Webhook.register("p1", "http://example.org/", ["WebhookDisabled"], None, "p1").event_types == ["WebhookDisabled"]
 
@@ -43,9 +42,9 @@ def test_a_webhook_never_follows_a_partnership_its_owner_cannot_read():
     for partnership in ("p2", None):
         with pytest.raises(InvalidError) as refused:
             webhook(partnership=partnership, owner="p1")
-        assert refused.value.field == "partnershipId"
+        assert refused.value.field == "partnership_id"
     for_all = webhook(partnership=None, owner=None)
-    assert for_all.partnership_id == ALL_PARTNERSHIPS and state_of(for_all)["partnershipId"] == ALL_PARTNERSHIPS
+    assert for_all.partnership_id is None and webhook_state(for_all).partnership_id is None
     assert webhook().partnership_id == "p1"
 
 
@@ -56,13 +55,13 @@ def test_rotation_keeps_the_previous_secret_signing_for_a_day():
     assert w.secret_id != first and w.previous_secret_id == first
     expires = w.previous_secret_expires_at
     assert abs(expires - (datetime.now(timezone.utc) + OVERLAP)).total_seconds() < 5
-    state = {**state_of(w), "id": str(w.id)}
+    state = webhook_state(w)
     now = datetime.now(timezone.utc)
-    both = signing_secrets(SERVICE_SECRET, state, now)
-    assert both == [webhook_secret(SERVICE_SECRET, str(w.id), w.secret_id), webhook_secret(SERVICE_SECRET, str(w.id), first)]
-    assert signing_secrets(SERVICE_SECRET, state, expires + timedelta(seconds=1)) == both[:1]
+    both = SECRETS.signing(state, now)
+    assert both == [SECRETS.of(str(w.id), w.secret_id), SECRETS.of(str(w.id), first)]
+    assert SECRETS.signing(state, expires + timedelta(seconds=1)) == both[:1]
     w.rotate_secret()  # a second rotation retires the one before at once
-    assert len(signing_secrets(SERVICE_SECRET, {**state_of(w), "id": str(w.id)}, now)) == 2
+    assert len(SECRETS.signing(webhook_state(w), now)) == 2
 
 
 def test_disable_needs_a_reason_and_enable_a_disabled_webhook():
@@ -71,13 +70,13 @@ def test_disable_needs_a_reason_and_enable_a_disabled_webhook():
         w.disable("  ")
     with pytest.raises(InvalidTransitionError):
         w.enable()
-    w.disable("the receiver answered 410 Gone", DisabledBy.RECEIVER)
-    assert not w.active and w.disabled_by == DisabledBy.RECEIVER
+    w.disable("the receiver answered 410 Gone")
+    assert not w.active and w.disabled_reason == "the receiver answered 410 Gone"
     for refused in (lambda: w.disable("again"), w.rotate_secret):
         with pytest.raises(InvalidTransitionError):
             refused()
     w.enable()
-    assert w.active and w.disabled_by is None
+    assert w.active and w.disabled_reason is None
 
 
 def test_redelivery_counts_requests_from_a_position():
@@ -92,11 +91,11 @@ def test_redelivery_counts_requests_from_a_position():
 def test_secrets_are_derived_standard_webhooks_secrets_and_never_recorded():
     w = webhook()
     w.rotate_secret()
-    secret = webhook_secret(SERVICE_SECRET, str(w.id), w.secret_id)
+    secret = SECRETS.of(str(w.id), w.secret_id)
     assert secret.startswith("whsec_") and len(base64.b64decode(secret[len("whsec_"):])) == 32
-    assert secret == webhook_secret(SERVICE_SECRET, str(w.id), w.secret_id)
-    others = {webhook_secret("another", str(w.id), w.secret_id), webhook_secret(SERVICE_SECRET, str(w.id), "other"),
-              webhook_secret(SERVICE_SECRET, "another-webhook", w.secret_id)}
+    assert secret == Secrets("a-service-secret").of(str(w.id), w.secret_id)
+    others = {Secrets("another").of(str(w.id), w.secret_id), SECRETS.of(str(w.id), "other"),
+              SECRETS.of("another-webhook", w.secret_id)}
     assert secret not in others and len(others) == 3
     mapper = RecordsApplication.offline_mapper()
     for event in w.collect_events():
@@ -151,10 +150,16 @@ def test_settings_refuse_bad_values(monkeypatch):
                 Settings.from_environment()
 
 
+def hook(partnership_id: str | None, owner: str | None, event_types: list[str]) -> WebhookState:
+    return WebhookState(id="w", partnership_id=partnership_id, owner_partnership_id=owner, event_types=event_types,
+                        url="https://example.org/", secret_id="s", version=1, updated_at=datetime.now(timezone.utc))
+
+
 def test_a_webhook_receives_only_what_it_asks_for_and_its_owner_may_read():
     record = {"partnershipId": "p1", "type": "ActionCompleted"}
-    assert wants({"partnershipId": "p1", "ownerPartnershipId": "p1", "eventTypes": []}, record)
-    assert wants({"partnershipId": ALL_PARTNERSHIPS, "ownerPartnershipId": None, "eventTypes": ["ActionCompleted"]}, record)
-    assert not wants({"partnershipId": "p2", "ownerPartnershipId": None, "eventTypes": []}, record)
-    assert not wants({"partnershipId": ALL_PARTNERSHIPS, "ownerPartnershipId": "p2", "eventTypes": []}, record)
-    assert not wants({"partnershipId": "p1", "ownerPartnershipId": "p1", "eventTypes": ["PlanApproved"]}, record)
+    assert wants(hook("p1", "p1", []), record)
+    assert wants(hook(None, None, ["ActionCompleted"]), record)
+    assert wants(hook(None, None, []), {"partnershipId": None, "type": "WebhookRegistered"})
+    assert not wants(hook("p2", None, []), record)
+    assert not wants(hook(None, "p2", []), record)
+    assert not wants(hook("p1", "p1", ["PlanApproved"]), record)
