@@ -47,6 +47,8 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from uuid import uuid4
 
+from graphql import GraphQLObjectType, get_named_type
+
 from domain.vocabulary import Role
 from domain.webhook import Webhook
 from projections import queries as q
@@ -55,6 +57,7 @@ from service.authorisation import Principal
 from service.commands import Commands
 from service.feed import poll_seconds
 from service.graphql import cursors
+from service.graphql.context import Context
 from service.graphql.schema import schema
 from service.graphql.types import EventRecord
 from service.webhooks import deliveries as d
@@ -134,27 +137,21 @@ def wants(webhook: WebhookState, record: dict) -> bool:
             and (not webhook.event_types or record["type"] in webhook.event_types))
 
 
-INTROSPECT = """query($name: String!) { __type(name: $name) { fields { name type { ...T ofType { ...T ofType { ...T } } } } } }
-                fragment T on __Type { kind name }"""
-
-
 @lru_cache(maxsize=None)
 def selection(type_name: str) -> str:
-    """Every field of a GraphQL type (and of the objects in it), as the schema has them."""
+    """Every field of a GraphQL object type (and of the objects in it), as the schema has them."""
     fields = []
-    for found in schema.execute_sync(INTROSPECT, variable_values={"name": type_name}).data["__type"]["fields"]:
-        kind = found["type"]
-        while kind["kind"] in ("NON_NULL", "LIST"):
-            kind = kind["ofType"]
-        fields.append(found["name"] + (f" {{ {selection(kind['name'])} }}" if kind["kind"] == "OBJECT" else ""))
+    for name, found in schema._schema.get_type(type_name).fields.items():
+        inner = get_named_type(found.type)
+        fields.append(name + (f" {{ {selection(inner.name)} }}" if isinstance(inner, GraphQLObjectType) else ""))
     return " ".join(fields)
 
 
 def event_data(record: dict) -> dict:
     """The event as GraphQL returns it: the schema's own selection of every EventRecord field, run on it as a
-    subscription's is."""
+    subscription's is (its fields read nothing of the caller)."""
     result = schema.execute_sync(f"subscription {{ events {{ {selection('EventRecord')} }} }}",
-                                 root_value=EventRecord.of(record))
+                                 root_value=EventRecord.of(record), context_value=Context(commands=None))
     assert not result.errors, result.errors
     return result.data["events"]
 

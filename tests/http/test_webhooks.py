@@ -284,3 +284,53 @@ def test_a_bad_webhook_setting_stops_serve_with_one_clear_line(tmp_path):
                                 env={**environment(tmp_path), name: value}, timeout=60)
         assert result.returncode == 1 and result.stderr.startswith("send-records: SEND_RECORDS_WEBHOOK_")
         assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_webhooks_are_registered_and_read_through_graphql_by_whoever_reads_their_partnership(hooked):
+    server = hooked
+    area, other = new_area(server), new_area(server)
+    hook = {"partnershipId": area.partnership, "url": "http://192.0.2.1/hook", "eventTypes": ["ActionCompleted"],
+            "description": "Case management", "idempotencyKey": "register-1"}
+    first = server.ok("registerWebhook", hook, area.lead, "webhook { id url eventTypes active } secret")
+    webhook_id = first["webhook"]["id"]
+    assert first["webhook"] == {"id": webhook_id, "url": hook["url"], "eventTypes": ["ActionCompleted"], "active": True}
+    assert first["event"]["type"] == "WebhookRegistered" and first["secret"].startswith("whsec_")
+    end = server.log_end(area.auditor)
+    again = server.ok("registerWebhook", hook, area.lead, "webhook { id } secret")  # a retry: the same answer
+    assert (again["webhook"]["id"], again["secret"]) == (webhook_id, first["secret"])
+    assert server.recorded_since(end, area.auditor) == []
+    for_all, _ = register(server, area.admin, "http://192.0.2.2/hook", None)
+
+    def listed(who: str, partnership_id: str | None = None) -> list[str]:
+        return [w["id"] for w in server.query("query($p: ID) { webhooks(partnershipId: $p) { id partnership { id } } }",
+                                              who, p=partnership_id)["webhooks"]]
+
+    assert webhook_id in listed(area.auditor) and for_all in listed(area.auditor)
+    assert listed(area.auditor, area.partnership) == [webhook_id]
+    assert listed(area.lead) == [webhook_id] and listed(other.lead) == []
+    shown = server.query("query($id: ID!) { node(id: $id) { ... on Webhook { partnership { id } } } }", area.admin,
+                         id=for_all)
+    assert shown == {"node": {"partnership": None}}
+    assert server.query("query($id: ID!) { node(id: $id) { id } }", area.lead, id=for_all) == {"node": None}
+
+    def refused(mutation: str, input: dict, who: str) -> list[tuple]:
+        return [(e["code"], e["field"]) for e in server.mutate(mutation, input, who)["userErrors"]]
+
+    assert refused("registerWebhook", {"url": "http://192.0.2.1/"}, area.lead) == [("FORBIDDEN", ["partnershipId"])]
+    assert refused("registerWebhook", {"partnershipId": area.partnership, "url": "http://192.0.2.1/"},
+                   other.lead) == [("NOT_FOUND", ["partnershipId"])]
+    assert refused("registerWebhook", {"partnershipId": area.partnership, "url": "ftp://192.0.2.1/"},
+                   area.lead) == [("INVALID", ["url"])]
+    assert refused("registerWebhook", {"partnershipId": area.partnership, "url": "http://192.0.2.1/",
+                                       "eventTypes": ["ActionExploded"]}, area.lead) == [("INVALID", ["eventTypes"])]
+    assert refused("rotateWebhookSecret", {"webhookId": for_all}, area.lead) == [("NOT_FOUND", ["webhookId"])]
+    assert refused("redeliverWebhook", {"webhookId": webhook_id, "after": "nonsense"}, area.lead) == \
+        [("INVALID", ["after"])]
+    rotated = change(server, area.lead, "rotateWebhookSecret", webhook_id)["secret"]
+    assert rotated.startswith("whsec_") and rotated != first["secret"]
+    assert change(server, area.lead, "disableWebhook", webhook_id, reason="Retired")["secret"] is None
+    assert refused("disableWebhook", {"webhookId": webhook_id, "reason": "Again"}, area.lead) == \
+        [("INVALID_TRANSITION", None)]
+    expires = server.query("query($id: ID!) { node(id: $id) { ... on Webhook { previousSecretExpiresAt } } }",
+                           area.auditor, id=webhook_id)["node"]["previousSecretExpiresAt"]
+    assert expires is not None
