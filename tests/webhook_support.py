@@ -51,7 +51,10 @@ class Receiver:
             protocol_version = "HTTP/1.1"
 
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                length = int(self.headers.get("content-length", 0))
+                body = self.rfile.read(length)
+                if len(body) < length:  # the sender stopped mid-request (a server stopping): nothing arrived
+                    return
                 request = Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.time())
                 with receiver.changed:
                     receiver.received.append(request)

@@ -163,7 +163,7 @@ class DeliveryEngine:
         self.store = commands.read_model.store
         self.secrets = secrets
         self.settings = settings or Settings.from_environment()
-        self.outbound = Outbound(self.settings.allow_private, self.settings.timeout)
+        self.outbound = Outbound(self.settings.allow_private, self.settings.timeout, MAX_IN_FLIGHT)
         # A store that tells other processes of commits is shared by them: claims must skip each other's rows.
         self.lock = " FOR UPDATE SKIP LOCKED" if getattr(self.store, "channel", None) else ""
         self.lease = RUN_SECONDS + self.outbound.deadline + LEASE_MARGIN
@@ -333,7 +333,7 @@ class DeliveryEngine:
         now = datetime.now(timezone.utc)
         message_id, body = cursors.encode("e", claim.position), self._body(record)
         headers = signed_headers(message_id, body, self.secrets.signing(webhook, now), now)
-        answer = await self.outbound.post(webhook.id, webhook.url, headers, body)
+        answer = await self.outbound.post(webhook.url, headers, body)
         if answer.status == 410:
             try:
                 await asyncio.to_thread(self.commands.run, SYSTEM, "disableWebhook", webhook_id=webhook.id,

@@ -13,7 +13,7 @@ from projections.shapes import WebhookState, webhook_state
 from projections.views import event_record
 from service.application import RecordsApplication
 from service.webhooks.engine import DEFAULT_SCHEDULE, Settings, wants
-from service.webhooks.outbound import MAX_RETRY_AFTER_SECONDS, AddressRefused, Secrets, checked_address, refusal, retry_after
+from service.webhooks.outbound import MAX_RETRY_AFTER_SECONDS, AddressRefused, CheckedResolver, Secrets, refusal, retry_after
 
 SECRETS = Secrets("a-service-secret")
 
@@ -119,8 +119,9 @@ def test_public_addresses_may_be_called(address):
 
 def test_a_name_is_judged_by_the_addresses_it_resolves_to():
     with pytest.raises(AddressRefused, match="loopback"):
-        asyncio.run(checked_address("localhost", 80, allow_private=False))
-    assert asyncio.run(checked_address("localhost", 80, allow_private=True)) in ("127.0.0.1", "::1")
+        asyncio.run(CheckedResolver(allow_private=False).resolve("localhost", 80))
+    found = asyncio.run(CheckedResolver(allow_private=True).resolve("localhost", 80))
+    assert {r["host"] for r in found} <= {"127.0.0.1", "::1"} and found[0]["hostname"] == "localhost"
 
 
 def test_retry_after_is_read_as_seconds_or_a_date_and_capped_at_a_day():
