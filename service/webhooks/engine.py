@@ -25,8 +25,9 @@ or 503 with Retry-After waits what it asks (at most a day). A 410 Gone disables 
 disableWebhook change (service/mutations/webhooks.py) through the commands, as a user would, and the log records it
 as the system's; enabled again, the webhook resumes where it stopped.
 
-Sharing. A round claims at most ROUND due webhooks; when more are due it is followed by another at once, so that
-processes woken by the same commit share the webhooks between them rather than the first taking them all.
+Sharing. On PostgreSQL a round claims at most ROUND due webhooks; when more are due it is followed by another at
+once, so that processes woken by the same commit share the webhooks between them rather than the first taking them
+all. On the embedded store, alone, it claims all that are due.
 
 Keeping. Deliveries settled for good (delivered or given up) are kept SEND_RECORDS_WEBHOOK_KEEP_DAYS (default 30)
 after their last attempt, then pruned (each process looks once an hour); the cursors in webhook_progress are what
@@ -166,6 +167,7 @@ class DeliveryEngine:
         self.outbound = Outbound(self.settings.allow_private, self.settings.timeout, MAX_IN_FLIGHT)
         # A store that tells other processes of commits is shared by them: claims must skip each other's rows.
         self.lock = " FOR UPDATE SKIP LOCKED" if getattr(self.store, "channel", None) else ""
+        self.round = ROUND if self.lock else MAX_IN_FLIGHT  # alone on its store, a process claims all that is due
         self.lease = RUN_SECONDS + self.outbound.deadline + LEASE_MARGIN
         self.webhooks: dict[str, WebhookState] = {}
         self.started: set[str] = set()  # webhooks whose progress row exists
@@ -253,7 +255,7 @@ class DeliveryEngine:
         ended, self.ended = self.ended, []
         try:
             runs, records, self.due, more = await asyncio.to_thread(
-                self._claim, ended, active, min(ROUND, MAX_IN_FLIGHT - len(self.in_flight)))
+                self._claim, ended, active, min(self.round, MAX_IN_FLIGHT - len(self.in_flight)))
         except BaseException:
             self.ended = ended + self.ended
             raise

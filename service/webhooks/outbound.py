@@ -29,7 +29,6 @@ import hashlib
 import hmac
 import ipaddress
 import json
-import logging
 import socket
 from dataclasses import dataclass
 from datetime import datetime, timezone

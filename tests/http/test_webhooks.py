@@ -11,7 +11,7 @@ import time
 import pytest
 
 from tests.conftest import new_database
-from tests.support import BIN, Server, environment, free_port, new_area, token
+from tests.support import BIN, Server, environment, free_port, new_area
 from tests.webhook_support import Answer, Receiver, change, deliveries, register
 
 SCHEDULE = (0.2, 0.4, 0.8, 1.6)
