@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/webhooks.py [--events 40] [--burst 100]
 
-Latency is the time a receiver gets a delivery minus the event's recordedAt (taken just before its commit, on this
-machine's clock), as bench/subscriptions.py measures a subscriber's; a WebSocket subscriber of the same partnership
+Latency is the time a receiver gets a delivery minus the event's recordedAt (stamped in the transaction that stores it,
+on this machine's clock), as bench/subscriptions.py measures a subscriber's; a WebSocket subscriber of the same partnership
 listens during every run, so its latency is the baseline measured in the same conditions. The receiver is a lean
 asyncio HTTP/1.1 server in this process (it parses and answers, and keeps the request; signatures are verified with
 `standardwebhooks` after the timing). Runs, each on a fresh server:
