@@ -29,6 +29,7 @@ from domain.meeting import Meeting
 from domain.metric import Metric
 from domain.partnership import Partnership
 from domain.plan import Plan
+from domain.webhook import Webhook
 from domain.vocabulary import (
     ActionStatus, AgencyKind, Direction, FindingKind, InspectionFramework, InspectionKind, InspectionOutcome,
     JudgingBody, MeetingKind, MetricUnit, PlanKind, PlanStatus, Polarity, ProgressJudgement, Rag,
@@ -182,6 +183,21 @@ class ImprovementNoticeState(AggregateState, kw_only=True, omit_defaults=True):
     lift_reason: str | None = None
 
 
+class WebhookState(AggregateState, kw_only=True, omit_defaults=True):
+    partnership_id: str | None = None  # None: it follows every partnership, and belongs to none
+    url: str
+    event_types: list[str] = []  # none: every event
+    description: str | None = None
+    owner_partnership_id: str | None = None  # the one partnership its owner may read; None: all of them
+    secret_id: str  # what its secret is derived from (service/webhooks/outbound.py); not a secret itself
+    previous_secret_id: str | None = None
+    previous_secret_expires_at: datetime | None = None
+    active: bool = True
+    disabled_reason: str | None = None
+    redeliveries: int = 0  # redeliveries asked for; the last one from after this log position:
+    redeliver_after: int | None = None
+
+
 def _base(a: Record) -> dict[str, Any]:
     return {"id": str(a.id), "partnership_id": a.partnership_id, "version": a.version, "updated_at": a.modified_on}
 
@@ -247,6 +263,14 @@ def improvement_notice_state(n: ImprovementNotice) -> ImprovementNoticeState:
                                   lift_reason=n.lift_reason)
 
 
+def webhook_state(w: Webhook) -> WebhookState:
+    return WebhookState(**_base(w), url=w.url, event_types=list(w.event_types), description=w.description,
+                        owner_partnership_id=w.owner_partnership_id, secret_id=w.secret_id,
+                        previous_secret_id=w.previous_secret_id, previous_secret_expires_at=w.previous_secret_expires_at,
+                        active=w.active, disabled_reason=w.disabled_reason, redeliveries=w.redeliveries,
+                        redeliver_after=w.redeliver_after)
+
+
 @dataclass(frozen=True)
 class Kind:
     """A kind of entity: its state's shape and where its rows come from.
@@ -279,6 +303,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in [
     Kind("Metric", MetricState, Metric, metric_state),
     Kind("Meeting", MeetingState, Meeting, meeting_state),
     Kind("ImprovementNotice", ImprovementNoticeState, ImprovementNotice, improvement_notice_state),
+    Kind("Webhook", WebhookState, Webhook, webhook_state),
 ]}
 KIND_OF_AGGREGATE: dict[type, Kind] = {k.aggregate: k for k in KINDS.values() if k.aggregate is not None}
 # The event that adds a child, and the field naming it: its record is about that child.

@@ -13,8 +13,9 @@ from datetime import datetime, timezone
 from projections.views import instant
 
 SCHEMA_VERSION = 3
-# The shapes of the read models' states (projections/shapes.py): when they change, the read models are rebuilt.
-READ_MODEL_VERSION = 4
+# The shapes of the read models' states (projections/shapes.py) and tables: when they change, the read models are
+# rebuilt. Version 5: records and entities of no partnership (an admin's webhook for every partnership), records' instants.
+READ_MODEL_VERSION = 5
 
 READ_MODELS = ("records", "entities", "entity_versions")
 
@@ -27,13 +28,13 @@ def read_model_tables(suffix: str = "") -> list[str]:
             entity_id TEXT NOT NULL,
             about TEXT,
             type TEXT NOT NULL,
-            partnership_id TEXT NOT NULL,
+            partnership_id TEXT,
             recorded_at TEXT NOT NULL,
             body TEXT NOT NULL)""",
         """CREATE TABLE IF NOT EXISTS entities{s} (
             id TEXT NOT NULL,
             type TEXT NOT NULL,
-            partnership_id TEXT NOT NULL,
+            partnership_id TEXT,
             plan_id TEXT,
             inspection_id TEXT,
             subject_id TEXT,
@@ -88,6 +89,34 @@ IDEMPOTENCY = """CREATE TABLE IF NOT EXISTS idempotency (
 LOG_CLOCK = "CREATE TABLE IF NOT EXISTS log_clock (instant TEXT NOT NULL)"
 READ_MODEL_VERSION_TABLE = "CREATE TABLE IF NOT EXISTS read_model_version (version INTEGER NOT NULL)"
 
+# Where each webhook has got to in the log, and every delivery attempted (service/webhooks/deliveries.py): kept as
+# the engine delivers, never rebuilt (a rebuild of the read models leaves them be). Times are milliseconds since
+# the epoch.
+WEBHOOK_TABLES = [
+    """CREATE TABLE IF NOT EXISTS webhook_progress (
+        webhook_id TEXT PRIMARY KEY,
+        position {bigint} NOT NULL,
+        next_attempt_at {bigint} NOT NULL,
+        failing INTEGER NOT NULL DEFAULT 0,
+        redeliveries INTEGER NOT NULL DEFAULT 0,
+        claim TEXT)""",
+    """CREATE TABLE IF NOT EXISTS webhook_deliveries (
+        webhook_id TEXT NOT NULL,
+        position {bigint} NOT NULL,
+        status TEXT NOT NULL,
+        parked INTEGER NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        first_attempt_at {bigint},
+        last_attempt_at {bigint},
+        next_attempt_at {bigint},
+        last_status_code INTEGER,
+        last_error TEXT,
+        claim TEXT,
+        PRIMARY KEY (webhook_id, position))""",
+    "CREATE INDEX IF NOT EXISTS webhook_deliveries_parked ON webhook_deliveries (next_attempt_at) WHERE parked = 1",
+    "CREATE INDEX IF NOT EXISTS webhook_deliveries_claimed ON webhook_deliveries (claim) WHERE claim IS NOT NULL",
+]
+
 TABLES = read_model_tables() + READ_MODEL_INDEXES + [
     IDEMPOTENCY,
     "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
@@ -99,6 +128,7 @@ TABLES = read_model_tables() + READ_MODEL_INDEXES + [
     REBUILD_PROGRESS,
     LOG_CLOCK,
     READ_MODEL_VERSION_TABLE,
+    *WEBHOOK_TABLES,
 ]
 
 # What changes a database made by an earlier version, by the version it brings the database to.

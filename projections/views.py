@@ -28,7 +28,7 @@ SCALARS = {str, int, float, bool}
 class EntityRow:
     id: str
     type: str
-    partnership_id: str
+    partnership_id: str | None  # None: of no partnership (a webhook for every partnership)
     plan_id: str | None
     inspection_id: str | None
     subject_id: str | None
@@ -77,7 +77,7 @@ def about(event: Any) -> str | None:
     return getattr(event, field) if field else None
 
 
-def event_record(event: Any, partnership_id: str) -> dict:
+def event_record(event: Any, partnership_id: str | None) -> dict:
     """One stored event as the log shows it (without its position, which the store assigns)."""
     fields = vars(event)
     return {

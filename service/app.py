@@ -43,6 +43,8 @@ from service.graphql.types import EventRecord
 from service.http import SecurityHeaders, keep_request_text_out_of_logs, unexpected
 from service.sign_in import sign_in
 from service.tokens import Identity, TokenError, bearer
+from service.webhooks.engine import DeliveryEngine
+from service.webhooks.outbound import Secrets
 
 MAX_BODY_BYTES = 1_000_000
 # Commands run in worker threads, at most this many at once. Most of them wait in the group commit
@@ -134,6 +136,7 @@ class RecordsGraphQL(GraphQL):
         self.limiter: CapacityLimiter | None = None
         self.feed: Feed | None = None
         self.sockets: Counter[str] = Counter()  # open WebSocket connections by token
+        self.webhook_secrets = Secrets(services.secret)
 
     graphql_transport_ws_handler_class = Session
 
@@ -141,7 +144,8 @@ class RecordsGraphQL(GraphQL):
         # Over HTTP the caller was authenticated on the way in; over WebSocket, at connection_init.
         principal = request.scope.get("state", {}).get("principal")
         return Context(commands=self.services.commands, principal=principal, limiter=self.limiter, feed=self.feed,
-                       request=request, response=response, introspection=self.services.edge.introspection)
+                       request=request, response=response, introspection=self.services.edge.introspection,
+                       webhook_secrets=self.webhook_secrets)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return pages.graphiql_page()
@@ -372,9 +376,15 @@ def create_app(services: Services) -> ASGIApp:
         view.feed = Feed(services.commands.read_model, subscriber_buffer(), EventRecord.of)
         services.commands.listeners.append(view.feed.wake)
         await view.feed.start()
+        webhooks = DeliveryEngine(services.commands, view.webhook_secrets)
+        await webhooks.start()
+        # The feed and the webhooks are woken by every commit: this process's through the commands, other
+        # processes' through NOTIFY.
+        await services.store.listen(lambda: [wake() for wake in services.commands.listeners])
         try:
             yield
         finally:
+            await webhooks.close()
             await view.feed.close()
             services.commands.listeners.remove(view.feed.wake)
             await services.store.close()

@@ -119,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
             # Only PostgreSQL tells one process of another's writes (NOTIFY): on the embedded store, one worker's
             # subscribers would hear the others' writes only at the feed's slow poll.
             raise ConfigurationError("--workers other than 1 needs DATABASE_URL (PostgreSQL)")
+        if args.command == "serve":
+            from service.webhooks.engine import Settings
+
+            Settings.from_environment()  # a bad webhook setting is refused here, not in each server process
         services = bootstrap()
         # Said first, on standard error: run from another folder, a command would otherwise quietly use (or
         # make) another store; `token`'s last line on standard output stays the token.

@@ -92,7 +92,6 @@ class Feed:
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
         self.position = await self.read_model.ask(q.last_position())
-        await self.read_model.store.listen(self.wake)
         self.task = asyncio.create_task(self.follow())
 
     async def close(self) -> None:
@@ -119,9 +118,10 @@ class Feed:
 
     async def follow(self) -> None:
         while True:
-            try:
-                await asyncio.wait_for(self.woken.wait(), self.poll)
-            except asyncio.TimeoutError:
+            try:  # (not wait_for: on Python 3.11 it can lose a cancellation that comes as the wait ends)
+                async with asyncio.timeout(self.poll):
+                    await self.woken.wait()
+            except TimeoutError:
                 pass
             self.woken.clear()
             if not self.subscribers:  # nobody to hand records to

@@ -14,6 +14,7 @@ from service.commands import declared
 ADMIN = Principal("admin@example.org", Role.ADMIN)
 FOUNDED, DRAFTED, ADDED = date(2017, 1, 1), date(2018, 1, 1), date(2018, 6, 1)
 OWN, EFFECTIVE, PERIOD = date(2019, 5, 6), date(2019, 4, 1), date(2027, 12, 31)
+HOOK = "https://cms.anytown.example/hooks/send"
 
 
 @pytest.fixture
@@ -66,6 +67,12 @@ class World:
         return self.ok(ADMIN, "issueImprovementNotice", partnership_id=self.partnership, issued_on=DRAFTED,
                        summary="Improve the timeliness of EHC plans").entity_id
 
+    def webhook(self, active: bool = True) -> str:
+        webhook = self.ok(self.lead, "registerWebhook", partnership_id=self.partnership, url=HOOK).entity_id
+        if not active:
+            self.ok(self.lead, "disableWebhook", webhook_id=webhook, reason="The receiver is down")
+        return webhook
+
     def end(self) -> int:
         return self.commands.read_model.run(q.last_position())
 
@@ -113,6 +120,11 @@ EXAMPLES = {
                                          "summary": "Improve the timeliness of EHC plans"},
     "liftImprovementNotice": lambda w: {"improvement_notice_id": w.notice(), "lifted_on": OWN,
                                         "reason": "Sustained improvement"},
+    "registerWebhook": lambda w: {"partnership_id": w.partnership, "url": HOOK, "event_types": ["ActionCompleted"]},
+    "rotateWebhookSecret": lambda w: {"webhook_id": w.webhook()},
+    "disableWebhook": lambda w: {"webhook_id": w.webhook(), "reason": "The receiver is retired"},
+    "enableWebhook": lambda w: {"webhook_id": w.webhook(active=False), "reason": "The receiver is back"},
+    "redeliverWebhook": lambda w: {"webhook_id": w.webhook()},
 }
 
 

@@ -23,6 +23,7 @@ class Context:
     response: Any = None
     connection_params: dict = field(default_factory=dict)
     introspection: bool = True  # SEND_RECORDS_INTROSPECTION
+    webhook_secrets: Any = None  # service/webhooks/outbound.py's Secrets: a webhook's new secret is shown once
 
     @cached_property
     def reader(self) -> Reader:

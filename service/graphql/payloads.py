@@ -17,7 +17,7 @@ from service.graphql.context import Info
 from service.graphql.ids import FirstAnswer
 from service.graphql.types import (
     Action, EventRecord, Finding, ImprovementNotice, Inspection, Judgement, Meeting, Metric, Partnership, Plan,
-    PriorityArea, UserError,
+    PriorityArea, UserError, Webhook,
 )
 
 
@@ -66,3 +66,27 @@ JudgementPayload = payload(Judgement)
 MetricPayload = payload(Metric)
 MeetingPayload = payload(Meeting)
 ImprovementNoticePayload = payload(ImprovementNotice)
+
+
+# The changes that give a webhook a new secret: their answers show it.
+SECRET_SHOWN = {"WebhookRegistered", "WebhookSecretRotated"}
+
+
+@strawberry.type(description="What a webhook mutation answers: the webhook as it stood just after the change, its new "
+                             "secret where the change made one, the event recorded, or why not.")
+class WebhookPayload:
+    webhook: Optional[Webhook] = strawberry.field(description="The webhook, as it stood just after the change.")
+    secret: Optional[str] = strawberry.field(
+        description="Its new Standard Webhooks secret (whsec_...), in the answers of registerWebhook and "
+                    "rotateWebhookSecret only (and of their retries with the same idempotencyKey): it is stored "
+                    "nowhere, so keep it. Null in other answers.")
+    event: Optional[EventRecord] = strawberry.field(description="The event recorded.")
+    user_errors: list[UserError] = strawberry.field(description="Why nothing was recorded, if it was not.")
+
+    @classmethod
+    async def of(cls, info: Info, o: Outcome) -> WebhookPayload:
+        webhook = await entity(info, o, Webhook, o.entity_id)
+        shows = webhook is not None and o.event is not None and o.event["type"] in SECRET_SHOWN
+        return cls(webhook=webhook, secret=info.context.webhook_secrets.of(webhook.state.id, webhook.state.secret_id)
+                   if shows else None, event=EventRecord.of(o.event),
+                   user_errors=[UserError(code=e.code, message=e.message, field=e.field) for e in o.errors])

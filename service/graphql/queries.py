@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Optional
+from typing import Annotated, Optional
 
 import strawberry
 from anyio import to_thread
@@ -15,7 +15,7 @@ from service.graphql.context import Info
 from service.graphql.errors import Code, refusal
 from service.graphql.types import (
     TYPES, Action, ActionConnection, ActionFilter, AuditVerification, EventConnection, Inspection, Metric, Node,
-    Partnership, Plan,
+    Partnership, Plan, Webhook,
 )
 
 MAX_TYPES = 100  # event types one query may name
@@ -91,6 +91,17 @@ class Query:
         records = await info.context.reader.records(cursors.decode("e", after), size + 1, ids.entity_of(partnership_id),
                                                     types=types)
         return EventConnection.of(records, size)
+
+    @strawberry.field(description="The webhooks the caller may read (those of partnerships it reads; a webhook for "
+                                  "every partnership, if it reads them all), oldest first.")
+    async def webhooks(
+        self,
+        info: Info,
+        partnership_id: Annotated[Optional[strawberry.ID], strawberry.argument(
+            description="Only the webhooks of this partnership; null: every one the caller may read.")] = None,
+    ) -> list[Webhook]:
+        column = "partnership_id" if partnership_id is not None else None
+        return [Webhook.of(s) for s in await info.context.reader.entities("Webhook", column, ids.entity_of(partnership_id))]
 
     @strawberry.field(description="The entity with this id, of any kind: now, or at the view an id read at a past "
                                   "view names.")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from functools import cache
 from typing import Annotated, Any, Optional
 
@@ -32,6 +32,7 @@ from projections.temporal import NOW, View
 from service import commands
 from service.graphql import cursors, ids
 from service.graphql.context import Info
+from service.webhooks import deliveries
 
 AgencyKind = strawberry.enum(v.AgencyKind)
 InspectionFramework = strawberry.enum(v.InspectionFramework)
@@ -727,8 +728,104 @@ class AuditVerification:
     first_broken_position: Optional[str]
 
 
+WebhookDeliveryStatus = strawberry.enum(deliveries.DeliveryStatus, name="WebhookDeliveryStatus",
+                                       description="Where one event's delivery to a webhook stands.")
+for _value in WebhookDeliveryStatus.__strawberry_definition__.values:
+    _value.description = {
+        "PENDING": "Not yet attempted, or its first attempt under way.",
+        "DELIVERED": "The receiver answered 2xx.",
+        "FAILED": "Failed at least once; it is retried on its schedule.",
+        "GIVEN_UP": "Failed on every attempt of its schedule (about a day); redeliverWebhook sends it again.",
+    }[_value.name]
+
+
+@strawberry.type(description="One event's delivery to a webhook: where it stands after the attempts made so far, "
+                             "all under the same webhook-id.")
+class WebhookDelivery:
+    position: str = strawberry.field(description="The event's position cursor, as `events` shows it: the webhook-id "
+                                                 "header of every attempt.")
+    event: EventRecord = strawberry.field(description="The event delivered (the body's data).")
+    status: WebhookDeliveryStatus = strawberry.field(description="Where it stands.")
+    parked: bool = strawberry.field(description="Set aside after failing for longer than the webhook's place may be "
+                                                "held, so that later events flow; it keeps its retries.")
+    attempts: int = strawberry.field(description="Attempts made.")
+    first_attempt_at: Optional[datetime] = strawberry.field(description="When the first attempt was made.")
+    last_attempt_at: Optional[datetime] = strawberry.field(description="When the last attempt was made.")
+    next_attempt_at: Optional[datetime] = strawberry.field(description="When it is next tried, while FAILED.")
+    last_status_code: Optional[int] = strawberry.field(description="The receiver's HTTP status at the last attempt; "
+                                                                   "null if it gave none (refused, timed out).")
+    last_error: Optional[str] = strawberry.field(description="What went wrong at the last attempt, if it failed.")
+
+    @classmethod
+    def of(cls, row: dict) -> WebhookDelivery:
+        def at(ms: int | None) -> datetime | None:
+            return datetime.fromtimestamp(ms / 1000, timezone.utc) if ms is not None else None
+
+        status = deliveries.DeliveryStatus(row["status"])
+        return cls(position=cursors.encode("e", row["position"]), event=EventRecord.of(row["body"]), status=status,
+                   parked=bool(row["parked"]), attempts=row["attempts"], first_attempt_at=at(row["first_attempt_at"]),
+                   last_attempt_at=at(row["last_attempt_at"]),
+                   next_attempt_at=at(row["next_attempt_at"]) if status == deliveries.DeliveryStatus.FAILED else None,
+                   last_status_code=row["last_status_code"], last_error=row["last_error"])
+
+
+@strawberry.type(description="A delivery and its cursor.")
+class WebhookDeliveryEdge:
+    cursor: str = strawberry.field(description="The event's position cursor.")
+    node: WebhookDelivery = strawberry.field(description="The delivery.")
+
+
+@strawberry.type(description="A page of a webhook's deliveries, in log order.")
+class WebhookDeliveryConnection:
+    edges: list[WebhookDeliveryEdge] = strawberry.field(description="The deliveries of this page.")
+    page_info: PageInfo = strawberry.field(description="Whether there are more, and the cursor to ask after.")
+
+
+@strawberry.type(description="An integration's HTTP endpoint that receives the events it asks for as signed POSTs "
+                             "(Standard Webhooks 1.0), in log order, at least once. Read by whoever reads its "
+                             "partnership (a webhook for every partnership: the roles that read them all).")
+class Webhook(Node):
+    url: str = strawberry.field(description="Where the events are POSTed.")
+    event_types: list[str] = strawberry.field(description="The event types it receives; empty: every event.")
+    description: Optional[str] = strawberry.field(description="What it is for.")
+    active: bool = strawberry.field(description="Whether it receives events; disabled, it resumes where it stopped "
+                                                "once enabled.")
+    disabled_reason: Optional[str] = strawberry.field(description="Why it was disabled, while it is.")
+    version: int = strawberry.field(description="The number of its events.")
+    updated_at: datetime = strawberry.field(description="When it last changed.")
+
+    @strawberry.field(description="The partnership whose events it receives; null: every partnership (an ADMIN's).")
+    async def partnership(self, info: Info) -> Optional[Partnership]:
+        return Partnership.of(await related(info, self.state.partnership_id, "Partnership", self.view), self.view)
+
+    @strawberry.field(description="Until when the secret before the last rotation signs deliveries beside the "
+                                  "current one; null when only the current one does.")
+    def previous_secret_expires_at(self) -> Optional[datetime]:
+        expires = self.state.previous_secret_expires_at
+        return expires if expires is not None and expires > datetime.now(timezone.utc) else None
+
+    @strawberry.field(description="The events delivered or being delivered to it, in log order, as they stand now "
+                                  "(whatever the view); those settled (delivered or given up) are kept for "
+                                  "SEND_RECORDS_WEBHOOK_KEEP_DAYS days.")
+    async def deliveries(
+        self,
+        info: Info,
+        first: Annotated[Optional[int], strawberry.argument(description="Page size (at most 100).")] = None,
+        after: Annotated[Optional[str], strawberry.argument(description="The cursor to go on after.")] = None,
+        status: Annotated[Optional[WebhookDeliveryStatus],
+                          strawberry.argument(description="Only deliveries that stand so.")] = None,
+    ) -> WebhookDeliveryConnection:
+        size = cursors.page_size(first)
+        rows = await info.context.reader.read_model.ask(
+            deliveries.page(self.id, cursors.decode("e", after), size + 1, status))
+        edges = [WebhookDeliveryEdge(cursor=cursors.encode("e", r["position"]), node=WebhookDelivery.of(r))
+                 for r in rows[:size]]
+        return WebhookDeliveryConnection(edges=edges, page_info=PageInfo(
+            has_next_page=len(rows) > size, end_cursor=edges[-1].cursor if edges else None))
+
+
 # The GraphQL type of each kind of entity (projections/shapes.py's KINDS).
 TYPES: dict[str, type[Node]] = {"Partnership": Partnership, "Agency": Agency, "Inspection": Inspection,
                                 "Finding": Finding, "Plan": Plan, "PriorityArea": PriorityArea, "Action": Action,
                                 "Judgement": Judgement, "Metric": Metric, "Meeting": Meeting,
-                                "ImprovementNotice": ImprovementNotice}
+                                "ImprovementNotice": ImprovementNotice, "Webhook": Webhook}

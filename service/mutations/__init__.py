@@ -4,4 +4,4 @@ Importing this package registers them all, in this order (the schema's); adding 
 mutation is a declaration in one of these modules, and its rule in domain/.
 """
 
-from service.mutations import partnerships, inspections, plans, actions, judgements, metrics, meetings  # noqa: F401, I001
+from service.mutations import partnerships, inspections, plans, actions, judgements, metrics, meetings, webhooks  # noqa: F401, I001

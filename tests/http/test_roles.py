@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 
+from service.commands import declared
 from tests.support import new_area, token
 
 ADMIN, LEAD, PARTNER = "ADMIN", "PARTNERSHIP_LEAD", "PARTNER"
@@ -60,6 +61,17 @@ def meeting(kind):
     return lambda server, area: {"partnershipId": area.partnership, "kind": kind, "heldOn": "2024-02-07",
                                  "summary": "Progress against the plan", "attendingAgencyIds": [area.council],
                                  "planIds": [area.plan]}
+
+
+HOOK = "http://192.0.2.1/hooks/send"  # a documentation address: the server refuses to call it, at once
+
+
+def webhook(server, area, active=True):
+    webhook_id = server.ok("registerWebhook", {"partnershipId": area.partnership, "url": HOOK}, area.lead,
+                           "webhook { id }")["webhook"]["id"]
+    if not active:
+        server.ok("disableWebhook", {"webhookId": webhook_id, "reason": "Down"}, area.lead)
+    return webhook_id
 
 
 def judgement(body, subject):
@@ -119,6 +131,11 @@ CASES = {
                                                                "summary": "Improve the timeliness of EHC plans"}),
     "liftImprovementNotice": ({ADMIN, MONITOR}, lambda s, a: {"improvementNoticeId": notice(s, a), "liftedOn": "2025-03-01",
                                                               "reason": "Sustained improvement"}),
+    "registerWebhook": ({ADMIN, LEAD}, lambda s, a: {"partnershipId": a.partnership, "url": HOOK}),
+    "rotateWebhookSecret": ({ADMIN, LEAD}, lambda s, a: {"webhookId": webhook(s, a)}),
+    "disableWebhook": ({ADMIN, LEAD}, lambda s, a: {"webhookId": webhook(s, a), "reason": "Retired"}),
+    "enableWebhook": ({ADMIN, LEAD}, lambda s, a: {"webhookId": webhook(s, a, active=False)}),
+    "redeliverWebhook": ({ADMIN, LEAD}, lambda s, a: {"webhookId": webhook(s, a)}),
 }
 
 
