@@ -140,8 +140,6 @@ CASES = {
 
 
 def test_every_declared_mutation_has_a_case():
-    from service.commands import declared
-
     assert {case.split(" ")[0] for case in CASES} == set(declared())
 
 
