@@ -47,15 +47,22 @@ def payload(cls: type, child: type | None = None) -> type:
         return payload_type(**found, event=EventRecord.of(o.event),
                             user_errors=[UserError(code=e.code, message=e.message, field=e.field) for e in o.errors])
 
+    words = field.replace("_", " ")
     annotations = {field: Optional[cls]}
-    namespace: dict = {"of": classmethod(of)}
+    namespace: dict = {"of": classmethod(of), field: strawberry.field(
+        description=f"The {words} changed, as it stood just after the change (a retry with the same idempotencyKey "
+                    f"answers with it as it stood after the first call); null when the change was refused.")}
     if child is not None:
         annotations[child_field] = Optional[child]
         namespace[child_field] = strawberry.field(
             description=f"The {child_field.replace('_', ' ')} this call added, where it added one.")
     annotations.update(event=Optional[EventRecord], user_errors=list[UserError])
+    namespace.update(event=strawberry.field(description="The event recorded; null when the change was refused."),
+                     user_errors=strawberry.field(description="Why nothing was recorded; empty when the change was."))
     namespace["__annotations__"] = annotations
-    return strawberry.type(type(f"{cls.__name__}Payload", (), namespace))
+    return strawberry.type(type(f"{cls.__name__}Payload", (), namespace),
+                           description=f"What a mutation of a {words} answers: the {words}, the event recorded, or "
+                                       f"why not (userErrors).")
 
 
 PartnershipPayload = payload(Partnership)

@@ -11,36 +11,50 @@ from anyio import to_thread
 from domain.vocabulary import Role
 from service.audit import verify_log
 from service.graphql import cursors, ids
+from service.commands import words
 from service.graphql.context import Info
 from service.graphql.errors import Code, refusal
 from service.graphql.types import (
-    TYPES, Action, ActionConnection, ActionFilter, AuditVerification, EventConnection, Inspection, Metric, Node,
+    TYPES, Action, ActionConnection, ActionFilter, After, First, AuditVerification, EventConnection, Inspection, Metric, Node,
     Partnership, Plan, Webhook,
 )
 
 MAX_TYPES = 100  # event types one query may name
+
+# The arguments many queries share.
+AsAt = Annotated[Optional[datetime], strawberry.argument(
+    description="What the record showed at this instant (transaction time): built only from events recorded at or "
+                "before it; nested fields answer at the same instant. Absent: now.")]
+AsOf = Annotated[Optional[date], strawberry.argument(
+    description="What the record (now, or as at asAt) says was true on this date (valid time): only events whose "
+                "effectiveOn is on or before it count; nested fields answer at the same date.")]
+EntityId = Annotated[strawberry.ID, strawberry.argument(
+    description="The entity's id (its own, or an id read at a past view, which is answered at that view).")]
+PartnershipId = Annotated[Optional[strawberry.ID], strawberry.argument(
+    description="Only this partnership's (absent: every partnership the caller may read).")]
 
 
 def lookup(cls: type) -> object:
     """A query for one entity of this type by id, now or at a past view (asAt, asOf, or the view of an id read at
     one: service/graphql/ids.py)."""
 
-    async def resolve(info: Info, id: strawberry.ID, as_at: Optional[datetime] = None,
-                      as_of: Optional[date] = None) -> Optional[cls]:  # type: ignore[valid-type]
+    async def resolve(info: Info, id: EntityId, as_at: AsAt = None,
+                      as_of: AsOf = None) -> Optional[cls]:  # type: ignore[valid-type]
         reader = info.context.reader
         entity_id, asked = ids.asked(id, as_at, as_of)
         view = await reader.view(asked.as_at, asked.as_of)
         return cls.of(await reader.entity(entity_id, cls.__name__, view=view), view)
 
-    resolve.__annotations__ = {"info": Info, "id": strawberry.ID, "as_at": Optional[datetime],
-                               "as_of": Optional[date], "return": Optional[cls]}
-    return strawberry.field(resolver=resolve)
+    resolve.__annotations__ = {"info": Info, "id": EntityId, "as_at": AsAt, "as_of": AsOf, "return": Optional[cls]}
+    return strawberry.field(resolver=resolve, description=f"One {words(cls.__name__)} by id, now or at a past view; null "
+                                                          f"if there is none the caller may read at that view.")
 
 
-@strawberry.type
+@strawberry.type(description="What the record holds, now or at a past view, and its log.")
 class Query:
-    @strawberry.field
-    async def partnerships(self, info: Info, as_at: Optional[datetime] = None, as_of: Optional[date] = None) -> list[Partnership]:
+    @strawberry.field(description="The partnerships the caller may read (a lead or partner: its own), now or at a past "
+                                  "view, oldest first.")
+    async def partnerships(self, info: Info, as_at: AsAt = None, as_of: AsOf = None) -> list[Partnership]:
         reader = info.context.reader
         view = await reader.view(as_at, as_of)
         return [Partnership.of(s, view) for s in await reader.entities("Partnership", view=view)]
@@ -50,16 +64,16 @@ class Query:
     plan = lookup(Plan)
     action = lookup(Action)
 
-    @strawberry.field
+    @strawberry.field(description="Actions across plans (those the caller may read), a page at a time, filtered.")
     async def actions(
         self,
         info: Info,
-        partnership_id: Optional[strawberry.ID] = None,
-        filter: Optional[ActionFilter] = None,
-        as_at: Optional[datetime] = None,
-        as_of: Optional[date] = None,
-        first: Optional[int] = None,
-        after: Optional[str] = None,
+        partnership_id: PartnershipId = None,
+        filter: Annotated[Optional[ActionFilter], strawberry.argument(description="Which actions to keep.")] = None,
+        as_at: AsAt = None,
+        as_of: AsOf = None,
+        first: First = None,
+        after: After = None,
     ) -> ActionConnection:
         reader = info.context.reader
         view = await reader.view(as_at, as_of)
@@ -71,7 +85,7 @@ class Query:
 
     @strawberry.field(description="The entity's own events, oldest first: for a finding, priority area or agency, the "
                                   "event that added it to its inspection, plan or partnership.")
-    async def history(self, info: Info, entity_id: strawberry.ID, first: Optional[int] = None, after: Optional[str] = None) -> EventConnection:
+    async def history(self, info: Info, entity_id: EntityId, first: First = None, after: After = None) -> EventConnection:
         size = cursors.page_size(first)
         return EventConnection.of(await info.context.reader.records(cursors.decode("e", after), size + 1, entity_id=ids.entity_of(entity_id)), size)
 
@@ -80,10 +94,11 @@ class Query:
     async def events(
         self,
         info: Info,
-        after: Optional[str] = None,
-        first: Optional[int] = None,
-        partnership_id: Optional[strawberry.ID] = None,
-        types: Optional[list[str]] = None,
+        after: After = None,
+        first: First = None,
+        partnership_id: PartnershipId = None,
+        types: Annotated[Optional[list[str]], strawberry.argument(
+            description=f"Only events of these types, e.g. [\"ActionCompleted\"] (an empty list: none; at most {MAX_TYPES}).")] = None,
     ) -> EventConnection:
         size = cursors.page_size(first)
         if types is not None and (len(types) > MAX_TYPES or any("\x00" in t for t in types)):
@@ -105,7 +120,7 @@ class Query:
 
     @strawberry.field(description="The entity with this id, of any kind: now, or at the view an id read at a past "
                                   "view names.")
-    async def node(self, info: Info, id: strawberry.ID) -> Optional[Node]:
+    async def node(self, info: Info, id: EntityId) -> Optional[Node]:
         reader = info.context.reader
         entity_id, asked = ids.asked(id, None, None)
         view = await reader.view(asked.as_at, asked.as_of)
@@ -113,7 +128,9 @@ class Query:
         return TYPES[found[0]].of(found[1], view) if found is not None else None
 
     @strawberry.field(description="Re-reads the stored events and rechecks the audit trail's hash chain.")
-    async def verify_audit_trail(self, info: Info, partnership_id: Optional[strawberry.ID] = None) -> AuditVerification:
+    async def verify_audit_trail(self, info: Info, partnership_id: Annotated[Optional[strawberry.ID], strawberry.argument(
+            description="Rehash only this partnership's events (every link is still checked); absent: all of them "
+                        "(AUDITOR, MONITOR, ADMIN; a lead for its own partnership).")] = None) -> AuditVerification:
         principal, partnership_id = info.context.principal, ids.entity_of(partnership_id)
         if not principal.may({Role.AUDITOR, Role.MONITOR}, partnership_id) and not (
             principal.role == Role.PARTNERSHIP_LEAD and partnership_id == principal.partnership_id

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from inspect import isawaitable
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from anyio import to_thread
@@ -68,7 +68,8 @@ def field_of(mutation: Mutation) -> Any:
         context.reader.forget(outcome.written)
         return await mutation.payload.of(info, outcome)
 
-    resolve.__annotations__ = {"info": Info, "input": mutation.input, "return": mutation.payload}
+    resolve.__annotations__ = {"info": Info, "return": mutation.payload, "input": Annotated[mutation.input, strawberry.argument(
+        description=f"The change to make (see {mutation.input.__name__}).")]}
     resolve.__name__ = mutation.name  # each field's own name in the type
     return strawberry.mutation(resolver=resolve, name=mutation.name, description=mutation.description)
 
@@ -87,7 +88,9 @@ class RecordsSchema(strawberry.Schema):
 
 schema = RecordsSchema(
     query=Query,
-    mutation=create_type("Mutation", [field_of(m) for m in declared().values()]),
+    mutation=create_type("Mutation", [field_of(m) for m in declared().values()],
+                         description="Changes to the record: each records one event, or is refused in userErrors with "
+                                     "nothing recorded (who may make each: docs/roles.md)."),
     subscription=Subscription,
     types=list(TYPES.values()),
     config=StrawberryConfig(scalar_map=SCALARS),

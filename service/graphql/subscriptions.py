@@ -8,7 +8,7 @@ rather than a result followed by `complete`, which a client takes for a normal e
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncGenerator, Iterator, Optional
+from typing import Annotated, AsyncGenerator, Iterator, Optional
 
 import strawberry
 from strawberry.extensions import SchemaExtension
@@ -80,11 +80,19 @@ class OverWebSocket(SchemaExtension):
         yield
 
 
-@strawberry.type
+Partnership = Annotated[Optional[strawberry.ID], strawberry.argument(
+    description="Only this partnership's events (absent: those of every partnership the caller may read).")]
+After = Annotated[Optional[str], strawberry.argument(
+    description="Resume after this position (an event's `position`): every matching event since first, then live, "
+                "none missed or repeated. Absent: live from the moment of subscribing.")]
+
+
+@strawberry.type(description="Events as they are recorded, over WebSocket (graphql-transport-ws on /graphql, the bearer "
+                             "token in connection_init's payload).")
 class Subscription:
     @strawberry.subscription(description="Each ActionCompleted event, live; with `after`, first every one since that cursor, then live, none missed or repeated.")
     async def action_completed(
-        self, info: Info, partnership_id: Optional[strawberry.ID] = None, after: Optional[str] = None
+        self, info: Info, partnership_id: Partnership = None, after: After = None
     ) -> AsyncGenerator[EventRecord, None]:
         return await opened(info, partnership_id, ["ActionCompleted"], after)
 
@@ -92,8 +100,9 @@ class Subscription:
     async def events(
         self,
         info: Info,
-        partnership_id: Optional[strawberry.ID] = None,
-        types: Optional[list[str]] = None,
-        after: Optional[str] = None,
+        partnership_id: Partnership = None,
+        types: Annotated[Optional[list[str]], strawberry.argument(
+            description="Only events of these types, e.g. [\"ActionCompleted\"] (absent or empty: every type).")] = None,
+        after: After = None,
     ) -> AsyncGenerator[EventRecord, None]:
         return await opened(info, partnership_id, types, after)

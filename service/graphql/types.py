@@ -34,21 +34,6 @@ from service.graphql import cursors, ids
 from service.graphql.context import Info
 from service.webhooks import deliveries
 
-AgencyKind = strawberry.enum(v.AgencyKind)
-InspectionFramework = strawberry.enum(v.InspectionFramework)
-InspectionKind = strawberry.enum(v.InspectionKind)
-InspectionOutcome = strawberry.enum(v.InspectionOutcome)
-FindingKind = strawberry.enum(v.FindingKind)
-PlanKind = strawberry.enum(v.PlanKind)
-PlanStatus = strawberry.enum(v.PlanStatus)
-ActionStatus = strawberry.enum(v.ActionStatus)
-Rag = strawberry.enum(v.Rag)
-JudgingBody = strawberry.enum(v.JudgingBody)
-ProgressJudgement = strawberry.enum(v.ProgressJudgement)
-MetricUnit = strawberry.enum(v.MetricUnit)
-Polarity = strawberry.enum(v.Polarity)
-Role = strawberry.enum(v.Role)
-ErrorCode = strawberry.enum(commands.ErrorCode)
 
 
 def described_enum(cls: type, description: str, **values: str) -> Any:
@@ -59,6 +44,124 @@ def described_enum(cls: type, description: str, **values: str) -> Any:
     return wrapped
 
 
+AgencyKind = described_enum(
+    v.AgencyKind, "What an agency of the local area partnership is.",
+    LOCAL_AUTHORITY="The council: its SEND service, education and inclusion teams.",
+    HEALTH="A health body: an integrated care board (formerly a CCG), an NHS trust.",
+    EDUCATION="Schools, colleges and early years settings, or a forum of them.",
+    SOCIAL_CARE="Children's and adults' social care.",
+    PARENT_CARER_FORUM="The parent carer forum: families' voice in co-production.",
+    OTHER="Any other partner.",
+)
+InspectionFramework = described_enum(
+    v.InspectionFramework, "The Ofsted/CQC framework an inspection of a local area's SEND arrangements ran under.",
+    LOCAL_AREA_SEND_2016="The 2016 local area SEND inspection framework: its outcome says whether a Written "
+                         "Statement of Action is required; a revisit follows a WSoA.",
+    AREA_SEND_2023="The 2023 area SEND framework (handbook updated 2025): three outcomes about children's "
+                   "experiences; widespread or systemic failings bring areas for priority action.",
+)
+InspectionKind = described_enum(
+    v.InspectionKind, "What an inspection is.",
+    FULL="A full inspection of the local area.",
+    REVISIT="A 2016-framework revisit, judging progress on each significant weakness of the inspection it follows.",
+    MONITORING="A 2023-framework monitoring inspection, judging progress on each area for priority action of the "
+               "inspection it follows; published without an overall outcome.",
+)
+InspectionOutcome = described_enum(
+    v.InspectionOutcome, "The outcome an inspection's published report gives (one of its framework's).",
+    WRITTEN_STATEMENT_REQUIRED="2016: the partnership must write a Written Statement of Action.",
+    NO_WRITTEN_STATEMENT_REQUIRED="2016: no Written Statement of Action is required.",
+    POSITIVE_EXPERIENCES="2023: arrangements typically lead to positive experiences and outcomes; next full "
+                         "inspection within about 5 years.",
+    INCONSISTENT_EXPERIENCES="2023: arrangements lead to inconsistent experiences and outcomes; the strategic plan "
+                             "is updated, next full inspection within about 3 years.",
+    WIDESPREAD_SYSTEMIC_FAILINGS="2023: widespread and/or systemic failings; areas for priority action, a priority "
+                                 "action plan, a monitoring inspection about 18 months later.",
+)
+FindingKind = described_enum(
+    v.FindingKind, "What an inspection found (each framework takes its own kinds: see recordFinding).",
+    SIGNIFICANT_WEAKNESS="2016: a significant weakness the WSoA must address; judged at the revisit.",
+    SIGNIFICANT_CONCERN="2016: an area of significant concern.",
+    FUNDAMENTAL_FAILING="2016: a fundamental failing.",
+    PRIORITY_ACTION="2023: an area for priority action, naming the partners responsible; judged at the monitoring "
+                    "inspection.",
+    AREA_FOR_IMPROVEMENT="2023: an area for improvement.",
+    STRENGTH="A strength (either framework).",
+)
+PlanKind = described_enum(
+    v.PlanKind, "The kind of plan a partnership writes (its approver and deadlines follow from it: README: Deadlines).",
+    WRITTEN_STATEMENT_OF_ACTION="The 2016 framework's Written Statement of Action (WSoA), approved by Ofsted/CQC.",
+    IMPROVEMENT_PLAN="An improvement plan, monitored by the DfE and NHS England.",
+    PRIORITY_ACTION_PLAN="The 2023 framework's priority action plan, answering the areas for priority action; "
+                         "approved by Ofsted/CQC.",
+    ACCELERATED_PROGRESS_PLAN="An accelerated progress plan after insufficient progress at a revisit; monitored by "
+                              "the DfE and NHS England.",
+)
+PlanStatus = described_enum(
+    v.PlanStatus, "Where a plan is in its lifecycle: DRAFT -> SUBMITTED -> APPROVED (or RETURNED, then SUBMITTED "
+                  "again); APPROVED -> SUPERSEDED or CLOSED.",
+    DRAFT="Being written: priority areas may be added.",
+    SUBMITTED="Submitted for approval.",
+    APPROVED="Approved by whoever approves its kind.",
+    RETURNED="Returned for rework: priority areas may be added, and it may be submitted again.",
+    SUPERSEDED="Replaced by another plan of the partnership (supersededBy).",
+    CLOSED="Closed at its end.",
+)
+ActionStatus = described_enum(
+    v.ActionStatus, "Where an action is: NOT_STARTED -> IN_PROGRESS -> COMPLETED (with evidence; it may be reopened) "
+                    "or CANCELLED (with a reason).",
+    NOT_STARTED="Added, not yet started.",
+    IN_PROGRESS="Started (or reopened).",
+    COMPLETED="Completed, with evidence.",
+    CANCELLED="Cancelled, with a reason.",
+)
+Rag = described_enum(
+    v.Rag, "A red, amber or green rating.",
+    RED="Off track: needs intervention.",
+    AMBER="At risk, or within the tolerance short of a target.",
+    GREEN="On track, or at or beyond a target.",
+)
+JudgingBody = described_enum(
+    v.JudgingBody, "Who made a judgement of progress (and so which role records it: docs/roles.md).",
+    OFSTED_CQC="Ofsted and the CQC, at a revisit or monitoring inspection; recorded by an INSPECTOR.",
+    DFE="The Department for Education; recorded by a MONITOR.",
+    NHS_ENGLAND="NHS England; recorded by a MONITOR.",
+    IMPROVEMENT_BOARD="The partnership's improvement board; recorded by the PARTNERSHIP_LEAD.",
+)
+ProgressJudgement = described_enum(
+    v.ProgressJudgement, "Whether enough progress was made.",
+    SUFFICIENT_PROGRESS="Sufficient progress.",
+    INSUFFICIENT_PROGRESS="Insufficient progress.",
+)
+MetricUnit = described_enum(
+    v.MetricUnit, "What a scorecard metric's figures count.",
+    PERCENT="A percentage, between 0 and 100.",
+    COUNT="A number of children, plans, requests.",
+    DAYS="A number of days (a waiting time).",
+    RATE="A rate (per 100 pupils, say).",
+)
+Polarity = described_enum(
+    v.Polarity, "Which way is better for a metric (how RAG and direction are judged).",
+    HIGHER_IS_BETTER="A higher figure is better (plans on time).",
+    LOWER_IS_BETTER="A lower figure is better (exclusions, waiting times).",
+)
+Role = described_enum(
+    v.Role, "A bearer token's role (who may read and change what: README: Roles, docs/roles.md).",
+    PARTNER="A partner agency's staff: reads its partnership, changes its own agency's actions.",
+    PARTNERSHIP_LEAD="The partnership's lead: reads its partnership, makes most of its changes.",
+    INSPECTOR="Ofsted/CQC: inspections, findings, approving a WSoA or priority action plan, engagement meetings.",
+    MONITOR="The DfE or NHS England: approving other plans, their judgements, stocktakes, improvement notices.",
+    AUDITOR="Reads every partnership and the whole log; changes nothing.",
+    ADMIN="May do everything, including registering partnerships.",
+)
+ErrorCode = described_enum(
+    commands.ErrorCode, "Why a mutation's change was refused (userErrors): nothing was recorded.",
+    NOT_FOUND="An id names nothing of the kind the input needs, or nothing the caller may read.",
+    INVALID="The input breaks a rule of the record (the message says which; field names the input field).",
+    FORBIDDEN="The caller's role may not make this change here.",
+    CONFLICT="expectedVersion is stale, or concurrent writers kept changing the record.",
+    INVALID_TRANSITION="The plan, action or inspection is not in a state that allows this change.",
+)
 MeetingKind = described_enum(
     v.MeetingKind, "A kind of meeting where a partnership's progress is examined between inspections.",
     ENGAGEMENT_MEETING="An Ofsted/CQC engagement meeting with the partnership between inspections (annual under the "
@@ -131,18 +234,18 @@ def copied(cls: type, shape: type) -> tuple[str, ...]:
     return tuple(f.name for f in msgspec.structs.fields(shape) if f.name in plain)
 
 
-@strawberry.type
+@strawberry.type(description='Who made a change: the caller its bearer token names.')
 class Actor:
-    subject: str
-    role: Role
-    agency_id: Optional[strawberry.ID]
+    subject: str = strawberry.field(description="The token's subject (a person's or a system's id at the identity provider, or `send-records token --subject`).")
+    role: Role = strawberry.field(description="The token's role when the change was made.")
+    agency_id: Optional[strawberry.ID] = strawberry.field(description="A PARTNER's agency; null for other roles.")
 
 
-@strawberry.type
+@strawberry.type(description="Why a mutation's change was refused; nothing was recorded.")
 class UserError:
-    code: ErrorCode
-    message: str
-    field: Optional[list[str]]
+    code: ErrorCode = strawberry.field(description='What kind of refusal: branch on this, not on the message.')
+    message: str = strawberry.field(description='The reason in plain words, e.g. "the action is owned by another agency".')
+    field: Optional[list[str]] = strawberry.field(description='The path of the input field at fault, e.g. ["ownerAgencyId"]; null when no one field is.')
 
 
 @strawberry.type(description="Where a page of a connection lies in its list (Relay's PageInfo).")
@@ -165,30 +268,30 @@ class PageInfo:
 
 @strawberry.type(description="An agency of a partnership: the council, health, education, the parent carer forum.")
 class Agency(Node):
-    name: str
-    kind: AgencyKind
+    name: str = strawberry.field(description='Its name, unique within the partnership.')
+    kind: AgencyKind = strawberry.field(description='What kind of partner it is.')
 
 
-@strawberry.type
+@strawberry.type(description='A local area SEND partnership (the council, health, education, the parent carer forum) and its record after inspection.')
 class Partnership(Node):
-    name: str
-    local_authority: str
-    version: int
-    updated_at: datetime
+    name: str = strawberry.field(description='The partnership\'s name, e.g. "Lancashire SEND Partnership".')
+    local_authority: str = strawberry.field(description='The council whose area it is.')
+    version: int = strawberry.field(description='How many of its events count at this view (registration and agencies added).')
+    updated_at: datetime = strawberry.field(description='When its latest event counted at this view was recorded.')
 
-    @strawberry.field
+    @strawberry.field(description='Its agencies, in the order they were added (at this view).')
     def agencies(self) -> list[Agency]:
         return [Agency.of(a, self.view) for a in self.state.agencies]
 
-    @strawberry.field
+    @strawberry.field(description='Its inspections, oldest first (at this view).')
     async def inspections(self, info: Info) -> list[Inspection]:
         return [Inspection.of(s, self.view) for s in await info.context.reader.entities("Inspection", "partnership_id", self.id, view=self.view)]
 
-    @strawberry.field
+    @strawberry.field(description='Its plans (WSoA, improvement plans, ...), oldest first (at this view).')
     async def plans(self, info: Info) -> list[Plan]:
         return [Plan.of(s, self.view) for s in await info.context.reader.entities("Plan", "partnership_id", self.id, view=self.view)]
 
-    @strawberry.field
+    @strawberry.field(description='Its performance scorecard: metrics, oldest first (at this view).')
     async def metrics(self, info: Info) -> list[Metric]:
         return [Metric.of(s, self.view) for s in await info.context.reader.entities("Metric", "partnership_id", self.id, view=self.view)]
 
@@ -217,26 +320,26 @@ class Partnership(Node):
         return [ImprovementNotice.of(n, self.view) for n in sorted(notices, key=lambda n: (n.issued_on, n.seq))]
 
 
-@strawberry.type
+@strawberry.type(description="An Ofsted/CQC inspection of the local area's SEND arrangements: its findings and published outcome.")
 class Inspection(Node):
-    framework: InspectionFramework
-    kind: InspectionKind
-    started_on: date
-    ended_on: date
-    published_on: Optional[date]
-    outcome: Optional[InspectionOutcome]
-    version: int
-    updated_at: datetime
+    framework: InspectionFramework = strawberry.field(description='The framework it ran under.')
+    kind: InspectionKind = strawberry.field(description='Full, revisit or monitoring.')
+    started_on: date = strawberry.field(description='Its first day on site.')
+    ended_on: date = strawberry.field(description='Its last day on site.')
+    published_on: Optional[date] = strawberry.field(description='When its report was published; null until then.')
+    outcome: Optional[InspectionOutcome] = strawberry.field(description="Its report's outcome; null until published, and for a monitoring inspection.")
+    version: int = strawberry.field(description='How many of its events count at this view.')
+    updated_at: datetime = strawberry.field(description='When its latest event counted at this view was recorded.')
 
-    @strawberry.field
+    @strawberry.field(description='The partnership inspected.')
     async def partnership(self, info: Info) -> Partnership:
         return Partnership.of(await required(info, self.state.partnership_id, "Partnership", self.view, "inspection"), self.view)
 
-    @strawberry.field
+    @strawberry.field(description='For a revisit or monitoring inspection, the inspection it follows up.')
     async def revisit_of(self, info: Info) -> Optional[Inspection]:
         return Inspection.of(await related(info, self.state.revisit_of_id, "Inspection", self.view), self.view)
 
-    @strawberry.field
+    @strawberry.field(description='What it found, in the order recorded.')
     def findings(self) -> list[Finding]:
         return [Finding.of(f, self.view) for f in self.state.findings]
 
@@ -245,12 +348,12 @@ class Inspection(Node):
         return [Judgement.of(s, self.view) for s in await info.context.reader.entities("Judgement", "inspection_id", self.id, view=self.view)]
 
 
-@strawberry.type
+@strawberry.type(description='What an inspection found: a weakness, concern, failing, area for priority action or improvement, or strength.')
 class Finding(Node):
-    kind: FindingKind
-    text: str
+    kind: FindingKind = strawberry.field(description="What kind of finding (its framework's).")
+    text: str = strawberry.field(description="The finding in the report's words.")
 
-    @strawberry.field
+    @strawberry.field(description='The inspection that found it.')
     async def inspection(self, info: Info) -> Inspection:
         return Inspection.of(await required(info, self.state.inspection_id, "Inspection", self.view, "finding"), self.view)
 
@@ -259,7 +362,7 @@ class Finding(Node):
         judgements = await info.context.reader.entities("Judgement", "subject_id", self.id, view=self.view)
         return Judgement.of(max(judgements, key=lambda j: (j.made_on, j.seq), default=None), self.view)
 
-    @strawberry.field
+    @strawberry.field(description="The priority areas of the partnership's plans that address it.")
     async def addressed_by(self, info: Info) -> list[PriorityArea]:
         areas = await info.context.reader.entities("PriorityArea", "partnership_id", self.state.partnership_id, view=self.view)
         return [PriorityArea.of(a, self.view) for a in areas if self.id in a.addresses]
@@ -279,13 +382,13 @@ class Finding(Node):
         return await judgements_of(info, self.id, self.view)
 
 
-@strawberry.input
+@strawberry.input(description='Which actions a list keeps: every condition given must hold.')
 class ActionFilter:
-    status: Optional[list[ActionStatus]] = None
-    owner_agency_id: Optional[strawberry.ID] = None
-    priority_area_id: Optional[strawberry.ID] = None
-    overdue: Optional[bool] = None
-    rag: Optional[list[Rag]] = None
+    status: Optional[list[ActionStatus]] = strawberry.field(default=None, description='Actions in one of these statuses.')
+    owner_agency_id: Optional[strawberry.ID] = strawberry.field(default=None, description='Actions this agency owns (its id).')
+    priority_area_id: Optional[strawberry.ID] = strawberry.field(default=None, description='Actions of this priority area.')
+    overdue: Optional[bool] = strawberry.field(default=None, description="Actions overdue (true) or not overdue (false) on the view's day.")
+    rag: Optional[list[Rag]] = strawberry.field(default=None, description='Actions rated one of these.')
 
     def admits(self, action: Any, on: date) -> bool:
         return (
@@ -297,18 +400,24 @@ class ActionFilter:
         )
 
 
+First = Annotated[Optional[int], strawberry.argument(description="How many to answer: 1 to 100, default 50.")]
+After = Annotated[Optional[str], strawberry.argument(
+    description="A cursor from an earlier page (endCursor, an edge's cursor, an event's position): answer what comes "
+                "after it. Absent: from the start.")]
+
+
 @strawberry.type(description="An action in a page of actions, with its cursor.")
 class ActionEdge:
     cursor: str = strawberry.field(description="Where the action lies in the list: `after` this cursor come the "
                                    "actions that follow it.")
-    node: Action
+    node: Action = strawberry.field(description='The action.')
 
 
 @strawberry.type(description="A page of actions (a Relay connection): `first` of them (at most 100, default 50) "
                              "after the cursor `after`, in the order they were added.")
 class ActionConnection:
-    edges: list[ActionEdge]
-    page_info: PageInfo
+    edges: list[ActionEdge] = strawberry.field(description="This page's actions, in the order they were added.")
+    page_info: PageInfo = strawberry.field(description='Where this page lies in the list.')
     total_count: int = strawberry.field(description="How many actions the list holds, its filter applied, on every "
                                         "page.")
 
@@ -323,14 +432,14 @@ class ActionConnection:
                    page_info=PageInfo.of([e.cursor for e in edges], len(page) > size, len(page) < len(chosen)))
 
 
-@strawberry.type
+@strawberry.type(description="A plan's actions counted by status, on the view's day.")
 class PlanProgress:
-    total: int
-    not_started: int
-    in_progress: int
-    completed: int
-    cancelled: int
-    overdue: int
+    total: int = strawberry.field(description='Every action of the plan.')
+    not_started: int = strawberry.field(description='Actions not yet started.')
+    in_progress: int = strawberry.field(description='Actions in progress.')
+    completed: int = strawberry.field(description='Actions completed.')
+    cancelled: int = strawberry.field(description='Actions cancelled.')
+    overdue: int = strawberry.field(description="Actions past their due date and neither completed nor cancelled, on the view's day.")
 
     @classmethod
     def of(cls, actions: list[Any], on: date) -> PlanProgress:
@@ -342,43 +451,45 @@ class PlanProgress:
         )
 
 
-@strawberry.type
+@strawberry.type(description='A plan answering an inspection (a WSoA, an improvement or priority action plan, ...), its priority areas and actions.')
 class Plan(Node):
-    kind: PlanKind
-    title: str
-    status: PlanStatus
-    period_start: Optional[date]
-    period_end: Optional[date]
-    submission_due: Optional[date]
-    submitted_on: Optional[date]
-    approved_on: Optional[date]
-    returned_on: Optional[date]
-    version: int
-    updated_at: datetime
+    kind: PlanKind = strawberry.field(description='The kind of plan.')
+    title: str = strawberry.field(description='Its title.')
+    status: PlanStatus = strawberry.field(description='Where it is in its lifecycle.')
+    period_start: Optional[date] = strawberry.field(description='The first day of the period it covers.')
+    period_end: Optional[date] = strawberry.field(description='The last day of the period it covers.')
+    submission_due: Optional[date] = strawberry.field(description="When it must be submitted: derived from the report's publication by its framework, or given.")
+    submitted_on: Optional[date] = strawberry.field(description='When it was last submitted.')
+    approved_on: Optional[date] = strawberry.field(description='When it was approved.')
+    returned_on: Optional[date] = strawberry.field(description='When it was last returned for rework.')
+    version: int = strawberry.field(description='How many of its events count at this view.')
+    updated_at: datetime = strawberry.field(description='When its latest event counted at this view was recorded.')
 
-    @strawberry.field
+    @strawberry.field(description='The partnership whose plan it is.')
     async def partnership(self, info: Info) -> Partnership:
         return Partnership.of(await required(info, self.state.partnership_id, "Partnership", self.view, "plan"), self.view)
 
-    @strawberry.field
+    @strawberry.field(description='The inspection it answers; null for a plan answering none.')
     async def responds_to(self, info: Info) -> Optional[Inspection]:
         return Inspection.of(await related(info, self.state.responds_to_id, "Inspection", self.view), self.view)
 
-    @strawberry.field
+    @strawberry.field(description='The plan that superseded it.')
     async def superseded_by(self, info: Info) -> Optional[Plan]:
         return Plan.of(await related(info, self.state.superseded_by_id, "Plan", self.view), self.view)
 
-    @strawberry.field
+    @strawberry.field(description='Its priority areas, in the order added.')
     def priority_areas(self) -> list[PriorityArea]:
         return [PriorityArea.of(p, self.view) for p in self.state.priority_areas]
 
-    @strawberry.field
+    @strawberry.field(description='Its actions, a page at a time, in the order added.')
     async def actions(
-        self, info: Info, filter: Optional[ActionFilter] = None, first: Optional[int] = None, after: Optional[str] = None
+        self, info: Info,
+        filter: Annotated[Optional[ActionFilter], strawberry.argument(description="Which actions to keep.")] = None,
+        first: First = None, after: After = None,
     ) -> ActionConnection:
         return ActionConnection.of(await info.context.reader.entities("Action", "plan_id", self.id, view=self.view), filter, first, after, self.view)
 
-    @strawberry.field
+    @strawberry.field(description='Its actions counted by status.')
     async def progress(self, info: Info) -> PlanProgress:
         return PlanProgress.of(await info.context.reader.entities("Action", "plan_id", self.id, view=self.view), self.view.day)
 
@@ -408,21 +519,21 @@ class Plan(Node):
         return await judgements_of(info, self.id, self.view)
 
 
-@strawberry.type
+@strawberry.type(description='A priority area of a plan: what it sets out to improve, the findings it answers and its success measures.')
 class PriorityArea(Node):
-    title: str
-    success_measures: list[str]
+    title: str = strawberry.field(description='Its title.')
+    success_measures: list[str] = strawberry.field(description='How the partnership will know it has succeeded.')
 
-    @strawberry.field
+    @strawberry.field(description='The plan it belongs to.')
     async def plan(self, info: Info) -> Plan:
         return Plan.of(await required(info, self.state.plan_id, "Plan", self.view, "priority area"), self.view)
 
-    @strawberry.field
+    @strawberry.field(description='The inspection findings it answers.')
     async def addresses(self, info: Info) -> list[Finding]:
         findings = [await info.context.reader.entity(f, "Finding", view=self.view) for f in self.state.addresses]
         return [Finding.of(f, self.view) for f in findings if f is not None]
 
-    @strawberry.field
+    @strawberry.field(description="The plan's actions in this area.")
     async def actions(self, info: Info) -> list[Action]:
         actions = await info.context.reader.entities("Action", "plan_id", self.state.plan_id, view=self.view)
         return [Action.of(a, self.view) for a in actions if a.priority_area_id == self.id]
@@ -441,29 +552,29 @@ class PriorityArea(Node):
         return roll_up([a for a in actions if a.priority_area_id == self.id], self.view.day)
 
 
-@strawberry.type
+@strawberry.type(description='An action of a plan, owned by one agency, with a lead officer and a due date.')
 class Action(Node):
-    title: str
-    description: Optional[str]
-    lead_officer: Optional[str]
-    due_on: date
-    status: ActionStatus
-    rag: Optional[Rag]
-    completed_on: Optional[date]
-    evidence: list[str]
-    latest_note: Optional[str]
-    version: int
-    updated_at: datetime
+    title: str = strawberry.field(description='What is to be done.')
+    description: Optional[str] = strawberry.field(description='More detail.')
+    lead_officer: Optional[str] = strawberry.field(description='Who leads it (a post, e.g. "Head of SEND").')
+    due_on: date = strawberry.field(description='When it is due (its latest due date, after any rescheduling).')
+    status: ActionStatus = strawberry.field(description='Where it is in its lifecycle.')
+    rag: Optional[Rag] = strawberry.field(description='Its latest RAG rating, from progress reports; null until rated.')
+    completed_on: Optional[date] = strawberry.field(description='When it was completed; null unless completed.')
+    evidence: list[str] = strawberry.field(description='The evidence given on completion.')
+    latest_note: Optional[str] = strawberry.field(description='The latest progress note (or completion note).')
+    version: int = strawberry.field(description='How many of its events count at this view.')
+    updated_at: datetime = strawberry.field(description='When its latest event counted at this view was recorded.')
 
-    @strawberry.field
+    @strawberry.field(description='The plan it belongs to.')
     async def plan(self, info: Info) -> Plan:
         return Plan.of(await required(info, self.state.plan_id, "Plan", self.view, "action"), self.view)
 
-    @strawberry.field
+    @strawberry.field(description='Its priority area; null for an action outside any.')
     async def priority_area(self, info: Info) -> Optional[PriorityArea]:
         return PriorityArea.of(await related(info, self.state.priority_area_id, "PriorityArea", self.view), self.view)
 
-    @strawberry.field
+    @strawberry.field(description='The agency that owns it.')
     async def owner_agency(self, info: Info) -> Agency:
         return Agency.of(await required(info, self.state.owner_agency_id, "Agency", self.view, "action"), self.view)
 
@@ -479,27 +590,27 @@ class Action(Node):
         return await judgements_of(info, self.id, self.view)
 
 
-@strawberry.type
+@strawberry.type(description='A judgement of progress on a finding, plan, priority area or action, by Ofsted/CQC, the DfE, NHS England or the improvement board.')
 class Judgement(Node):
-    body: JudgingBody
+    body: JudgingBody = strawberry.field(description='Who judged.')
     subject_id: strawberry.ID = strawberry.field(description="A finding, plan, priority area or action.")
-    outcome: Optional[ProgressJudgement]
-    rag: Optional[Rag]
-    made_on: date
-    rationale: str
-    version: int
+    outcome: Optional[ProgressJudgement] = strawberry.field(description='Sufficient or insufficient progress; null where only a RAG was given.')
+    rag: Optional[Rag] = strawberry.field(description='A RAG rating; null where only an outcome was given.')
+    made_on: date = strawberry.field(description='When the judgement was made.')
+    rationale: str = strawberry.field(description="Why, in the judging body's words.")
+    version: int = strawberry.field(description='How many of its events count at this view.')
 
-    @strawberry.field
+    @strawberry.field(description="The inspection it was made at (a revisit's or monitoring inspection's judgements); null otherwise.")
     async def inspection(self, info: Info) -> Optional[Inspection]:
         return Inspection.of(await related(info, self.state.inspection_id, "Inspection", self.view), self.view)
 
 
-@strawberry.type
+@strawberry.type(description="A scorecard metric's figure for one period.")
 class Measurement:
-    period: str
-    period_end: date
-    value: float
-    rag: Optional[Rag]
+    period: str = strawberry.field(description='The period it measures, e.g. "Autumn term 2023".')
+    period_end: date = strawberry.field(description="The period's last day.")
+    value: float = strawberry.field(description='The figure.')
+    rag: Optional[Rag] = strawberry.field(description="Its RAG against its target, with the metric's tolerance; null without a target.")
     metric_id: strawberry.Private[str]
     version: strawberry.Private[int]
     target: Optional[float] = strawberry.field(
@@ -525,16 +636,16 @@ class Measurement:
         return await info.context.reader.recorded_at(self.metric_id, self.version)
 
 
-@strawberry.type
+@strawberry.type(description="A metric of a partnership's performance scorecard, with its target, polarity and termly measurements.")
 class Metric(Node):
-    name: str
-    unit: MetricUnit
-    polarity: Polarity
-    target: Optional[float]
-    version: int
-    updated_at: datetime
+    name: str = strawberry.field(description='What it measures.')
+    unit: MetricUnit = strawberry.field(description='What its figures count.')
+    polarity: Polarity = strawberry.field(description='Which way is better.')
+    target: Optional[float] = strawberry.field(description='The target figures are judged against where no milestone applies; null for none.')
+    version: int = strawberry.field(description='How many of its events count at this view.')
+    updated_at: datetime = strawberry.field(description='When its latest event counted at this view was recorded.')
 
-    @strawberry.field
+    @strawberry.field(description='The partnership whose scorecard it is on.')
     async def partnership(self, info: Info) -> Partnership:
         return Partnership.of(await required(info, self.state.partnership_id, "Partnership", self.view, "metric"), self.view)
 
@@ -675,16 +786,16 @@ async def judgements_of(info: Info, subject_id: str, view: View) -> list[Judgeme
 @strawberry.type(description="One immutable fact in the record.")
 class EventRecord:
     position: str = strawberry.field(description="Opaque cursor, ordered as the global log is.")
-    entity_id: strawberry.ID
-    entity_type: str
+    entity_id: strawberry.ID = strawberry.field(description='The id of the entity the event is about.')
+    entity_type: str = strawberry.field(description='The kind of that entity, e.g. Action.')
     type: str = strawberry.field(description="Past-tense name, e.g. ActionCompleted.")
     version: int = strawberry.field(description="The entity's version after this event.")
-    recorded_at: datetime
-    effective_on: Optional[date]
-    actor: Actor
-    reason: Optional[str]
-    partnership_id: Optional[strawberry.ID]
-    data: JSON
+    recorded_at: datetime = strawberry.field(description='When the record stored it (transaction time): stamped in commit order.')
+    effective_on: Optional[date] = strawberry.field(description="The date it took effect in the world (valid time): the input's own date, else its effectiveOn, else the day recorded.")
+    actor: Actor = strawberry.field(description='Who made the change.')
+    reason: Optional[str] = strawberry.field(description='Why, where the change carries a reason.')
+    partnership_id: Optional[strawberry.ID] = strawberry.field(description="The partnership whose record it is in; null for an event of no partnership (an admin's webhook for every partnership).")
+    data: JSON = strawberry.field(description="The event's own fields, as the log keeps them (e.g. dueOn, note, evidence).")
     # Subscriptions' results on this record, by operation and variables: the live feed gives every subscriber
     # the same EventRecord, and the selection is run once for all who ask the same (schema.SharedResults).
     results: strawberry.Private[dict] = dataclasses.field(default_factory=dict)
@@ -706,14 +817,14 @@ class EventRecord:
 @strawberry.type(description="An event in a page of the log, with its cursor (its position).")
 class EventEdge:
     cursor: str = strawberry.field(description="The event's position: `after` it come the events that follow it.")
-    node: EventRecord
+    node: EventRecord = strawberry.field(description='The event.')
 
 
 @strawberry.type(description="A page of events (a Relay connection): `first` of them (at most 100, default 50) "
                              "after the cursor `after`, in log order.")
 class EventConnection:
-    edges: list[EventEdge]
-    page_info: PageInfo
+    edges: list[EventEdge] = strawberry.field(description="This page's events, in log order.")
+    page_info: PageInfo = strawberry.field(description='Where this page lies in the log.')
 
     @classmethod
     def of(cls, records: list[dict], size: int) -> EventConnection:
@@ -721,11 +832,11 @@ class EventConnection:
         return cls(edges=edges, page_info=PageInfo.of([e.cursor for e in edges], len(records) > size))
 
 
-@strawberry.type
+@strawberry.type(description="What rechecking the audit trail's hash chain found.")
 class AuditVerification:
-    ok: bool
-    events_checked: int
-    first_broken_position: Optional[str]
+    ok: bool = strawberry.field(description='Whether every link checked holds.')
+    events_checked: int = strawberry.field(description="How many events' bytes were rehashed.")
+    first_broken_position: Optional[str] = strawberry.field(description='Where the chain first breaks (a position cursor); null when it holds.')
 
 
 WebhookDeliveryStatus = strawberry.enum(deliveries.DeliveryStatus, name="WebhookDeliveryStatus",
