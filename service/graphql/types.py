@@ -931,8 +931,7 @@ class Webhook(Node):
             deliveries.page(self.id, cursors.decode("e", after), size + 1, status))
         edges = [WebhookDeliveryEdge(cursor=cursors.encode("e", r["position"]), node=WebhookDelivery.of(r))
                  for r in rows[:size]]
-        return WebhookDeliveryConnection(edges=edges, page_info=PageInfo(
-            has_next_page=len(rows) > size, end_cursor=edges[-1].cursor if edges else None))
+        return WebhookDeliveryConnection(edges=edges, page_info=PageInfo.of([e.cursor for e in edges], len(rows) > size))
 
 
 # The GraphQL type of each kind of entity (projections/shapes.py's KINDS).
