@@ -11,7 +11,7 @@ from domain.inspection import Inspection
 from domain.partnership import Partnership
 from domain.vocabulary import FindingKind, InspectionFramework, InspectionKind, InspectionOutcome
 from service.authorisation import INSPECTOR
-from service.commands import Done, Scope, mutation
+from service.commands import Done, Key, Scope, Text, mutation
 from service.graphql.payloads import InspectionPayload
 
 
@@ -23,7 +23,7 @@ class RecordInspectionInput:
     started_on: date
     ended_on: date
     revisit_of: Optional[strawberry.ID] = None
-    idempotency_key: Optional[str] = None
+    idempotency_key: Optional[Key] = None
 
 
 @mutation("recordInspection", InspectionPayload, roles={INSPECTOR}, dated_by="started_on",
@@ -39,10 +39,10 @@ def record_inspection(s: Scope, input: RecordInspectionInput) -> Done:
 class RecordFindingInput:
     inspection_id: strawberry.ID
     kind: FindingKind
-    text: str
+    text: Text
     expected_version: Optional[int] = None
     effective_on: Optional[date] = None
-    idempotency_key: Optional[str] = None
+    idempotency_key: Optional[Key] = None
 
 
 @mutation("recordFinding", InspectionPayload, roles={INSPECTOR},
@@ -59,7 +59,7 @@ class PublishInspectionInput:
     published_on: date
     outcome: InspectionOutcome
     expected_version: Optional[int] = None
-    idempotency_key: Optional[str] = None
+    idempotency_key: Optional[Key] = None
 
 
 @mutation("publishInspection", InspectionPayload, roles={INSPECTOR}, dated_by="published_on",

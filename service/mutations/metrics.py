@@ -12,20 +12,20 @@ from domain.partnership import Partnership
 from domain.plan import Plan
 from domain.vocabulary import MetricUnit, Polarity
 from service.authorisation import LEAD
-from service.commands import Done, Scope, mutation
+from service.commands import Done, Key, Name, Scope, mutation
 from service.graphql.payloads import MetricPayload
 
 
 @strawberry.input
 class DefineMetricInput:
     partnership_id: strawberry.ID
-    name: str
+    name: Name
     unit: MetricUnit
     polarity: Polarity
     target: Optional[float] = None
     priority_area_id: Optional[strawberry.ID] = None
     effective_on: Optional[date] = None
-    idempotency_key: Optional[str] = None
+    idempotency_key: Optional[Key] = None
 
 
 @mutation("defineMetric", MetricPayload, roles={LEAD},
@@ -44,11 +44,11 @@ def define_metric(s: Scope, input: DefineMetricInput) -> Done:
 @strawberry.input
 class RecordMeasurementInput:
     metric_id: strawberry.ID
-    period: str
+    period: Name
     period_end: date
     value: float
     expected_version: Optional[int] = None
-    idempotency_key: Optional[str] = None
+    idempotency_key: Optional[Key] = None
 
 
 @mutation("recordMeasurement", MetricPayload, roles={LEAD}, dated_by="period_end",
