@@ -259,11 +259,12 @@ async def healthz(request: Request) -> JSONResponse:
 
 def readyz(services: Services, view: RecordsGraphQL) -> Any:
     async def ready(request: Request) -> JSONResponse:
-        """Readiness: the store answers. With a valid bearer token, also whether the read models are caught up
-        with the log, the live feed's lag and its subscribers, and any rebuild under way."""
+        """Readiness: the store answers. With the token of a role that reads every partnership, also whether the
+        read models are caught up with the log, the live feed's lag and its subscribers, and any rebuild under way
+        (service-wide facts that a partnership's token is not told: they would reveal others' activity)."""
         try:
-            await services.tokens.identify(bearer(request.headers.get("authorization")))
-            detailed = True
+            identity = await services.tokens.identify(bearer(request.headers.get("authorization")))
+            detailed = identity.principal.readable is None
         except TokenError:
             detailed = False
         read_model = services.commands.read_model
