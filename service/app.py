@@ -32,8 +32,10 @@ from projections import queries as q
 from projections.store import StoreUnavailable
 from service import pages
 from service.bootstrap import Services, bootstrap
+from service.costly import Answered, CostlyReads
 from service.feed import Feed
 from service.graphql.context import Context
+from service.graphql.cost import TOO_COSTLY
 from service.graphql.schema import schema
 from service.graphql.types import EventRecord
 from service.http import SecurityHeaders, keep_request_text_out_of_logs, unexpected
@@ -121,6 +123,7 @@ class RecordsGraphQL(GraphQL):
         self.services = services
         self.limiter: CapacityLimiter | None = None
         self.feed: Feed | None = None
+        self.costly: CostlyReads | None = None
         self.sockets: Counter[str] = Counter()  # open WebSocket connections by token
 
     graphql_transport_ws_handler_class = Session
@@ -129,7 +132,25 @@ class RecordsGraphQL(GraphQL):
         # Over HTTP the caller was authenticated on the way in; over WebSocket, at connection_init.
         principal = request.scope.get("state", {}).get("principal")
         return Context(commands=self.services.commands, principal=principal, limiter=self.limiter, feed=self.feed,
-                       request=request, response=response, introspection=self.services.edge.introspection)
+                       request=request, response=response, introspection=self.services.edge.introspection,
+                       query_seconds=self.services.edge.query_seconds, costly=self.costly)
+
+    def encode_json(self, data: Any) -> str:
+        """An answer's JSON, unless it is larger than SEND_RECORDS_RESPONSE_BYTES. A costly read's answer comes as
+        JSON already: it is sent as it is (over WebSocket, where costly queries are rare, it is put in its message)."""
+        payload = data.get("payload") if isinstance(data, dict) else None
+        if isinstance(payload, dict) and isinstance(payload.get("data"), Answered):
+            data = {**data, "payload": json.loads(payload["data"].text)}
+        answered = data.get("data") if isinstance(data, dict) else None
+        text = answered.text if isinstance(answered, Answered) else super().encode_json(data)
+        limit = self.services.edge.response_bytes
+        if len(text) <= limit:
+            return text
+        refusal = {"message": f"the answer is larger than {limit:,} bytes, the most one may be: ask for less at once",
+                   "extensions": TOO_COSTLY}
+        if "payload" in data:  # a message of a WebSocket operation
+            return super().encode_json({**data, "payload": {"data": None, "errors": [refusal]}})
+        return super().encode_json({"data": None, "errors": [refusal]})
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return pages.graphiql_page()
@@ -306,6 +327,7 @@ def create_app(services: Services) -> ASGIApp:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         view.limiter = CapacityLimiter(COMMAND_THREADS)
+        view.costly = CostlyReads(services.edge.query_seconds)
         await services.store.start()
         view.feed = Feed(services.commands.read_model, subscriber_buffer(), EventRecord.of)
         services.commands.listeners.append(view.feed.wake)
@@ -314,6 +336,7 @@ def create_app(services: Services) -> ASGIApp:
             yield
         finally:
             await view.feed.close()
+            view.costly.close()
             services.commands.listeners.remove(view.feed.wake)
             await services.store.close()
 

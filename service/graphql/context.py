@@ -23,6 +23,8 @@ class Context:
     response: Any = None
     connection_params: dict = field(default_factory=dict)
     introspection: bool = True  # SEND_RECORDS_INTROSPECTION
+    query_seconds: float | None = None  # SEND_RECORDS_QUERY_SECONDS
+    costly: Any = None  # where costly reads are answered apart (service/costly.py)
 
     @cached_property
     def reader(self) -> Reader:

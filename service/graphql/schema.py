@@ -10,12 +10,12 @@ from anyio import to_thread
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, SchemaExtension, MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
 from strawberry.schema.config import StrawberryConfig
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.tools import create_type
 
 from projections.store import StoreUnavailable
 from service.commands import Mutation, declared
 from service.graphql.context import Info
+from service.graphql.cost import LimitedExecution, RequestCost
 from service.graphql.introspection import Introspection
 from service.graphql.queries import Query
 from service.graphql.scalars import SCALARS
@@ -45,7 +45,7 @@ class AnsweredAsAt(SchemaExtension):
         return {"answeredAsAt": reader.answered_as_at} if reader is not None and reader.answered_as_at else {}
 
 
-class SharedResults(StrawberryGraphQLCoreExecutionContext):
+class SharedResults(LimitedExecution):
     """Runs a subscription's selection on a live event once for all subscribers with the same operation and
     variables, rather than once each: they are handed the same EventRecord, whose fields read nothing of the
     caller, so the result is the same for all. It is kept on the EventRecord while that is being delivered."""
@@ -92,6 +92,7 @@ schema = strawberry.Schema(
         lambda: MaskErrors(should_mask_error=is_unexpected),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
+        RequestCost,  # (after ValidationCache: it follows its validation)
         AnsweredAsAt,
     ],
     execution_context_class=SharedResults,
