@@ -17,6 +17,11 @@ that stores their events (`audit_chain`), never rebuilt.
 A checkpoint is the chain's head (position, hash, count) signed with HMAC-SHA256
 under a key derived from the service's signing secret; verifying the log
 against an earlier checkpoint shows the log since then only grew.
+
+The verified head (`audit_verified`) is how far the chain was last verified from
+its start, every event rehashed and every link checked: the service's own
+verification goes on from there, so that verifying again costs only the events
+recorded since (service/audit.py).
 """
 
 from __future__ import annotations
@@ -96,3 +101,17 @@ def walk(store: Any, after: int = 0, size: int = 20_000, until: int | None = Non
     while after < end:
         yield from store.chain_rows(after, min(after + size, end))
         after += size
+
+
+def verified_head(store: Any) -> tuple[int, str, int]:
+    """The last position verified, its hash, and the number of events up to it (0, GENESIS, 0: none yet)."""
+    rows = store.fetch_sync("SELECT position, hash, events FROM audit_verified", [])
+    return (rows[0]["position"], rows[0]["hash"], rows[0]["events"]) if rows else (0, GENESIS, 0)
+
+
+def advance_verified_head(store: Any, position: int, hash: str, events: int) -> None:
+    """Move the verified head forward (never back: several processes may verify at once)."""
+    with store.writer() as w:
+        w.execute("INSERT INTO audit_verified (one, position, hash, events) VALUES (1, ?, ?, ?) ON CONFLICT (one) DO"
+                  " UPDATE SET position = excluded.position, hash = excluded.hash, events = excluded.events"
+                  " WHERE excluded.position > audit_verified.position", (position, hash, events))

@@ -129,6 +129,12 @@ TABLES = read_model_tables() + READ_MODEL_INDEXES + [
     LOG_CLOCK,
     READ_MODEL_VERSION_TABLE,
     *WEBHOOK_TABLES,
+    # How far the audit chain was last verified from its start (projections/audit.py): one row, or none.
+    """CREATE TABLE IF NOT EXISTS audit_verified (
+        one INTEGER PRIMARY KEY,
+        position {bigint} NOT NULL,
+        hash TEXT NOT NULL,
+        events {bigint} NOT NULL)""",
 ]
 
 # What changes a database made by an earlier version, by the version it brings the database to.

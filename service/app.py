@@ -34,10 +34,12 @@ from projections import queries as q
 from projections.store import StoreUnavailable
 from service import pages, reports
 from service.bootstrap import Services, bootstrap
+from service.costly import Answered, CostlyReads
 from service.feed import Feed
 from service.graphql.context import Context
-from service.graphql.scalars import parse_instant
+from service.graphql.cost import TOO_COSTLY
 from service.graphql.errors import refusal_body
+from service.graphql.scalars import parse_instant
 from service.graphql.schema import schema
 from service.graphql.types import EventRecord
 from service.http import SecurityHeaders, keep_request_text_out_of_logs, unexpected
@@ -135,6 +137,7 @@ class RecordsGraphQL(GraphQL):
         self.services = services
         self.limiter: CapacityLimiter | None = None
         self.feed: Feed | None = None
+        self.costly: CostlyReads | None = None
         self.sockets: Counter[str] = Counter()  # open WebSocket connections by token
         self.webhook_secrets = Secrets(services.secret)
 
@@ -145,7 +148,25 @@ class RecordsGraphQL(GraphQL):
         principal = request.scope.get("state", {}).get("principal")
         return Context(commands=self.services.commands, principal=principal, limiter=self.limiter, feed=self.feed,
                        request=request, response=response, introspection=self.services.edge.introspection,
-                       webhook_secrets=self.webhook_secrets)
+                       webhook_secrets=self.webhook_secrets, query_seconds=self.services.edge.query_seconds,
+                       costly=self.costly)
+
+    def encode_json(self, data: Any) -> str:
+        """An answer's JSON, unless it is larger than SEND_RECORDS_RESPONSE_BYTES. A costly read's answer comes as
+        JSON already: it is sent as it is (over WebSocket, where costly queries are rare, it is put in its message)."""
+        payload = data.get("payload") if isinstance(data, dict) else None
+        if isinstance(payload, dict) and isinstance(payload.get("data"), Answered):
+            data = {**data, "payload": json.loads(payload["data"].text)}
+        answered = data.get("data") if isinstance(data, dict) else None
+        text = answered.text if isinstance(answered, Answered) else super().encode_json(data)
+        limit = self.services.edge.response_bytes
+        if len(text) <= limit:
+            return text
+        refusal = {"message": f"the answer is larger than {limit:,} bytes, the most one may be: ask for less at once",
+                   "extensions": TOO_COSTLY}
+        if "payload" in data:  # a message of a WebSocket operation
+            return super().encode_json({**data, "payload": {"data": None, "errors": [refusal]}})
+        return super().encode_json({"data": None, "errors": [refusal]})
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return pages.graphiql_page()
@@ -298,11 +319,12 @@ async def healthz(request: Request) -> JSONResponse:
 
 def readyz(services: Services, view: RecordsGraphQL) -> Any:
     async def ready(request: Request) -> JSONResponse:
-        """Readiness: the store answers. With a valid bearer token, also whether the read models are caught up
-        with the log, the live feed's lag and its subscribers, and any rebuild under way."""
+        """Readiness: the store answers. With the token of a role that reads every partnership, also whether the
+        read models are caught up with the log, the live feed's lag and its subscribers, and any rebuild under way
+        (service-wide facts that a partnership's token is not told: they would reveal others' activity)."""
         try:
-            await services.tokens.identify(bearer(request.headers.get("authorization")))
-            detailed = True
+            identity = await services.tokens.identify(bearer(request.headers.get("authorization")))
+            detailed = identity.principal.readable is None
         except TokenError:
             detailed = False
         read_model = services.commands.read_model
@@ -372,6 +394,7 @@ def create_app(services: Services) -> ASGIApp:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         view.limiter = CapacityLimiter(COMMAND_THREADS)
+        view.costly = CostlyReads(services.edge.query_seconds)
         await services.store.start()
         view.feed = Feed(services.commands.read_model, subscriber_buffer(), EventRecord.of)
         services.commands.listeners.append(view.feed.wake)
@@ -386,6 +409,7 @@ def create_app(services: Services) -> ASGIApp:
         finally:
             await webhooks.close()
             await view.feed.close()
+            view.costly.close()
             services.commands.listeners.remove(view.feed.wake)
             await services.store.close()
 

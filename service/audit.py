@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import threading
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, Callable
@@ -13,7 +14,8 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 
 from projections import queries as q
-from projections.audit import Verification, audit_key, link, sign, verify, walk
+from projections.audit import (Verification, advance_verified_head, audit_key, link, sign, verified_head, verify,
+                               walk)
 from projections.views import event_record, instant
 
 BUNDLE_FORMAT = "send-records audit bundle 1"
@@ -37,6 +39,41 @@ def verify_log(store: Any, partnership_id: str | None = None, checkpoint: dict |
         progress(end, end)
     if result.ok and checkpoint is not None and checkpoint["position"] > result.head_position:
         result.ok, result.first_broken_position = False, result.head_position  # the log shrank below the checkpoint
+    return result
+
+
+VERIFYING = threading.Lock()  # one walk at a time in a process: the next one finds the head where it ended
+CHUNK = 20_000  # positions read, verified and recorded as verified at a time
+
+
+def verify_since_head(store: Any, partnership_id: str | None = None) -> Verification:
+    """The chain from the verified head to the log's end, every event rehashed and every link checked, the head
+    moved forward as verification proceeds (a verification cut short keeps what it did), so that verifying again
+    costs only the events recorded since. The head's own link must still be the one verified, which finds a
+    chain rewritten from before it; an event edited before the head without rewriting the chain is found only by
+    walking the whole log (`send-records verify`, verify_log). Events checked: all events up to the end, or the
+    partnership's."""
+    with VERIFYING:
+        position, hash, events = verified_head(store)
+        result = Verification(head_position=position, head_hash=hash)
+        if position and [row.hash for row in store.chain_rows(position - 1, position)] != [hash]:
+            result.ok, result.first_broken_position = False, position
+            return result
+        end = store.chain_end()
+        while position < end:
+            until = min(position + CHUNK, end)
+            part = verify(store.chain_rows(position, until), start_hash=hash)
+            if not part.ok:
+                result.ok, result.first_broken_position = False, part.first_broken_position
+                return result
+            if part.events_checked:
+                hash, events = part.head_hash, events + part.events_checked
+                advance_verified_head(store, part.head_position, hash, events)
+                result.head_position, result.head_hash = part.head_position, hash
+            position = until
+    result.events_checked = events if partnership_id is None else store.fetch_sync(
+        "SELECT COUNT(*) AS n FROM records WHERE partnership_id = ? AND position <= ?",
+        [partnership_id, result.head_position])[0]["n"]
     return result
 
 

@@ -19,6 +19,7 @@ from projections.store import ReadModel
 from projections.tables import READ_MODEL_VERSION
 from service.application import RecordsApplication
 from service.commands import Commands
+from service.graphql import cursors
 from service.oidc import Provider, ProviderSettings
 from service.settings import ConfigurationError, EdgeSettings
 from service.tokens import Authenticator, load_secret
@@ -85,6 +86,7 @@ def bootstrap(connections: int | None = None) -> Services:
     except Exception as error:  # a bad URL, an unwritable file
         raise ConfigurationError(f"cannot open the record store: {error}") from None
     secret = load_secret(directory)
+    cursors.use_secret(secret.value)
     tokens = Authenticator(secret.value if edge.local_tokens else None, Provider(provider) if provider else None)
     return Services(commands=Commands(app, ReadModel(store)), secret=secret.value, data_dir=directory, tokens=tokens,
                     edge=edge, store_description=description, secret_source=secret.source)

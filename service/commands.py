@@ -8,7 +8,7 @@ helpers are derived from these declarations.
 
 `Commands.execute` gives every mutation the contract's guarantees, in stages:
 
-1. input checks (text the store cannot keep);
+1. input checks (text the store cannot keep, and the declared limits on text and lists);
 2. idempotency: a key used before replays its first answer, refusals included;
 3. decide on this process's copy of the aggregates, reading nothing (see Scope);
 4. decide again on the latest, where a copy may have been out of date or before refusing;
@@ -26,10 +26,12 @@ import hashlib
 import json
 import random
 import time
+import types
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from enum import StrEnum
-from typing import Any, Callable, get_type_hints
+from functools import cache
+from typing import Annotated, Any, Callable, Union, get_args, get_origin, get_type_hints
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -265,11 +267,54 @@ def is_id(text: str | None) -> bool:
     return True
 
 
-def has_nul(value: Any) -> bool:
-    """NUL is in no legitimate text, and PostgreSQL cannot store it."""
+@dataclass(frozen=True)
+class Limit:
+    """The most characters a text field of an input may hold, or items a list field: declared on the field's type
+    with Annotated (below), and checked before anything else, so that no one can store text that every later read
+    of the partnership would carry."""
+
+    most: int
+
+
+Name = Annotated[str, Limit(200)]  # a name or a title, a lead officer, a period
+Key = Annotated[str, Limit(200)]  # an idempotency key
+Text = Annotated[str, Limit(10_000)]  # a finding's text, a note, a reason, a rationale, a description
+Item = Annotated[str, Limit(2_000)]  # one item of evidence or one success measure
+TEXT = Limit(1_000)  # text declared without a limit (ids included)
+LIST = Limit(100)  # a list declared without a limit
+
+
+@cache
+def declared_types(input_type: type) -> dict[str, Any]:
+    return get_type_hints(input_type, include_extras=True)
+
+
+def refusal(value: Any, declared: Any) -> str | None:
+    """What is wrong with an input value, by its declared type, said of "{field}": NUL (in no legitimate text, and
+    PostgreSQL cannot store it), or more characters or items than its limit. Nested inputs are checked field by
+    field."""
+    limit = TEXT if isinstance(value, str) else LIST
+    while get_origin(declared) in (Annotated, Union, types.UnionType):  # Optional[Annotated[list[Item], Limit]]
+        args = get_args(declared)
+        if get_origin(declared) is Annotated:
+            limit = next((a for a in args[1:] if isinstance(a, Limit)), limit)
+            declared = args[0]
+        else:
+            declared = next(a for a in args if a is not type(None))
     if isinstance(value, str):
-        return "\x00" in value
-    return isinstance(value, list) and any(has_nul(v) for v in value)
+        if "\x00" in value:
+            return "text must not contain NUL characters"
+        return f"{{field}} is at most {limit.most:,} characters" if len(value) > limit.most else None
+    if isinstance(value, list):
+        if len(value) > limit.most:
+            return f"{{field}} holds at most {limit.most:,} items"
+        item = get_args(declared)[0] if get_args(declared) else Any
+        found = next((r for v in value if (r := refusal(v, item))), None)
+        return found.replace("{field}", "each item of {field}") if found else None
+    if dataclasses.is_dataclass(value):
+        return next((r.replace("{field}", "{field}." + camel(f.name)) for f in dataclasses.fields(value)
+                     if (r := refusal(getattr(value, f.name), declared_types(type(value))[f.name]))), None)
+    return None
 
 
 def written_states(aggregate: Record) -> dict[str, tuple[str, State]]:
@@ -297,11 +342,13 @@ class Commands:
         return self.execute(principal, mutation, declared()[mutation].input(**fields))
 
     def check_input(self, request: Request) -> Outcome | None:
-        """Stage 1: text the store cannot keep."""
-        unwritable = next((f.name for f in dataclasses.fields(request.input) if has_nul(getattr(request.input, f.name))),
-                          None)
-        if unwritable is not None:
-            return Outcome(errors=[UserError(ErrorCode.INVALID, "text must not contain NUL characters", [camel(unwritable)])])
+        """Stage 1: text the store cannot keep, and text or lists longer than their declared limits."""
+        declared = declared_types(type(request.input))
+        for f in dataclasses.fields(request.input):
+            found = refusal(getattr(request.input, f.name), declared[f.name])
+            if found is not None:
+                return Outcome(errors=[UserError(ErrorCode.INVALID, found.replace("{field}", camel(f.name)),
+                                                 [camel(f.name)])])
         return None
 
     def replay(self, request: Request) -> Outcome | None:

@@ -57,6 +57,8 @@ class EdgeSettings:
     sockets_per_token: int = 20
     header_seconds: float = 10
     body_seconds: float = 30
+    query_seconds: float = 10
+    response_bytes: int = 10_000_000
 
     @classmethod
     def from_environment(cls) -> EdgeSettings:
@@ -68,4 +70,6 @@ class EdgeSettings:
             sockets_per_token=int(number("SEND_RECORDS_SOCKETS_PER_TOKEN", cls.sockets_per_token)),
             header_seconds=number("SEND_RECORDS_HEADER_SECONDS", cls.header_seconds, least=0.1),
             body_seconds=number("SEND_RECORDS_BODY_SECONDS", cls.body_seconds, least=0.1),
+            query_seconds=number("SEND_RECORDS_QUERY_SECONDS", cls.query_seconds, least=0.01),
+            response_bytes=int(number("SEND_RECORDS_RESPONSE_BYTES", cls.response_bytes, least=1000)),
         )

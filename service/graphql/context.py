@@ -24,6 +24,8 @@ class Context:
     connection_params: dict = field(default_factory=dict)
     introspection: bool = True  # SEND_RECORDS_INTROSPECTION
     webhook_secrets: Any = None  # service/webhooks/outbound.py's Secrets: a webhook's new secret is shown once
+    query_seconds: float | None = None  # SEND_RECORDS_QUERY_SECONDS
+    costly: Any = None  # where costly reads are answered apart (service/costly.py)
 
     @cached_property
     def reader(self) -> Reader:

@@ -9,12 +9,12 @@ import strawberry
 from anyio import to_thread
 from strawberry.extensions import SchemaExtension, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, ValidationCache
 from strawberry.schema.config import StrawberryConfig
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.tools import create_type
 
 from service.commands import Mutation, declared
 from service.graphql import errors
 from service.graphql.context import Info
+from service.graphql.cost import LimitedExecution, RequestCost
 from service.graphql.introspection import Introspection
 from service.graphql.queries import Query
 from service.graphql.scalars import SCALARS
@@ -38,7 +38,7 @@ class AnsweredAsAt(SchemaExtension):
         return {"answeredAsAt": reader.answered_as_at} if reader is not None and reader.answered_as_at else {}
 
 
-class SharedResults(StrawberryGraphQLCoreExecutionContext):
+class SharedResults(LimitedExecution):
     """Runs a subscription's selection on a live event once for all subscribers with the same operation and
     variables, rather than once each: they are handed the same EventRecord, whose fields read nothing of the
     caller, so the result is the same for all. It is kept on the EventRecord while that is being delivered."""
@@ -102,6 +102,7 @@ schema = RecordsSchema(
         errors.MaskUnexpected,
         lambda: errors.ParsedOnce(maxsize=256),
         lambda: ValidationCache(maxsize=256),
+        RequestCost,  # (after ValidationCache: it follows its validation)
         AnsweredAsAt,
     ],
     execution_context_class=SharedResults,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Optional
+from typing import Annotated, Optional
 
 import strawberry
 
@@ -12,7 +12,7 @@ from domain.partnership import Partnership
 from domain.plan import Plan
 from domain.vocabulary import Rag
 from service.authorisation import LEAD, PARTNER
-from service.commands import Done, Scope, mutation
+from service.commands import Done, Item, Key, Limit, Name, Scope, Text, mutation
 from service.graphql.payloads import ActionPayload
 
 
@@ -26,14 +26,14 @@ def action_of(s: Scope, action_id: str) -> Action:
 @strawberry.input
 class AddActionInput:
     plan_id: strawberry.ID
-    title: str
+    title: Name
     owner_agency_id: strawberry.ID
     due_on: date
     priority_area_id: Optional[strawberry.ID] = None
-    description: Optional[str] = None
-    lead_officer: Optional[str] = None
+    description: Optional[Text] = None
+    lead_officer: Optional[Name] = None
     effective_on: Optional[date] = None
-    idempotency_key: Optional[str] = None
+    idempotency_key: Optional[Key] = None
 
 
 @mutation("addAction", ActionPayload, roles={LEAD},
@@ -49,10 +49,10 @@ def add_action(s: Scope, input: AddActionInput) -> Done:
 @strawberry.input
 class ActionChangeInput:
     action_id: strawberry.ID
-    reason: Optional[str] = None
+    reason: Optional[Text] = None
     effective_on: Optional[date] = None
     expected_version: Optional[int] = None
-    idempotency_key: Optional[str] = None
+    idempotency_key: Optional[Key] = None
 
 
 @mutation("startAction", ActionPayload, roles={LEAD, PARTNER}, description="Start work on an action.")
@@ -79,11 +79,11 @@ def cancel_action(s: Scope, input: ActionChangeInput) -> Done:
 @strawberry.input
 class ReportActionProgressInput:
     action_id: strawberry.ID
-    note: str
+    note: Text
     rag: Optional[Rag] = None
     effective_on: Optional[date] = None
     expected_version: Optional[int] = None
-    idempotency_key: Optional[str] = None
+    idempotency_key: Optional[Key] = None
 
 
 @mutation("reportActionProgress", ActionPayload, roles={LEAD, PARTNER},
@@ -98,10 +98,10 @@ def report_action_progress(s: Scope, input: ReportActionProgressInput) -> Done:
 class RescheduleActionInput:
     action_id: strawberry.ID
     due_on: date
-    reason: str
+    reason: Text
     expected_version: Optional[int] = None
     effective_on: Optional[date] = None
-    idempotency_key: Optional[str] = None
+    idempotency_key: Optional[Key] = None
 
 
 @mutation("rescheduleAction", ActionPayload, roles={LEAD}, description="Move an open action's due date, with a reason.")
@@ -115,11 +115,11 @@ def reschedule_action(s: Scope, input: RescheduleActionInput) -> Done:
 class ReassignActionInput:
     action_id: strawberry.ID
     owner_agency_id: strawberry.ID
-    reason: str
-    lead_officer: Optional[str] = None
+    reason: Text
+    lead_officer: Optional[Name] = None
     expected_version: Optional[int] = None
     effective_on: Optional[date] = None
-    idempotency_key: Optional[str] = None
+    idempotency_key: Optional[Key] = None
 
 
 @mutation("reassignAction", ActionPayload, roles={LEAD},
@@ -135,10 +135,10 @@ def reassign_action(s: Scope, input: ReassignActionInput) -> Done:
 class CompleteActionInput:
     action_id: strawberry.ID
     completed_on: date
-    evidence: list[str]
-    note: Optional[str] = None
+    evidence: Annotated[list[Item], Limit(50)]
+    note: Optional[Text] = None
     expected_version: Optional[int] = None
-    idempotency_key: Optional[str] = None
+    idempotency_key: Optional[Key] = None
 
 
 @mutation("completeAction", ActionPayload, roles={LEAD, PARTNER}, dated_by="completed_on",

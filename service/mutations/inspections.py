@@ -11,7 +11,7 @@ from domain.inspection import Inspection
 from domain.partnership import Partnership
 from domain.vocabulary import FindingKind, InspectionFramework, InspectionKind, InspectionOutcome
 from service.authorisation import INSPECTOR
-from service.commands import Done, Scope, mutation
+from service.commands import Done, Key, Scope, Text, mutation
 from service.graphql.payloads import InspectionPayload
 
 
@@ -27,7 +27,7 @@ class RecordInspectionInput:
                                   "refused for a FULL one. Same partnership and framework; a MONITORING inspection "
                                   "follows a published AREA_SEND_2023 FULL inspection whose outcome is "
                                   "WIDESPREAD_SYSTEMIC_FAILINGS, and starts after its report (INVALID otherwise).")
-    idempotency_key: Optional[str] = None
+    idempotency_key: Optional[Key] = None
 
 
 @mutation("recordInspection", InspectionPayload, roles={INSPECTOR}, dated_by="started_on",
@@ -44,10 +44,10 @@ def record_inspection(s: Scope, input: RecordInspectionInput) -> Done:
 class RecordFindingInput:
     inspection_id: strawberry.ID
     kind: FindingKind
-    text: str
+    text: Text
     expected_version: Optional[int] = None
     effective_on: Optional[date] = None
-    idempotency_key: Optional[str] = None
+    idempotency_key: Optional[Key] = None
     responsible_agency_ids: Optional[list[strawberry.ID]] = strawberry.field(
         default=None, description="The agencies of the partnership the report names as responsible for an area for "
                                   "priority action: required and non-empty for PRIORITY_ACTION, refused for other kinds "
@@ -77,7 +77,7 @@ class PublishInspectionInput:
         default=None, description="One of the framework's outcomes: required for a FULL inspection, refused for a "
                                   "MONITORING one (published without an overall outcome), optional for a REVISIT.")
     expected_version: Optional[int] = None
-    idempotency_key: Optional[str] = None
+    idempotency_key: Optional[Key] = None
 
 
 @mutation("publishInspection", InspectionPayload, roles={INSPECTOR}, dated_by="published_on",

@@ -11,7 +11,7 @@ from domain.inspection import Inspection
 from domain.judgement import Judgement
 from domain.vocabulary import JudgingBody, ProgressJudgement, Rag
 from service.authorisation import JUDGES
-from service.commands import Done, Scope, mutation
+from service.commands import Done, Key, Scope, Text, mutation
 from service.graphql.payloads import JudgementPayload
 
 
@@ -20,11 +20,11 @@ class RecordJudgementInput:
     subject_id: strawberry.ID
     body: JudgingBody
     made_on: date
-    rationale: str
+    rationale: Text
     outcome: Optional[ProgressJudgement] = None
     rag: Optional[Rag] = None
     inspection_id: Optional[strawberry.ID] = None
-    idempotency_key: Optional[str] = None
+    idempotency_key: Optional[Key] = None
 
 
 @mutation("recordJudgement", JudgementPayload, roles=JUDGES, dated_by="made_on",

@@ -12,7 +12,7 @@ from domain.partnership import Partnership
 from domain.plan import Plan
 from domain.vocabulary import MetricUnit, Polarity
 from service.authorisation import LEAD
-from service.commands import Done, Scope, mutation
+from service.commands import Done, Key, Name, Scope, mutation
 from service.graphql.payloads import MetricPayload
 from service.mutations.common import effective_on, expected_version, idempotency_key
 
@@ -20,13 +20,13 @@ from service.mutations.common import effective_on, expected_version, idempotency
 @strawberry.input
 class DefineMetricInput:
     partnership_id: strawberry.ID
-    name: str
+    name: Name
     unit: MetricUnit
     polarity: Polarity
     target: Optional[float] = None
     priority_area_id: Optional[strawberry.ID] = None
     effective_on: Optional[date] = None
-    idempotency_key: Optional[str] = None
+    idempotency_key: Optional[Key] = None
     baseline: Optional[float] = strawberry.field(default=None, description="The figure the plan starts from.")
     baseline_period: Optional[str] = strawberry.field(
         default=None, description="The period the baseline was measured in, e.g. \"2022-23\".")
@@ -74,11 +74,11 @@ def set_metric_milestone(s: Scope, input: SetMetricMilestoneInput) -> Done:
 @strawberry.input
 class RecordMeasurementInput:
     metric_id: strawberry.ID
-    period: str
+    period: Name
     period_end: date
     value: float
     expected_version: Optional[int] = None
-    idempotency_key: Optional[str] = None
+    idempotency_key: Optional[Key] = None
     england_average: Optional[float] = strawberry.field(
         default=None, description="The England average for the same period, to compare with.")
     statistical_neighbours: Optional[float] = strawberry.field(

@@ -10,16 +10,16 @@ import strawberry
 from domain.partnership import Partnership
 from domain.vocabulary import AgencyKind
 from service.authorisation import LEAD
-from service.commands import Done, Scope, mutation
+from service.commands import Done, Key, Name, Scope, mutation
 from service.graphql.payloads import PartnershipPayload
 
 
 @strawberry.input
 class RegisterPartnershipInput:
-    name: str
-    local_authority: str
+    name: Name
+    local_authority: Name
     effective_on: Optional[date] = None
-    idempotency_key: Optional[str] = None
+    idempotency_key: Optional[Key] = None
 
 
 @mutation("registerPartnership", PartnershipPayload, roles=set(),
@@ -32,11 +32,11 @@ def register_partnership(s: Scope, input: RegisterPartnershipInput) -> Done:
 @strawberry.input
 class AddAgencyInput:
     partnership_id: strawberry.ID
-    name: str
+    name: Name
     kind: AgencyKind
     expected_version: Optional[int] = None
     effective_on: Optional[date] = None
-    idempotency_key: Optional[str] = None
+    idempotency_key: Optional[Key] = None
 
 
 @mutation("addAgency", PartnershipPayload, roles={LEAD},

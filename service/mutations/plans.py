@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Optional
+from typing import Annotated, Optional
 
 import strawberry
 
@@ -12,7 +12,7 @@ from domain.partnership import Partnership
 from domain.plan import Plan
 from domain.vocabulary import PlanKind
 from service.authorisation import INSPECTOR, LEAD, MONITOR, PLAN_APPROVERS
-from service.commands import Done, Scope, mutation
+from service.commands import Done, Item, Key, Limit, Name, Scope, Text, mutation
 from service.graphql.payloads import PlanPayload
 
 
@@ -27,7 +27,7 @@ def plan_of(s: Scope, plan_id: str) -> Plan:
 class DraftPlanInput:
     partnership_id: strawberry.ID
     kind: PlanKind
-    title: str
+    title: Name
     responds_to: Optional[strawberry.ID] = None
     period_start: Optional[date] = None
     period_end: Optional[date] = None
@@ -35,7 +35,7 @@ class DraftPlanInput:
         default=None, description="The day the plan is due to be submitted, given by hand: it overrides the one derived "
                                   "from the inspection's report (see `Plan.submissionDueSource`).")
     effective_on: Optional[date] = None
-    idempotency_key: Optional[str] = None
+    idempotency_key: Optional[Key] = None
 
 
 @mutation("draftPlan", PlanPayload, roles={LEAD},
@@ -54,12 +54,12 @@ def draft_plan(s: Scope, input: DraftPlanInput) -> Done:
 @strawberry.input
 class AddPriorityAreaInput:
     plan_id: strawberry.ID
-    title: str
-    addresses: Optional[list[strawberry.ID]] = None
-    success_measures: Optional[list[str]] = None
+    title: Name
+    addresses: Optional[Annotated[list[strawberry.ID], Limit(50)]] = None
+    success_measures: Optional[Annotated[list[Item], Limit(50)]] = None
     expected_version: Optional[int] = None
     effective_on: Optional[date] = None
-    idempotency_key: Optional[str] = None
+    idempotency_key: Optional[Key] = None
 
 
 @mutation("addPriorityArea", PlanPayload, roles={LEAD},
@@ -75,9 +75,9 @@ def add_priority_area(s: Scope, input: AddPriorityAreaInput) -> Done:
 class PlanTransitionInput:
     plan_id: strawberry.ID
     on: date
-    reason: Optional[str] = None
+    reason: Optional[Text] = None
     expected_version: Optional[int] = None
-    idempotency_key: Optional[str] = None
+    idempotency_key: Optional[Key] = None
 
 
 @mutation("submitPlan", PlanPayload, roles={LEAD}, dated_by="on",
@@ -126,9 +126,9 @@ class SupersedePlanInput:
     plan_id: strawberry.ID
     superseded_by: strawberry.ID
     on: date
-    reason: Optional[str] = None
+    reason: Optional[Text] = None
     expected_version: Optional[int] = None
-    idempotency_key: Optional[str] = None
+    idempotency_key: Optional[Key] = None
 
 
 @mutation("supersedePlan", PlanPayload, roles={LEAD}, dated_by="on",

@@ -148,7 +148,9 @@ def test_readiness_shows_anonymous_callers_nothing_more(server):
     base = f"http://127.0.0.1:{server.port}/readyz"
     assert httpx.get(base).json() == {"ready": True}
     assert httpx.get(base, headers={"Authorization": "Bearer forged"}).json() == {"ready": True}
-    detailed = httpx.get(base, headers={"Authorization": f"Bearer {token(Role.PARTNER, 'p', 'a')}"}).json()
+    # Service-wide facts reveal other partnerships' activity: a partnership's token is not told them (item 12).
+    assert httpx.get(base, headers={"Authorization": f"Bearer {token(Role.PARTNER, 'p', 'a')}"}).json() == {"ready": True}
+    detailed = httpx.get(base, headers={"Authorization": f"Bearer {token(Role.AUDITOR)}"}).json()
     assert {"store", "projectionLag", "feedLag", "subscribers", "rebuild"} <= set(detailed)
 
 

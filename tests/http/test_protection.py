@@ -40,8 +40,8 @@ def test_graphiql_is_served_on_get(server):
 
 
 def test_a_deep_query_is_refused(server):
-    def nested(levels):
-        return "{ partnerships { " + "plans { partnership { " * levels + "id" + " } }" * levels + " } }"
+    def nested(levels):  # (a chain of single objects: deep, but costing little)
+        return '{ inspection(id: "b4a1c0de-0000-4000-8000-000000000000") { ' + "revisitOf { " * 2 * levels + "id" + " }" * 2 * levels + " } }"
 
     assert server.query(nested(4), token(Role.AUDITOR)) is not None
     body = server.post(nested(6), token=token(Role.AUDITOR)).json()
