@@ -60,6 +60,18 @@ BOUNDS: dict[str, int | str] = {
     "PriorityArea.addresses": 50,  # as many as addPriorityArea takes
     "PriorityArea.actions": 100,
     "Metric.measurements": 100,
+    "Metric.milestones": 50,
+    "Partnership.meetings": 200,  # board, scrutiny, DfE and NHS England meetings: monthly for a plan's years
+    "Partnership.improvementNotices": 20,
+    "Finding.responsibleAgencies": 30,  # (the partnership's agencies)
+    "Meeting.attendingAgencies": 30,
+    "Meeting.actions": 100,  # as many as recordMeeting takes
+    "Meeting.plans": 100,
+    "Plan.judgements": 50,
+    "Finding.judgements": 50,
+    "Judgement": 20,  # the judgements of one priority area or action (a plan's 100 actions may each have them)
+    "Query.webhooks": 500,  # every partnership's, for an ADMIN
+    "WebhookDeliveryConnection.edges": PAGE,
     "ActionConnection.edges": PAGE,
     "EventConnection.edges": PAGE,
 }

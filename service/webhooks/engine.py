@@ -148,10 +148,10 @@ def selection(type_name: str) -> str:
     return " ".join(fields)
 
 
-def event_data(record: dict) -> dict:
+async def event_data(record: dict) -> dict:
     """The event as GraphQL returns it: the schema's own selection of every EventRecord field, run on it as a
     subscription's is (its fields read nothing of the caller)."""
-    result = schema.execute_sync(f"subscription {{ events {{ {selection('EventRecord')} }} }}",
+    result = await schema.execute(f"subscription {{ events {{ {selection('EventRecord')} }} }}",
                                  root_value=EventRecord.of(record), context_value=Context(commands=None))
     assert not result.errors, result.errors
     return result.data["events"]
@@ -333,7 +333,7 @@ class DeliveryEngine:
 
     async def _attempt(self, claim: Claim, webhook: WebhookState, record: dict) -> Settled:
         now = datetime.now(timezone.utc)
-        message_id, body = cursors.encode("e", claim.position), self._body(record)
+        message_id, body = cursors.encode("e", claim.position), await self._body(record)
         headers = signed_headers(message_id, body, self.secrets.signing(webhook, now), now)
         answer = await self.outbound.post(webhook.url, headers, body)
         if answer.status == 410:
@@ -349,11 +349,11 @@ class DeliveryEngine:
                                  "error": answer.error}))
         return settled
 
-    def _body(self, record: dict) -> str:
+    async def _body(self, record: dict) -> str:
         """The body of a record's deliveries, made once for every webhook and attempt (while it is recent)."""
         position = record["position"]
         if position not in self.bodies:
-            data = event_data(record)
+            data = await event_data(record)
             self.bodies[position] = body_of(record["type"], data["recordedAt"], data)
             if len(self.bodies) > 4 * BATCH:
                 del self.bodies[next(iter(self.bodies))]
