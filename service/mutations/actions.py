@@ -14,6 +14,7 @@ from domain.vocabulary import Rag
 from service.authorisation import LEAD, PARTNER
 from service.commands import Done, Item, Key, Limit, Name, Scope, Text, mutation
 from service.graphql.payloads import ActionPayload
+from service.mutations.common import effective_on, expected_version, idempotency_key
 
 
 def action_of(s: Scope, action_id: str) -> Action:
@@ -23,17 +24,19 @@ def action_of(s: Scope, action_id: str) -> Action:
     return action
 
 
-@strawberry.input
+@strawberry.input(description="A new action of a plan, owned by one agency of the partnership.")
 class AddActionInput:
-    plan_id: strawberry.ID
-    title: Name
-    owner_agency_id: strawberry.ID
-    due_on: date
-    priority_area_id: Optional[strawberry.ID] = None
-    description: Optional[Text] = None
-    lead_officer: Optional[Name] = None
-    effective_on: Optional[date] = None
-    idempotency_key: Optional[Key] = None
+    plan_id: strawberry.ID = strawberry.field(description="The plan the action belongs to.")
+    title: Name = strawberry.field(description="What is to be done, in a line.")
+    owner_agency_id: strawberry.ID = strawberry.field(description="The agency of the partnership that owns it.")
+    due_on: date = strawberry.field(description="The day it is due: it is overdue after this day while open.")
+    priority_area_id: Optional[strawberry.ID] = strawberry.field(
+        default=None, description="The plan's priority area it serves.")
+    description: Optional[Text] = strawberry.field(default=None, description="More about what is to be done and how.")
+    lead_officer: Optional[Name] = strawberry.field(
+        default=None, description="The officer of the owning agency who leads it, e.g. \"Head of SEND Services\".")
+    effective_on: Optional[date] = effective_on()
+    idempotency_key: Optional[Key] = idempotency_key()
 
 
 @mutation("addAction", ActionPayload, roles={LEAD},
@@ -46,13 +49,14 @@ def add_action(s: Scope, input: AddActionInput) -> Done:
                            input.description, input.lead_officer))
 
 
-@strawberry.input
+@strawberry.input(description="An action started, reopened or cancelled.")
 class ActionChangeInput:
-    action_id: strawberry.ID
-    reason: Optional[Text] = None
-    effective_on: Optional[date] = None
-    expected_version: Optional[int] = None
-    idempotency_key: Optional[Key] = None
+    action_id: strawberry.ID = strawberry.field(description="The action.")
+    reason: Optional[Text] = strawberry.field(
+        default=None, description="Why: required to cancel (INVALID without it), optional otherwise.")
+    effective_on: Optional[date] = effective_on()
+    expected_version: Optional[int] = expected_version()
+    idempotency_key: Optional[Key] = idempotency_key()
 
 
 @mutation("startAction", ActionPayload, roles={LEAD, PARTNER}, description="Start work on an action.")
@@ -76,14 +80,14 @@ def cancel_action(s: Scope, input: ActionChangeInput) -> Done:
     return Done(action)
 
 
-@strawberry.input
+@strawberry.input(description="A progress update on an open action, as its owner reports it.")
 class ReportActionProgressInput:
-    action_id: strawberry.ID
-    note: Text
-    rag: Optional[Rag] = None
-    effective_on: Optional[date] = None
-    expected_version: Optional[int] = None
-    idempotency_key: Optional[Key] = None
+    action_id: strawberry.ID = strawberry.field(description="The action.")
+    note: Text = strawberry.field(description="What has been done since the last update.")
+    rag: Optional[Rag] = strawberry.field(default=None, description="The owner's RAG rating of the action now.")
+    effective_on: Optional[date] = effective_on()
+    expected_version: Optional[int] = expected_version()
+    idempotency_key: Optional[Key] = idempotency_key()
 
 
 @mutation("reportActionProgress", ActionPayload, roles={LEAD, PARTNER},
@@ -94,14 +98,14 @@ def report_action_progress(s: Scope, input: ReportActionProgressInput) -> Done:
     return Done(action)
 
 
-@strawberry.input
+@strawberry.input(description="A new due date for an open action, with the reason for it.")
 class RescheduleActionInput:
-    action_id: strawberry.ID
-    due_on: date
-    reason: Text
-    expected_version: Optional[int] = None
-    effective_on: Optional[date] = None
-    idempotency_key: Optional[Key] = None
+    action_id: strawberry.ID = strawberry.field(description="The action.")
+    due_on: date = strawberry.field(description="The new due date.")
+    reason: Text = strawberry.field(description="Why the date moves (the action keeps its originalDueOn).")
+    expected_version: Optional[int] = expected_version()
+    effective_on: Optional[date] = effective_on()
+    idempotency_key: Optional[Key] = idempotency_key()
 
 
 @mutation("rescheduleAction", ActionPayload, roles={LEAD}, description="Move an open action's due date, with a reason.")
@@ -111,15 +115,16 @@ def reschedule_action(s: Scope, input: RescheduleActionInput) -> Done:
     return Done(action)
 
 
-@strawberry.input
+@strawberry.input(description="An open action handed to another agency of the partnership, with the reason for it.")
 class ReassignActionInput:
-    action_id: strawberry.ID
-    owner_agency_id: strawberry.ID
-    reason: Text
-    lead_officer: Optional[Name] = None
-    expected_version: Optional[int] = None
-    effective_on: Optional[date] = None
-    idempotency_key: Optional[Key] = None
+    action_id: strawberry.ID = strawberry.field(description="The action.")
+    owner_agency_id: strawberry.ID = strawberry.field(description="The agency that owns it from now on.")
+    reason: Text = strawberry.field(description="Why it changes hands.")
+    lead_officer: Optional[Name] = strawberry.field(
+        default=None, description="Its lead officer at the new agency (absent: none named).")
+    expected_version: Optional[int] = expected_version()
+    effective_on: Optional[date] = effective_on()
+    idempotency_key: Optional[Key] = idempotency_key()
 
 
 @mutation("reassignAction", ActionPayload, roles={LEAD},
@@ -131,14 +136,16 @@ def reassign_action(s: Scope, input: ReassignActionInput) -> Done:
     return Done(action)
 
 
-@strawberry.input
+@strawberry.input(description="An action completed, with the evidence that it is done.")
 class CompleteActionInput:
-    action_id: strawberry.ID
-    completed_on: date
-    evidence: Annotated[list[Item], Limit(50)]
-    note: Optional[Text] = None
-    expected_version: Optional[int] = None
-    idempotency_key: Optional[Key] = None
+    action_id: strawberry.ID = strawberry.field(description="The action, in progress.")
+    completed_on: date = strawberry.field(description="The day it was completed: the event's effective date.")
+    evidence: Annotated[list[Item], Limit(50)] = strawberry.field(
+        description="What shows it is done (at least one item, at most 50), e.g. a report to the improvement board or "
+                    "an audit's findings.")
+    note: Optional[Text] = strawberry.field(default=None, description="Anything more the owner wants to say.")
+    expected_version: Optional[int] = expected_version()
+    idempotency_key: Optional[Key] = idempotency_key()
 
 
 @mutation("completeAction", ActionPayload, roles={LEAD, PARTNER}, dated_by="completed_on",

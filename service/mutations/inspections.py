@@ -13,21 +13,23 @@ from domain.vocabulary import FindingKind, InspectionFramework, InspectionKind, 
 from service.authorisation import INSPECTOR
 from service.commands import Done, Key, Scope, Text, mutation
 from service.graphql.payloads import InspectionPayload
+from service.mutations.common import effective_on, expected_version, idempotency_key
 
 
-@strawberry.input
+@strawberry.input(description="An Ofsted/CQC inspection of the partnership's area, from its first day on site.")
 class RecordInspectionInput:
-    partnership_id: strawberry.ID
-    framework: InspectionFramework
-    kind: InspectionKind
-    started_on: date
-    ended_on: date
+    partnership_id: strawberry.ID = strawberry.field(description="The partnership inspected.")
+    framework: InspectionFramework = strawberry.field(
+        description="The framework it is held under: LOCAL_AREA_SEND_2016 or AREA_SEND_2023.")
+    kind: InspectionKind = strawberry.field(description="FULL, REVISIT (2016) or MONITORING (2023).")
+    started_on: date = strawberry.field(description="The first day of the inspection.")
+    ended_on: date = strawberry.field(description="The last day of the inspection (on or after startedOn).")
     revisit_of: Optional[strawberry.ID] = strawberry.field(
         default=None, description="The inspection a REVISIT or MONITORING inspection follows up: required for both, "
                                   "refused for a FULL one. Same partnership and framework; a MONITORING inspection "
                                   "follows a published AREA_SEND_2023 FULL inspection whose outcome is "
                                   "WIDESPREAD_SYSTEMIC_FAILINGS, and starts after its report (INVALID otherwise).")
-    idempotency_key: Optional[Key] = None
+    idempotency_key: Optional[Key] = idempotency_key()
 
 
 @mutation("recordInspection", InspectionPayload, roles={INSPECTOR}, dated_by="started_on",
@@ -40,14 +42,15 @@ def record_inspection(s: Scope, input: RecordInspectionInput) -> Done:
     return Done(Inspection.record(partnership, input.framework, input.kind, input.started_on, input.ended_on, revisited))
 
 
-@strawberry.input
+@strawberry.input(description="A finding of an inspection, as its report words it.")
 class RecordFindingInput:
-    inspection_id: strawberry.ID
-    kind: FindingKind
-    text: Text
-    expected_version: Optional[int] = None
-    effective_on: Optional[date] = None
-    idempotency_key: Optional[Key] = None
+    inspection_id: strawberry.ID = strawberry.field(description="The inspection that found it.")
+    kind: FindingKind = strawberry.field(
+        description="What the report calls it; the kinds depend on the inspection's framework (INVALID otherwise).")
+    text: Text = strawberry.field(description="The finding as the report states it.")
+    expected_version: Optional[int] = expected_version()
+    effective_on: Optional[date] = effective_on()
+    idempotency_key: Optional[Key] = idempotency_key()
     responsible_agency_ids: Optional[list[strawberry.ID]] = strawberry.field(
         default=None, description="The agencies of the partnership the report names as responsible for an area for "
                                   "priority action: required and non-empty for PRIORITY_ACTION, refused for other kinds "
@@ -69,15 +72,16 @@ def record_finding(s: Scope, input: RecordFindingInput) -> Done:
                                                                     bool(input.about_alternative_provision), partnership)})
 
 
-@strawberry.input
+@strawberry.input(description="The publication of an inspection's report.")
 class PublishInspectionInput:
-    inspection_id: strawberry.ID
-    published_on: date
+    inspection_id: strawberry.ID = strawberry.field(description="The inspection whose report is published.")
+    published_on: date = strawberry.field(
+        description="The day the report was published: deadlines of plans that respond to it count from it.")
     outcome: Optional[InspectionOutcome] = strawberry.field(
         default=None, description="One of the framework's outcomes: required for a FULL inspection, refused for a "
                                   "MONITORING one (published without an overall outcome), optional for a REVISIT.")
-    expected_version: Optional[int] = None
-    idempotency_key: Optional[Key] = None
+    expected_version: Optional[int] = expected_version()
+    idempotency_key: Optional[Key] = idempotency_key()
 
 
 @mutation("publishInspection", InspectionPayload, roles={INSPECTOR}, dated_by="published_on",

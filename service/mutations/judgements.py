@@ -13,18 +13,29 @@ from domain.vocabulary import JudgingBody, ProgressJudgement, Rag
 from service.authorisation import JUDGES
 from service.commands import Done, Key, Scope, Text, mutation
 from service.graphql.payloads import JudgementPayload
+from service.mutations.common import idempotency_key
 
 
-@strawberry.input
+@strawberry.input(
+    description="A judgement of progress: by inspectors at a revisit or monitoring inspection, the DfE, NHS England "
+                "or the improvement board.")
 class RecordJudgementInput:
-    subject_id: strawberry.ID
-    body: JudgingBody
-    made_on: date
-    rationale: Text
-    outcome: Optional[ProgressJudgement] = None
-    rag: Optional[Rag] = None
-    inspection_id: Optional[strawberry.ID] = None
-    idempotency_key: Optional[Key] = None
+    subject_id: strawberry.ID = strawberry.field(
+        description="What is judged: a finding (a weakness or an area for priority action), a plan, a priority area "
+                    "or an action.")
+    body: JudgingBody = strawberry.field(
+        description="Who judges; what each may judge is in the roles table (docs/roles.md).")
+    made_on: date = strawberry.field(description="The day the judgement was made: the event's effective date.")
+    rationale: Text = strawberry.field(description="The reasons given for it, as minuted or reported.")
+    outcome: Optional[ProgressJudgement] = strawberry.field(
+        default=None, description="SUFFICIENT or INSUFFICIENT progress (a revisit's or monitoring inspection's "
+                                  "judgement of a finding); a judgement gives an outcome, a RAG rating or both.")
+    rag: Optional[Rag] = strawberry.field(
+        default=None, description="A RAG rating (a monitoring body's or board's judgement of a plan, area or action).")
+    inspection_id: Optional[strawberry.ID] = strawberry.field(
+        default=None, description="The revisit or monitoring inspection the judgement was made at (inspectors' "
+                                  "judgements).")
+    idempotency_key: Optional[Key] = idempotency_key()
 
 
 @mutation("recordJudgement", JudgementPayload, roles=JUDGES, dated_by="made_on",

@@ -14,7 +14,7 @@ from domain.partnership import Partnership
 from domain.plan import Plan
 from domain.vocabulary import MeetingKind
 from service.authorisation import MEETING_RECORDERS, MONITOR
-from service.commands import Done, Scope, mutation
+from service.commands import Done, Item, Key, Name, Scope, Text, mutation
 from service.graphql.payloads import ImprovementNoticePayload, MeetingPayload
 from service.mutations.common import expected_version, idempotency_key
 
@@ -24,18 +24,18 @@ class RecordMeetingInput:
     partnership_id: strawberry.ID = strawberry.field(description="The partnership whose progress it examined.")
     kind: MeetingKind = strawberry.field(description="What kind of meeting it was; it decides who records it.")
     held_on: date = strawberry.field(description="The day it was held (the day the record takes effect).")
-    summary: str = strawberry.field(description="What was discussed and found (required).")
+    summary: Text = strawberry.field(description="What was discussed and found (required).")
     attending_agency_ids: Optional[list[strawberry.ID]] = strawberry.field(
         default=None, description="The partnership's agencies that attended (agencies of the partnership that had "
                                   "joined it by `heldOn`, else INVALID).")
-    other_attendees: Optional[list[str]] = strawberry.field(
+    other_attendees: Optional[list[Name]] = strawberry.field(
         default=None, description="Other bodies and people attending, by name (\"DfE SEND adviser\").")
-    decisions: Optional[list[str]] = strawberry.field(default=None, description="The decisions agreed, as minuted.")
+    decisions: Optional[list[Item]] = strawberry.field(default=None, description="The decisions agreed, as minuted.")
     action_ids: Optional[list[strawberry.ID]] = strawberry.field(
         default=None, description="Actions discussed: the partnership's, in the record by `heldOn` (else INVALID).")
     plan_ids: Optional[list[strawberry.ID]] = strawberry.field(
         default=None, description="Plans discussed: the partnership's, in the record by `heldOn` (else INVALID).")
-    idempotency_key: Optional[str] = idempotency_key()
+    idempotency_key: Optional[Key] = idempotency_key()
 
 
 @mutation("recordMeeting", MeetingPayload, roles=MEETING_RECORDERS, dated_by="held_on",
@@ -55,8 +55,8 @@ def record_meeting(s: Scope, input: RecordMeetingInput) -> Done:
 class IssueImprovementNoticeInput:
     partnership_id: strawberry.ID = strawberry.field(description="The partnership it was issued to.")
     issued_on: date = strawberry.field(description="The day it was issued (the day the record takes effect).")
-    summary: str = strawberry.field(description="What the notice requires of the partnership (required).")
-    idempotency_key: Optional[str] = idempotency_key()
+    summary: Text = strawberry.field(description="What the notice requires of the partnership (required).")
+    idempotency_key: Optional[Key] = idempotency_key()
 
 
 @mutation("issueImprovementNotice", ImprovementNoticePayload, roles={MONITOR}, dated_by="issued_on",
@@ -72,9 +72,9 @@ def issue_improvement_notice(s: Scope, input: IssueImprovementNoticeInput) -> Do
 class LiftImprovementNoticeInput:
     improvement_notice_id: strawberry.ID = strawberry.field(description="The notice to lift.")
     lifted_on: date = strawberry.field(description="The day it was lifted: on or after the day it was issued.")
-    reason: str = strawberry.field(description="Why it was lifted (required).")
+    reason: Text = strawberry.field(description="Why it was lifted (required).")
     expected_version: Optional[int] = expected_version()
-    idempotency_key: Optional[str] = idempotency_key()
+    idempotency_key: Optional[Key] = idempotency_key()
 
 
 @mutation("liftImprovementNotice", ImprovementNoticePayload, roles={MONITOR}, dated_by="lifted_on",

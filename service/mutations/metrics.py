@@ -17,18 +17,23 @@ from service.graphql.payloads import MetricPayload
 from service.mutations.common import effective_on, expected_version, idempotency_key
 
 
-@strawberry.input
+@strawberry.input(
+    description="A metric of the partnership's scorecard, e.g. the share of EHC plans issued within 20 weeks.")
 class DefineMetricInput:
-    partnership_id: strawberry.ID
-    name: Name
-    unit: MetricUnit
-    polarity: Polarity
-    target: Optional[float] = None
-    priority_area_id: Optional[strawberry.ID] = None
-    effective_on: Optional[date] = None
-    idempotency_key: Optional[Key] = None
+    partnership_id: strawberry.ID = strawberry.field(description="The partnership whose scorecard it is on.")
+    name: Name = strawberry.field(description="The metric's name as the scorecard shows it.")
+    unit: MetricUnit = strawberry.field(description="What its figures count.")
+    polarity: Polarity = strawberry.field(
+        description="Whether higher or lower figures are better: it decides the RAG of a measurement against the "
+                    "target.")
+    target: Optional[float] = strawberry.field(
+        default=None, description="The figure to reach (absent: the metric is watched, not rated).")
+    priority_area_id: Optional[strawberry.ID] = strawberry.field(
+        default=None, description="The plan's priority area it measures.")
+    effective_on: Optional[date] = effective_on()
+    idempotency_key: Optional[Key] = idempotency_key()
     baseline: Optional[float] = strawberry.field(default=None, description="The figure the plan starts from.")
-    baseline_period: Optional[str] = strawberry.field(
+    baseline_period: Optional[Name] = strawberry.field(
         default=None, description="The period the baseline was measured in, e.g. \"2022-23\".")
     amber_tolerance: Optional[float] = strawberry.field(
         default=None, description="How far short of its target a measurement may be and still be AMBER, as a share "
@@ -52,12 +57,12 @@ def define_metric(s: Scope, input: DefineMetricInput) -> Done:
 @strawberry.input(description="A milestone: the target a metric should reach by the end of a period on the way.")
 class SetMetricMilestoneInput:
     metric_id: strawberry.ID = strawberry.field(description="The metric of the scorecard.")
-    period: str = strawberry.field(description="The period's label, as measurements name it (\"Summer term 2025\").")
+    period: Name = strawberry.field(description="The period's label, as measurements name it (\"Summer term 2025\").")
     period_end: date = strawberry.field(description="The last day of the period.")
     target: float = strawberry.field(description="The figure to reach by then.")
     expected_version: Optional[int] = expected_version()
     effective_on: Optional[date] = effective_on()
-    idempotency_key: Optional[str] = idempotency_key()
+    idempotency_key: Optional[Key] = idempotency_key()
 
 
 @mutation("setMetricMilestone", MetricPayload, roles={LEAD},
@@ -71,14 +76,14 @@ def set_metric_milestone(s: Scope, input: SetMetricMilestoneInput) -> Done:
     return Done(metric)
 
 
-@strawberry.input
+@strawberry.input(description="A metric's figure for a period, e.g. a term.")
 class RecordMeasurementInput:
-    metric_id: strawberry.ID
-    period: Name
-    period_end: date
-    value: float
-    expected_version: Optional[int] = None
-    idempotency_key: Optional[Key] = None
+    metric_id: strawberry.ID = strawberry.field(description="The metric.")
+    period: Name = strawberry.field(description="The period's label, e.g. \"Autumn term 2019\" or \"2022-23\".")
+    period_end: date = strawberry.field(description="The last day of the period: the measurement's effective date.")
+    value: float = strawberry.field(description="The figure.")
+    expected_version: Optional[int] = expected_version()
+    idempotency_key: Optional[Key] = idempotency_key()
     england_average: Optional[float] = strawberry.field(
         default=None, description="The England average for the same period, to compare with.")
     statistical_neighbours: Optional[float] = strawberry.field(

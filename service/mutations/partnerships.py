@@ -12,14 +12,16 @@ from domain.vocabulary import AgencyKind
 from service.authorisation import LEAD
 from service.commands import Done, Key, Name, Scope, mutation
 from service.graphql.payloads import PartnershipPayload
+from service.mutations.common import effective_on, expected_version, idempotency_key
 
 
-@strawberry.input
+@strawberry.input(description="A new local area SEND partnership.")
 class RegisterPartnershipInput:
-    name: Name
-    local_authority: Name
-    effective_on: Optional[date] = None
-    idempotency_key: Optional[Key] = None
+    name: Name = strawberry.field(description="The partnership's name, e.g. \"Lancashire SEND Partnership\".")
+    local_authority: Name = strawberry.field(
+        description="The council whose area it covers, e.g. \"Lancashire County Council\".")
+    effective_on: Optional[date] = effective_on()
+    idempotency_key: Optional[Key] = idempotency_key()
 
 
 @mutation("registerPartnership", PartnershipPayload, roles=set(),
@@ -29,14 +31,16 @@ def register_partnership(s: Scope, input: RegisterPartnershipInput) -> Done:
     return Done(Partnership.register(input.name, input.local_authority))
 
 
-@strawberry.input
+@strawberry.input(
+    description="An agency joining a partnership: the council, a health body (ICB or CCG), education, the parent "
+                "carer forum.")
 class AddAgencyInput:
-    partnership_id: strawberry.ID
-    name: Name
-    kind: AgencyKind
-    expected_version: Optional[int] = None
-    effective_on: Optional[date] = None
-    idempotency_key: Optional[Key] = None
+    partnership_id: strawberry.ID = strawberry.field(description="The partnership it joins.")
+    name: Name = strawberry.field(description="The agency's name, e.g. \"Lancashire and South Cumbria ICB\".")
+    kind: AgencyKind = strawberry.field(description="What sort of body it is.")
+    expected_version: Optional[int] = expected_version()
+    effective_on: Optional[date] = effective_on()
+    idempotency_key: Optional[Key] = idempotency_key()
 
 
 @mutation("addAgency", PartnershipPayload, roles={LEAD},

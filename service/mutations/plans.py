@@ -14,6 +14,7 @@ from domain.vocabulary import PlanKind
 from service.authorisation import INSPECTOR, LEAD, MONITOR, PLAN_APPROVERS
 from service.commands import Done, Item, Key, Limit, Name, Scope, Text, mutation
 from service.graphql.payloads import PlanPayload
+from service.mutations.common import effective_on, expected_version, idempotency_key
 
 
 def plan_of(s: Scope, plan_id: str) -> Plan:
@@ -23,19 +24,24 @@ def plan_of(s: Scope, plan_id: str) -> Plan:
     return plan
 
 
-@strawberry.input
+@strawberry.input(
+    description="A new plan of the partnership, drafted in answer to an inspection or on its own account.")
 class DraftPlanInput:
-    partnership_id: strawberry.ID
-    kind: PlanKind
-    title: Name
-    responds_to: Optional[strawberry.ID] = None
-    period_start: Optional[date] = None
-    period_end: Optional[date] = None
+    partnership_id: strawberry.ID = strawberry.field(description="The partnership whose plan it is.")
+    kind: PlanKind = strawberry.field(
+        description="WSoA, priority action plan, improvement plan, ...: who approves it depends on it.")
+    title: Name = strawberry.field(description="The plan's title, e.g. \"Written Statement of Action 2018-2020\".")
+    responds_to: Optional[strawberry.ID] = strawberry.field(
+        default=None, description="The inspection the plan answers: its findings are what the priority areas address, "
+                                  "and its report sets the plan's deadlines.")
+    period_start: Optional[date] = strawberry.field(default=None, description="The first day the plan covers.")
+    period_end: Optional[date] = strawberry.field(
+        default=None, description="The last day the plan covers (on or after periodStart).")
     submission_due: Optional[date] = strawberry.field(
         default=None, description="The day the plan is due to be submitted, given by hand: it overrides the one derived "
                                   "from the inspection's report (see `Plan.submissionDueSource`).")
-    effective_on: Optional[date] = None
-    idempotency_key: Optional[Key] = None
+    effective_on: Optional[date] = effective_on()
+    idempotency_key: Optional[Key] = idempotency_key()
 
 
 @mutation("draftPlan", PlanPayload, roles={LEAD},
@@ -51,15 +57,18 @@ def draft_plan(s: Scope, input: DraftPlanInput) -> Done:
                            input.submission_due))
 
 
-@strawberry.input
+@strawberry.input(
+    description="A priority area of a plan: a theme of its work, addressing findings of the inspection it answers.")
 class AddPriorityAreaInput:
-    plan_id: strawberry.ID
-    title: Name
-    addresses: Optional[Annotated[list[strawberry.ID], Limit(50)]] = None
-    success_measures: Optional[Annotated[list[Item], Limit(50)]] = None
-    expected_version: Optional[int] = None
-    effective_on: Optional[date] = None
-    idempotency_key: Optional[Key] = None
+    plan_id: strawberry.ID = strawberry.field(description="The plan, draft or returned.")
+    title: Name = strawberry.field(description="The area's title, e.g. \"Joint commissioning\".")
+    addresses: Optional[Annotated[list[strawberry.ID], Limit(50)]] = strawberry.field(
+        default=None, description="The findings of the plan's inspection it addresses (at most 50).")
+    success_measures: Optional[Annotated[list[Item], Limit(50)]] = strawberry.field(
+        default=None, description="How the partnership will know it has worked, in its own words (at most 50).")
+    expected_version: Optional[int] = expected_version()
+    effective_on: Optional[date] = effective_on()
+    idempotency_key: Optional[Key] = idempotency_key()
 
 
 @mutation("addPriorityArea", PlanPayload, roles={LEAD},
@@ -71,13 +80,14 @@ def add_priority_area(s: Scope, input: AddPriorityAreaInput) -> Done:
     return Done(plan, {"priorityAreaId": priority_area_id})
 
 
-@strawberry.input
+@strawberry.input(description="A plan moved on in its life: submitted, approved, returned or closed.")
 class PlanTransitionInput:
-    plan_id: strawberry.ID
-    on: date
-    reason: Optional[Text] = None
-    expected_version: Optional[int] = None
-    idempotency_key: Optional[Key] = None
+    plan_id: strawberry.ID = strawberry.field(description="The plan.")
+    on: date = strawberry.field(description="The day it happened: the event's effective date.")
+    reason: Optional[Text] = strawberry.field(
+        default=None, description="Why, in a sentence or two (a return's reasons, an approval's conditions).")
+    expected_version: Optional[int] = expected_version()
+    idempotency_key: Optional[Key] = idempotency_key()
 
 
 @mutation("submitPlan", PlanPayload, roles={LEAD}, dated_by="on",
@@ -121,14 +131,14 @@ def close_plan(s: Scope, input: PlanTransitionInput) -> Done:
     return Done(plan)
 
 
-@strawberry.input
+@strawberry.input(description="An approved plan replaced by a later one of the same partnership.")
 class SupersedePlanInput:
-    plan_id: strawberry.ID
-    superseded_by: strawberry.ID
-    on: date
-    reason: Optional[Text] = None
-    expected_version: Optional[int] = None
-    idempotency_key: Optional[Key] = None
+    plan_id: strawberry.ID = strawberry.field(description="The approved plan replaced.")
+    superseded_by: strawberry.ID = strawberry.field(description="The plan that replaces it.")
+    on: date = strawberry.field(description="The day it was replaced: the event's effective date.")
+    reason: Optional[Text] = strawberry.field(default=None, description="Why it was replaced.")
+    expected_version: Optional[int] = expected_version()
+    idempotency_key: Optional[Key] = idempotency_key()
 
 
 @mutation("supersedePlan", PlanPayload, roles={LEAD}, dated_by="on",

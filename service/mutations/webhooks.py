@@ -12,9 +12,10 @@ from domain.base import InvalidError
 from domain.partnership import Partnership
 from domain.webhook import Webhook
 from service.authorisation import LEAD
-from service.commands import Done, ErrorCode, Refused, Scope, mutation
+from service.commands import Done, ErrorCode, Key, Name, Refused, Scope, Text, mutation
 from service.graphql import cursors
 from service.graphql.payloads import WebhookPayload
+from service.mutations.common import expected_version, idempotency_key
 
 
 
@@ -45,10 +46,10 @@ class RegisterWebhookInput:
         default=None, description="The partnership whose events it receives; null: every partnership (ADMIN only).")
     url: str = strawberry.field(description="An absolute http or https URL, without credentials (every reader of the "
                                             "webhook sees it); it must resolve to public addresses.")
-    event_types: Optional[list[str]] = strawberry.field(
+    event_types: Optional[list[Name]] = strawberry.field(
         default=None, description="The event types it receives (e.g. ActionCompleted); null or empty: every event.")
-    description: Optional[str] = strawberry.field(default=None, description="What it is for, for its readers.")
-    idempotency_key: Optional[str] = idempotency_key()
+    description: Optional[Text] = strawberry.field(default=None, description="What it is for, for its readers.")
+    idempotency_key: Optional[Key] = idempotency_key()
 
 
 @mutation("registerWebhook", WebhookPayload, roles={LEAD},
@@ -70,7 +71,7 @@ def register_webhook(s: Scope, input: RegisterWebhookInput) -> Done:
 class RotateWebhookSecretInput:
     webhook_id: strawberry.ID = webhook_id()
     expected_version: Optional[int] = expected_version()
-    idempotency_key: Optional[str] = idempotency_key()
+    idempotency_key: Optional[Key] = idempotency_key()
 
 
 @mutation("rotateWebhookSecret", WebhookPayload, roles={LEAD},
@@ -85,9 +86,9 @@ def rotate_webhook_secret(s: Scope, input: RotateWebhookSecretInput) -> Done:
 @strawberry.input(description="A webhook to stop, and why.")
 class DisableWebhookInput:
     webhook_id: strawberry.ID = webhook_id()
-    reason: str = strawberry.field(description="Why it is stopped.")
+    reason: Text = strawberry.field(description="Why it is stopped.")
     expected_version: Optional[int] = expected_version()
-    idempotency_key: Optional[str] = idempotency_key()
+    idempotency_key: Optional[Key] = idempotency_key()
 
 
 @mutation("disableWebhook", WebhookPayload, roles={LEAD},
@@ -102,9 +103,9 @@ def disable_webhook(s: Scope, input: DisableWebhookInput) -> Done:
 @strawberry.input(description="A disabled webhook to start again.")
 class EnableWebhookInput:
     webhook_id: strawberry.ID = webhook_id()
-    reason: Optional[str] = strawberry.field(default=None, description="Why it is started again.")
+    reason: Optional[Text] = strawberry.field(default=None, description="Why it is started again.")
     expected_version: Optional[int] = expected_version()
-    idempotency_key: Optional[str] = idempotency_key()
+    idempotency_key: Optional[Key] = idempotency_key()
 
 
 @mutation("enableWebhook", WebhookPayload, roles={LEAD},
@@ -122,7 +123,7 @@ class RedeliverWebhookInput:
         default=None, description="An event's position cursor (as `events` and the webhook-id header give it): every "
                                   "event the webhook asks for after it is delivered again; null: from the log's start.")
     expected_version: Optional[int] = expected_version()
-    idempotency_key: Optional[str] = idempotency_key()
+    idempotency_key: Optional[Key] = idempotency_key()
 
 
 @mutation("redeliverWebhook", WebhookPayload, roles={LEAD},
