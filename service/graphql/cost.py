@@ -68,8 +68,7 @@ BOUNDS: dict[str, int | str] = {
     "Meeting.actions": 100,  # as many as recordMeeting takes
     "Meeting.plans": 100,
     "Plan.judgements": 50,
-    "Finding.judgements": 50,
-    "Judgement": 20,  # the judgements of one priority area or action (a plan's 100 actions may each have them)
+    "Judgement": 20,  # the judgements of one finding, priority area or action (a plan's 100 actions may each have them)
     "Query.webhooks": 500,  # every partnership's, for an ADMIN
     "WebhookDeliveryConnection.edges": PAGE,
     "ActionConnection.edges": PAGE,

@@ -9,9 +9,10 @@ import httpx
 from websockets.sync.client import connect
 
 from domain.vocabulary import Role
+from service.graphql import cursors
 from service.graphql.errors import CODES, Code
 from tests.clients.conftest import AS_OF, ROOT
-from tests.support import new_area, token
+from tests.support import SECRET, new_area, token
 
 
 def answer(server, query: str, variables: dict | None = None, bearer: str | None = None, **request) -> dict:
@@ -239,8 +240,9 @@ def test_a_subscription_refused_before_it_starts_ends_with_an_error_message(serv
         named = connection.subscribe("2", {"query": "subscription Follow { events { position } }", "operationName": "Other"})
         assert named["type"] == "error" and named["payload"][0] == {"message": 'Unknown operation named "Other".',
                                                                     "extensions": {"code": "BAD_REQUEST"}}
+        cursors.use_secret(SECRET)  # a cursor the service made, for a position it has not reached
         beyond = connection.subscribe("3", {"query": "subscription($after: String) { events(after: $after) { position } }",
-                                            "variables": {"after": "ZTo5OTk5OTk5OTk"}})  # position 999999999
+                                            "variables": {"after": cursors.encode("e", 999_999_999)}})
         assert beyond["type"] == "error" and codes({"errors": beyond["payload"]}) == ["BAD_USER_INPUT"]
         assert "beyond the end of the log" in beyond["payload"][0]["message"]
         bad = connection.subscribe("4", {"query": "subscription($after: String) { events(after: $after) { position } }",
