@@ -1,5 +1,5 @@
-"""The framework's ceiling: the service's HTTP + strawberry stack (same extensions, same uvicorn) answering
-`action(id)` from memory, with no store and no authentication."""
+"""The framework's ceiling: the service's HTTP + strawberry stack (same extensions, same context, same uvicorn)
+answering `action(id)` from memory, with no store and no authentication."""
 
 from datetime import date
 
@@ -8,6 +8,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
+from service.graphql.context import Context
 from service.graphql.schema import schema as service_schema
 
 
@@ -29,4 +30,11 @@ class Query:
 
 
 schema = strawberry.Schema(query=Query, extensions=service_schema.extensions)
-app = Starlette(routes=[Route("/graphql", GraphQL(schema, graphql_ide=None), methods=["POST"])])
+
+
+class FromMemory(GraphQL):
+    async def get_context(self, request, response) -> Context:
+        return Context(commands=None, request=request, response=response)
+
+
+app = Starlette(routes=[Route("/graphql", FromMemory(schema, graphql_ide=None), methods=["POST"])])

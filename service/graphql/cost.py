@@ -27,12 +27,10 @@ from inspect import isawaitable
 from typing import Any, Iterator
 
 from graphql import (
-    ExecutionResult, FieldNode, FragmentDefinitionNode, FragmentSpreadNode, GraphQLError, GraphQLSchema,
-    InlineFragmentNode, IntValueNode, OperationType, SelectionSetNode, VariableNode, get_named_type, get_nullable_type,
-    get_operation_ast, is_leaf_type, is_list_type,
+    DocumentNode, ExecutionResult, FieldNode, FragmentDefinitionNode, FragmentSpreadNode, GraphQLError, GraphQLSchema,
+    InlineFragmentNode, IntValueNode, OperationDefinitionNode, OperationType, SelectionSetNode, VariableNode,
+    get_named_type, get_nullable_type, get_operation_ast, is_leaf_type, is_list_type,
 )
-from graphql.execution.values import get_variable_values
-from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from service.graphql.cursors import DEFAULT_PAGE, MAX_PAGE
@@ -90,10 +88,11 @@ class Estimate:
     """The cost of one operation, with its variables, for one caller."""
 
     def __init__(self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode], variables: dict,
-                 readable: list[str] | None):
+                 defaults: dict[str, Any], readable: list[str] | None):
         self.schema = schema
         self.fragments = fragments
-        self.variables = variables
+        self.variables = variables  # as sent: a variable of the wrong type is refused before anything runs
+        self.defaults = defaults  # the operation's defaults of its variables
         self.readable = readable
         self.expensive = 0
 
@@ -137,10 +136,25 @@ class Estimate:
             return DEFAULT_PAGE
         asked = next((a.value for a in node.arguments or () if a.name.value == "first"), None)
         if isinstance(asked, VariableNode):
-            first = self.variables.get(asked.name.value)
-        else:
-            first = int(asked.value) if isinstance(asked, IntValueNode) else None
+            asked = self.variables.get(asked.name.value, self.defaults.get(asked.name.value))
+        first = int(asked.value) if isinstance(asked, IntValueNode) else asked if type(asked) is int else None
         return min(max(first, 0), MAX_PAGE) if isinstance(first, int) else DEFAULT_PAGE
+
+
+CACHED = 1024  # operations whose cost is kept
+COUNTED: dict[tuple, tuple[OperationDefinitionNode, int, Estimate] | None] = {}
+
+
+def count(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: dict,
+          readable: list[str] | None) -> tuple[OperationDefinitionNode, int, Estimate] | None:
+    """The operation, its cost and how it was counted; None when there is no such operation (GraphQL says why)."""
+    operation = get_operation_ast(document, operation_name)
+    if operation is None:
+        return None
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    defaults = {d.variable.name.value: d.default_value for d in operation.variable_definitions or ()}
+    estimate = Estimate(schema, fragments, variables, defaults, readable)
+    return operation, estimate.objects(operation.selection_set, schema.get_root_type(operation.operation)), estimate
 
 
 def lone_surrogate(value: Any, path: str) -> str | None:
@@ -154,20 +168,21 @@ def lone_surrogate(value: Any, path: str) -> str | None:
     return None
 
 
-class RequestCost(SchemaExtension):
+class RequestCost:
     """Refuses, after validation and before execution, what the limits do not allow; runs a costly query apart
     where the request's context offers a way to (`costly`: the served app's; in-process callers run it here).
-    Listed after ValidationCache, whose validation it follows."""
+    A part of the schema's one extension (service/graphql/schema.py), whose `execution_context` it reads."""
 
+    execution_context: Any
     costly: bool = False
 
-    def on_validate(self) -> Iterator[None]:
+    def check_cost(self) -> None:
+        """Once the request is validated."""
         context = self.execution_context
         if context.pre_execution_errors == []:  # validated, and valid
             refusal = self.refusal()
             if refusal is not None:
                 context.pre_execution_errors = [refusal]
-        yield
 
     def refusal(self) -> GraphQLError | None:
         context = self.execution_context
@@ -176,18 +191,23 @@ class RequestCost(SchemaExtension):
         if found is not None:
             return GraphQLError(f"variable {found.replace('$.', '$', 1)} is not Unicode text: it holds a lone "
                                 "surrogate (\\ud800 to \\udfff), which is no character", extensions={"code": "BAD_USER_INPUT"})
-        document = context.graphql_document
-        operation = get_operation_ast(document, context.operation_name)
-        if operation is None:
-            return None  # GraphQL says why
-        schema = context.schema._schema
-        coerced = get_variable_values(schema, operation.variable_definitions or (), variables)
-        if isinstance(coerced, list):
-            return None  # variables of the wrong types: GraphQL refuses them before anything runs
         principal = getattr(context.context, "principal", None)
-        fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-        estimate = Estimate(schema, fragments, coerced.coerced, principal.readable if principal is not None else None)
-        cost = estimate.objects(operation.selection_set, schema.get_root_type(operation.operation))
+        readable = principal.readable if principal is not None else None
+        # The cost reads the variables only where they are `first` (ints): keyed by the text, those and how many
+        # partnerships the caller reads, it is counted once.
+        key = (context.query, context.operation_name, tuple(sorted((k, v) for k, v in variables.items() if type(v) is int)),
+               None if readable is None else len(readable))
+        counted = COUNTED.get(key)
+        if counted is None:
+            counted = count(context.schema._schema, context.graphql_document, context.operation_name, variables,
+                            readable)
+            if context.query is not None:
+                COUNTED[key] = counted
+                if len(COUNTED) > CACHED:
+                    del COUNTED[next(iter(COUNTED))]
+        if counted is None:
+            return None  # GraphQL says why
+        operation, cost, estimate = counted
         if estimate.expensive > 1:
             return too_costly("a request may verify the audit trail at most once")
         is_query = operation.operation == OperationType.QUERY
@@ -200,13 +220,13 @@ class RequestCost(SchemaExtension):
         self.costly = is_query and (cost > INLINE_LIMIT or estimate.expensive > 0)
         return None
 
-    async def on_execute(self) -> Any:
+    async def answer_apart(self) -> None:
+        """A costly query's answer, from where the context answers them (the query then runs no further here)."""
         context = self.execution_context
         costly = getattr(context.context, "costly", None)
         if self.costly and costly is not None:
             context.result = await costly.answer(context.context.principal, context.query, context.variables,
                                                  context.operation_name)
-        yield
 
 
 class LimitedExecution(StrawberryGraphQLCoreExecutionContext):

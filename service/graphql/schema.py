@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from inspect import isawaitable
-from typing import Annotated, Any
+from typing import Annotated, Any, AsyncIterator, Iterator
 
 import strawberry
 from anyio import to_thread
-from strawberry.extensions import SchemaExtension, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, ValidationCache
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse, validate
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import create_type
 
@@ -15,23 +18,72 @@ from service.commands import Mutation, declared
 from service.graphql import errors
 from service.graphql.context import Info
 from service.graphql.cost import LimitedExecution, RequestCost
-from service.graphql.introspection import Introspection
 from service.graphql.queries import Query
 from service.graphql.scalars import SCALARS
-from service.graphql.subscriptions import OverWebSocket, Subscription
+from service.graphql.subscriptions import Subscription, refuse_over_http
 from service.graphql.types import TYPES
 
 MAX_DEPTH = 10
 
 
-# Built once: their validation rules are classes made per instance, and ValidationCache keys on the rules, so an
-# instance per request would never hit the cache. They keep no state of a request (MaskErrors does).
-LIMITS = [errors.too_costly(QueryDepthLimiter(max_depth=MAX_DEPTH)), MaxTokensLimiter(max_token_count=5000),
-          errors.too_costly(MaxAliasesLimiter(max_alias_count=30))]
+MAX_TOKENS = 5000
+CACHED = 256  # documents parsed and validated, kept by their text
+# Built once: the validation cache keys on the rules, so rules made per request would never hit it.
+LIMIT_RULES = tuple(rule for limit in (QueryDepthLimiter(max_depth=MAX_DEPTH), MaxAliasesLimiter(max_alias_count=30))
+                    for rule in errors.too_costly(limit).validation_rules)
 
 
-class AnsweredAsAt(SchemaExtension):
-    """Says, in the response's extensions, the instant each asAt later than the request was answered as at."""
+@lru_cache(maxsize=CACHED)
+def parsed(query: str) -> DocumentNode:
+    return parse(query, max_tokens=MAX_TOKENS)
+
+
+@lru_cache(maxsize=CACHED)
+def validated(schema: GraphQLSchema, query: str, rules: tuple) -> list[GraphQLError]:
+    """Keyed by the document's text, not the document (whose key would hash its whole tree on every request)."""
+    return validate(schema, parsed(query), rules)
+
+
+class Rules(RequestCost, errors.CodedErrors):
+    """The service's rules for every request, in one extension (strawberry spends some 20 µs a request on each
+    extension, and as much again on each event a subscriber is sent):
+
+    - documents parsed and validated once for the same text (a document that does not parse is left for
+      strawberry to parse again, which answers it as a request error);
+    - the limits on depth, aliases and tokens, and introspection only where it is on (SEND_RECORDS_INTROSPECTION);
+    - what a request may ask for, after validation (RequestCost), and costly queries answered apart;
+    - subscriptions over WebSocket only;
+    - a code on every error, unexpected ones masked (errors.CodedErrors);
+    - in the response's extensions, the instant each asAt later than the request was answered as at.
+    """
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context
+        introspection = getattr(context.context, "introspection", True)
+        context.validation_rules = (*context.validation_rules, *LIMIT_RULES,
+                                    *(() if introspection else (NoSchemaIntrospectionCustomRule,)))
+        context.parse_options["max_tokens"] = MAX_TOKENS
+        yield from super().on_operation()
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        try:
+            context.graphql_document = parsed(context.query) if context.query else context.graphql_document
+        except GraphQLError:
+            pass
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.pre_execution_errors is None and context.query:
+            context.pre_execution_errors = validated(context.schema._schema, context.query, context.validation_rules)
+        self.check_cost()
+        yield from super().on_validate()
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        refuse_over_http(self.execution_context)
+        await self.answer_apart()
+        yield
 
     def get_results(self) -> dict:
         reader = vars(self.execution_context.context).get("reader")  # made only if the request read anything
@@ -94,16 +146,6 @@ schema = RecordsSchema(
     subscription=Subscription,
     types=list(TYPES.values()),
     config=StrawberryConfig(scalar_map=SCALARS),
-    extensions=[
-        *[lambda limit=limit: limit for limit in LIMITS],
-        Introspection,
-        OverWebSocket,
-        errors.ErrorCodes,
-        errors.MaskUnexpected,
-        lambda: errors.ParsedOnce(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
-        RequestCost,  # (after ValidationCache: it follows its validation)
-        AnsweredAsAt,
-    ],
+    extensions=[Rules],
     execution_context_class=SharedResults,
 )

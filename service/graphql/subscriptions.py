@@ -8,10 +8,9 @@ rather than a result followed by `complete`, which a client takes for a normal e
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, AsyncGenerator, Iterator, Optional
+from typing import Annotated, Any, AsyncGenerator, Optional
 
 import strawberry
-from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from projections import queries as q
@@ -67,17 +66,13 @@ async def follow(info: Info, partnership_id: str | None, types: list[str] | None
         context.feed.unsubscribe(subscriber)
 
 
-class OverWebSocket(SchemaExtension):
+def refuse_over_http(context: Any) -> None:
     """Refuses a subscription sent over HTTP, which would otherwise run as a query and fail: the service follows
-    the log for subscribers over WebSocket only."""
-
-    def on_execute(self) -> Iterator[None]:
-        context = self.execution_context
-        over = getattr(context.context.request, "scope", {}).get("type")
-        if context.operation_type is OperationType.SUBSCRIPTION and over == "http":
-            raise refusal("subscriptions are followed over WebSocket (graphql-transport-ws) at this path, not over HTTP",
-                          Code.BAD_REQUEST)
-        yield
+    the log for subscribers over WebSocket only (checked by the schema's extension before execution)."""
+    over = getattr(getattr(context.context, "request", None), "scope", {}).get("type")
+    if context.operation_type is OperationType.SUBSCRIPTION and over == "http":
+        raise refusal("subscriptions are followed over WebSocket (graphql-transport-ws) at this path, not over HTTP",
+                      Code.BAD_REQUEST)
 
 
 Partnership = Annotated[Optional[strawberry.ID], strawberry.argument(
