@@ -15,6 +15,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import threading
+import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -83,12 +86,21 @@ def start() -> None:
     from service.bootstrap import bootstrap
     from service.http import keep_request_text_out_of_logs
 
+    threading.Thread(target=outlive_not, args=(os.getppid(),), daemon=True).start()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     keep_request_text_out_of_logs()
     services = bootstrap(connections=2)
     loop = asyncio.new_event_loop()
     loop.run_until_complete(services.store.start())
     opened = services, loop
+
+
+def outlive_not(parent: int) -> None:
+    """Ends this process once the serving process is gone (killed, say, before it could shut its pool down): it
+    would otherwise live on, holding its store connections, for nothing."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
 
 
 def answer(principal: Principal, query: str, variables: dict | None, operation_name: str | None) -> str:

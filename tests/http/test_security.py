@@ -11,6 +11,7 @@ import re
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pytest
@@ -143,6 +144,37 @@ def test_2_a_caller_has_at_most_two_costly_reads_under_way(server):
     for body in turned_away:
         refused(body, "QUERY_TOO_COSTLY", "at most 2 costly reads under way at once")
     assert theirs.get("errors") is None and len(theirs["data"]["e0"]["edges"]) > 0
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is this one, from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_2_the_costly_read_process_ends_with_its_server(tmp_path, new_store):
+    server = Server(tmp_path, new_store()).start()
+    try:
+        area = new_area(server)
+        heavy = "{ " + " ".join(f"e{n}: events(first: 100) {{ edges {{ cursor }} }}" for n in range(5)) + " }"
+        assert post(server, heavy, area.auditor).get("errors") is None  # answered by the costly-read process
+        before = set(children(server.process.pid))
+        assert before
+    finally:
+        server.process.kill()  # no shutdown: the pool is never told
+        server.process.wait(timeout=15)
+    deadline = time.monotonic() + 15
+    while (alive := [pid for pid in before if Path(f"/proc/{pid}").exists()
+                     and "zombie" not in Path(f"/proc/{pid}/status").read_text()]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert alive == [], "the costly-read process outlived its server"
 
 
 # Item 3: amplification within the limits
