@@ -32,6 +32,7 @@ from service.authorisation import Principal
 from service.graphql.cost import took_too_long, too_costly
 
 PER_CALLER = 2
+NICENESS = 10  # the costly-read process's scheduling priority below the serving process's
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ def start() -> None:
     from service.http import keep_request_text_out_of_logs
 
     threading.Thread(target=outlive_not, args=(os.getppid(),), daemon=True).start()
+    os.nice(NICENESS)  # on a busy machine, the serving process (every other caller's requests) comes first
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     keep_request_text_out_of_logs()
     services = bootstrap(connections=2)
