@@ -168,7 +168,8 @@ def serve(services: Services, args: argparse.Namespace) -> None:
 
     services.commands.app.close()  # each server process opens the store for itself
     uvicorn.run("service.app:serving_app", factory=True, workers=args.workers, host=args.host, port=args.port,
-                log_level="info", access_log=False, ws_max_size=MAX_BODY_BYTES, http="service.http:EdgeProtocol")
+                log_level="info", access_log=False, ws_max_size=MAX_BODY_BYTES, http="service.http:EdgeProtocol",
+                ws_ping_interval=services.edge.ping_seconds, ws_ping_timeout=services.edge.ping_seconds)
 
 
 def progress_bar(doing: str, least: int) -> Callable[[int, int], None]:

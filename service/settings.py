@@ -59,6 +59,7 @@ class EdgeSettings:
     body_seconds: float = 30
     query_seconds: float = 10
     response_bytes: int = 10_000_000
+    ping_seconds: float = 20
 
     @classmethod
     def from_environment(cls) -> EdgeSettings:
@@ -72,4 +73,5 @@ class EdgeSettings:
             body_seconds=number("SEND_RECORDS_BODY_SECONDS", cls.body_seconds, least=0.1),
             query_seconds=number("SEND_RECORDS_QUERY_SECONDS", cls.query_seconds, least=0.01),
             response_bytes=int(number("SEND_RECORDS_RESPONSE_BYTES", cls.response_bytes, least=1000)),
+            ping_seconds=number("SEND_RECORDS_WS_PING_SECONDS", cls.ping_seconds, least=1),
         )
