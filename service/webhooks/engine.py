@@ -215,7 +215,9 @@ class DeliveryEngine:
     async def follow(self) -> None:
         more = False
         while True:
-            if not more:
+            if not more and self.idle():  # commits are looked at once a poll, not each: writes cost nothing here
+                await asyncio.sleep(self.settings.poll)
+            elif not more:
                 wait = self.settings.poll if self.due is None else min(self.settings.poll, (self.due - now_ms()) / 1000)
                 try:  # (not wait_for: on Python 3.11 it can lose a cancellation that comes as the wait ends)
                     async with asyncio.timeout(max(wait, 0.0)):
@@ -232,6 +234,11 @@ class DeliveryEngine:
                 log.warning("webhook deliveries paused: the store could not be used; trying again", exc_info=True)
                 more = False
                 await asyncio.sleep(self.settings.poll)
+
+    def idle(self) -> bool:
+        """No webhook to deliver to, nothing under way: a webhook registered meanwhile (here or on another process)
+        is found by the next poll, and delivers from its registration on."""
+        return not self.in_flight and not self.ended and not any(w.active for w in self.webhooks.values())
 
     async def _watch(self) -> None:
         """Reload the webhooks when any has changed since last looked (or, on another process, been registered)."""
