@@ -99,6 +99,34 @@ def declared() -> dict[str, Mutation]:
     return MUTATIONS
 
 
+def who_may(m: Mutation) -> str:
+    """The roles that may make a change, as docs/roles.md and the schema say them."""
+    if isinstance(m.roles, RolesBy):
+        return f"by {m.roles.what}: " + "; ".join(f"{key}: {', '.join(sorted(roles))}" for key, roles in m.roles.roles.items())
+    return ", ".join(sorted(m.roles)) or "ADMIN only"
+
+
+def takes_effect(m: Mutation) -> str:
+    """The date a change takes effect on, as docs/roles.md and the schema say it."""
+    fields = {f.name for f in dataclasses.fields(m.input)}
+    return (f"`{camel(m.dated_by)}`" if m.dated_by else "`effectiveOn`, else today" if "effective_on" in fields
+            else "today")
+
+
+def documented(m: Mutation) -> str:
+    """The mutation's description in the schema: what it does, who may make it, when it takes effect, and how it
+    may be refused."""
+    fields = {f.name for f in dataclasses.fields(m.input)}
+    who = who_may(m)
+    partner = ", or a PARTNER's for what another agency owns" if "PARTNER" in who.replace("PARTNERSHIP_LEAD", "") else ""
+    refusals = (f"FORBIDDEN (a token of a role not named here{partner}), NOT_FOUND (an id the caller cannot read, another "
+                "partnership's alike), INVALID (the input breaks a rule: `field` names it), INVALID_TRANSITION (the "
+                "record's state does not allow it)" + (", CONFLICT (`expectedVersion` is not the record's)"
+                                                       if "expected_version" in fields else ""))
+    return (f"{m.description}\n\nMay be made by {who}{'' if who == 'ADMIN only' else ', and ADMIN'}; takes effect on "
+            f"{takes_effect(m)}. Refused in `userErrors`, recording nothing: {refusals}.")
+
+
 def roles_table() -> str:
     """Who may call each mutation and which date it takes effect on, from the declarations (docs/roles.md)."""
     lines = ["# Who may make each change", "",
@@ -106,16 +134,7 @@ def roles_table() -> str:
              "make every change; a PARTNER only changes what its own agency owns; a PARTNERSHIP_LEAD or PARTNER only "
              "in its own partnership.", "",
              "| mutation | roles | takes effect on |", "|---|---|---|"]
-    for m in declared().values():
-        if isinstance(m.roles, RolesBy):
-            who = "; ".join(f"{key}: {', '.join(sorted(roles))}" for key, roles in m.roles.roles.items())
-            who = f"by {m.roles.what}: {who}"
-        else:
-            who = ", ".join(sorted(m.roles)) or "ADMIN only"
-        fields = {f.name for f in dataclasses.fields(m.input)}
-        dated = (f"`{camel(m.dated_by)}`" if m.dated_by else "`effectiveOn`, else today" if "effective_on" in fields
-                 else "today")
-        lines.append(f"| `{m.name}` | {who} | {dated} |")
+    lines += [f"| `{m.name}` | {who_may(m)} | {takes_effect(m)} |" for m in declared().values()]
     return "\n".join(lines) + "\n"
 
 

@@ -14,7 +14,7 @@ from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import create_type
 
-from service.commands import Mutation, declared
+from service.commands import Mutation, declared, documented
 from service.graphql import errors
 from service.graphql.context import Info
 from service.graphql.cost import LimitedExecution, RequestCost
@@ -123,7 +123,7 @@ def field_of(mutation: Mutation) -> Any:
     resolve.__annotations__ = {"info": Info, "return": mutation.payload, "input": Annotated[mutation.input, strawberry.argument(
         description=f"The change to make (see {mutation.input.__name__}).")]}
     resolve.__name__ = mutation.name  # each field's own name in the type
-    return strawberry.mutation(resolver=resolve, name=mutation.name, description=mutation.description)
+    return strawberry.mutation(resolver=resolve, name=mutation.name, description=documented(mutation))
 
 
 class RecordsSchema(strawberry.Schema):
