@@ -1,6 +1,7 @@
 """Subscriptions over WebSocket (graphql-transport-ws) with real clients against running servers."""
 
 import secrets
+import threading
 
 import pytest
 from websockets.exceptions import ConnectionClosed
