@@ -42,7 +42,7 @@ from service.graphql.errors import refusal_body
 from service.graphql.scalars import parse_instant
 from service.graphql.schema import schema
 from service.graphql.types import EventRecord
-from service.http import SecurityHeaders, keep_request_text_out_of_logs, unexpected
+from service.http import SecurityHeaders, keep_request_text_out_of_logs, policy_for_styled, unexpected
 from service.sign_in import sign_in
 from service.tokens import Identity, TokenError, bearer
 from service.webhooks.engine import DeliveryEngine
@@ -367,7 +367,11 @@ def report(services: Services) -> Any:
             return JSONResponse({"errors": [{"message": "no such plan for this reader"}]}, status_code=404)
         except StoreUnavailable as error:
             return JSONResponse({"errors": [{"message": str(error)}]}, status_code=503)
-        return Response(body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        shown = "inline" if form in ("html", "pdf") else "attachment"  # read in the browser; opened in a spreadsheet
+        headers = {"Content-Disposition": f'{shown}; filename="{name}"'}
+        if form == "html":
+            headers["Content-Security-Policy"] = policy_for_styled(body.decode())
+        return Response(body, media_type=media_type, headers=headers)
 
     return answer
 

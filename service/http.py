@@ -4,8 +4,11 @@ response carries, and logs that never hold what a client sent."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import json
 import logging
+import re
 import traceback
 from functools import lru_cache
 
@@ -23,8 +26,9 @@ MAX_HEADERS = 100
 CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                            "font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; "
                            "frame-ancestors 'none'")
+POLICY = b"content-security-policy"
 SECURITY_HEADERS = [
-    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (POLICY, CONTENT_SECURITY_POLICY.encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
@@ -120,8 +124,20 @@ class EdgeProtocol(HttpToolsProtocol):
 REASONS = {400: "Bad Request", 408: "Request Timeout", 431: "Request Header Fields Too Large"}
 
 
+STYLE = re.compile(r"<style>(.*?)</style>", re.S)
+
+
+def policy_for_styled(page: str) -> str:
+    """The policy for a self-contained page (the termly report's HTML, which must read the same saved to a file):
+    its own `<style>` elements, by their hashes, and style attributes (its inline SVG charts use them); still no
+    script, nothing fetched from elsewhere, and nothing may frame it."""
+    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()}'"
+                      for style in STYLE.findall(page))
+    return f"{CONTENT_SECURITY_POLICY}; style-src-elem {hashes}; style-src-attr 'unsafe-inline'"
+
+
 class SecurityHeaders:
-    """Adds the security headers to every HTTP response."""
+    """Adds the security headers to every HTTP response (a response with a policy of its own keeps it)."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -133,7 +149,9 @@ class SecurityHeaders:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+                headers = message.get("headers", [])
+                own = any(name == POLICY for name, _ in headers)
+                message["headers"] = [*headers, *(h for h in SECURITY_HEADERS if not (own and h[0] == POLICY))]
             await send(message)
 
         await self.app(scope, receive, with_headers)

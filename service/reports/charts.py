@@ -1,57 +1,89 @@
-"""One trend chart per scorecard metric, drawn by matplotlib's SVG backend.
+"""One trend chart per scorecard metric, drawn by ReportLab's charts: inline SVG in the HTML, vectors in the PDF.
 
 Readable printed in black and white: the measurements are one line with a
-marker per period whose shape says its RAG (a square for RED, a triangle for
-AMBER, a circle for GREEN, a cross where there is no target), the targets each
+marker per period whose shape says its RAG (a square for RED, a hollow triangle
+for AMBER, a circle for GREEN, a cross where there is no RAG), the targets each
 was judged against (milestones, else the metric's) are a dashed line, and
-every marker is labelled with its value. Each chart carries a
-text alternative. The SVG is the same bytes for the same figures (no dates, a
-fixed hash salt for its ids).
+every marker is labelled with its value. Each chart carries a text
+alternative. The same figures give the same drawing, and the same SVG bytes.
 """
 
 from __future__ import annotations
 
-import io
 from datetime import date
+from html import escape
 
-import matplotlib
+from reportlab.graphics.charts.lineplots import LinePlot
+from reportlab.graphics.renderSVG import drawToString
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.graphics.widgets.markers import makeMarker
+from reportlab.lib.colors import black, white
 
-matplotlib.use("svg")
-matplotlib.rcParams.update({"svg.hashsalt": "send-records", "svg.fonttype": "none", "font.size": 9,
-                            "axes.spines.top": False, "axes.spines.right": False})
+from service.reports.fonts import REGULAR
 
-from matplotlib import pyplot  # noqa: E402
-
-MARKERS = {"RED": "s", "AMBER": "^", "GREEN": "o", None: "x"}
+MARKERS = {"RED": ("FilledSquare", black), "AMBER": ("Triangle", white), "GREEN": ("FilledCircle", black),
+           None: ("Cross", black)}
+WIDTH, HEIGHT = 430, 190
 
 
-def trend(metric: dict) -> str:
-    """An SVG document: the metric's measurements in order of period end, its target and each one's RAG."""
+def trend(metric: dict) -> Drawing:
+    """The metric's measurements in order of period end, its targets and each one's RAG."""
     measured = sorted(metric["measurements"], key=lambda m: m["periodEnd"])
-    figure, axes = pyplot.subplots(figsize=(6.0, 2.6))
-    try:
-        ends = [date.fromisoformat(m["periodEnd"]) for m in measured]
-        axes.plot(ends, [m["value"] for m in measured], color="black", linewidth=1.2)
-        for end, m in zip(ends, measured):
-            axes.plot([end], [m["value"]], marker=MARKERS[m["rag"]], color="black", markersize=7, linestyle="none",
-                      fillstyle="none" if m["rag"] == "AMBER" else "full")
-            axes.annotate(f"{m['value']:g}", (end, m["value"]), textcoords="offset points", xytext=(0, 7),
-                          ha="center")
-        targeted = [(end, m["target"]) for end, m in zip(ends, measured) if m["target"] is not None]
-        if targeted:  # each measurement's own target (a milestone's, else the metric's): the trajectory agreed
-            axes.plot([end for end, _ in targeted], [t for _, t in targeted], color="black", linestyle="--",
-                      linewidth=0.9, marker="_", markersize=12)
-            axes.annotate(f"target {targeted[-1][1]:g}", (1, targeted[-1][1]), xycoords=("axes fraction", "data"),
-                          textcoords="offset points", xytext=(0, 3), ha="right")
-        axes.set_ylabel(metric["unit"].lower())
-        axes.set_xticks(ends, [m["period"].replace(" ", "\n", 1) for m in measured], rotation=0)
-        figure.tight_layout()
-        out = io.StringIO()
-        figure.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
-    finally:
-        pyplot.close(figure)
-    svg = out.getvalue()
-    return svg[svg.index("<svg"):]  # inline: without the XML declaration and doctype
+    drawing = Drawing(WIDTH, HEIGHT)
+    drawing.add(String(4, HEIGHT - 12, metric["unit"].lower(), fontName=REGULAR, fontSize=8))
+    if not measured:
+        return drawing
+    ends = [date.fromisoformat(m["periodEnd"]).toordinal() for m in measured]
+    periods = dict(zip(ends, (m["period"].replace(" ", "\n", 1) for m in measured)))
+    targeted = [(end, m["target"]) for end, m in zip(ends, measured) if m["target"] is not None]
+    plot = LinePlot()
+    plot.x, plot.y, plot.width, plot.height = 40, 34, WIDTH - 90, HEIGHT - 60
+    plot.data = [list(zip(ends, (m["value"] for m in measured)))] + ([targeted] if targeted else [])
+    plot.lines[0].strokeWidth, plot.lines[0].strokeColor = 1.2, black
+    plot.lines[1].strokeWidth, plot.lines[1].strokeColor, plot.lines[1].strokeDashArray = 0.9, black, (4, 3)
+    for n, m in enumerate(measured):
+        shape, fill = MARKERS[m["rag"]]
+        plot.lines[0, n].symbol = makeMarker(shape, size=7, fillColor=fill, strokeColor=black, strokeWidth=1)
+    plot.lineLabelFormat = value_label
+    plot.lineLabels.fontName, plot.lineLabels.fontSize, plot.lineLabels.dy = REGULAR, 8, 8
+    for axis in (plot.xValueAxis, plot.yValueAxis):
+        axis.labels.fontName, axis.labels.fontSize, axis.strokeColor = REGULAR, 8, black
+    plot.xValueAxis.valueSteps = ends
+    room = max(ends[-1] - ends[0], 365) * 0.06
+    plot.xValueAxis.valueMin, plot.xValueAxis.valueMax = ends[0] - room, ends[-1] + room
+    plot.xValueAxis.labelTextFormat = periods.get
+    plot.xValueAxis.labels.boxAnchor = "n"
+    values = [m["value"] for m in measured] + [t for _, t in targeted]
+    margin = (max(values) - min(values)) * 0.15 or 1
+    plot.yValueAxis.valueMin, plot.yValueAxis.valueMax = min(values) - margin, max(values) + margin
+    plot.yValueAxis.labelTextFormat = "%g"
+    drawing.add(plot)
+    if targeted:
+        drawing.add(String(WIDTH - 4, _at(plot, targeted[-1][1]) + 4,
+                           f"target {targeted[-1][1]:g}", fontName=REGULAR, fontSize=8, textAnchor="end"))
+    return drawing
+
+
+def _at(plot: LinePlot, value: float) -> float:
+    """Where a value sits on the plot's vertical axis."""
+    axis = plot.yValueAxis
+    return plot.y + plot.height * (value - axis.valueMin) / (axis.valueMax - axis.valueMin)
+
+
+def value_label(plot: LinePlot, row: int, column: int, x: float, y: float) -> str | None:
+    """Each measurement's value over its marker; the target line is labelled once, at its end."""
+    return f"{plot.data[row][column][1]:g}" if row == 0 else None
+
+
+value_label.__labelFmtEX__ = True
+
+
+def svg(drawing: Drawing, title: str) -> str:
+    """The drawing as an SVG element to put inline in the HTML (without the XML declaration and doctype), titled
+    (a pointer over it shows the title) and hidden from screen readers, which read the figure's text alternative."""
+    text = drawToString(drawing, svgAttrs={"aria-hidden": "true"})
+    return text[text.index("<svg"):].replace("<title>...</title>", f"<title>{escape(title)}</title>", 1).replace(
+        "<desc>...</desc>", "", 1)
 
 
 def alternative(metric: dict) -> str:

@@ -1,9 +1,9 @@
-"""The termly report in four formats: HTML (Jinja2), PDF from that HTML (WeasyPrint), CSV and XLSX (openpyxl).
+"""The termly report in four formats: HTML (Jinja2), PDF from that HTML (ReportLab), CSV and XLSX (openpyxl).
 
-HTML and CSV are the same bytes for the same plan and instant; the PDF has the
-same text (its file carries the moment it was written). Every page of the HTML
-and PDF says the audit chain's head at the report's instant, so the paper can
-be checked against the record later (`send-records verify --as-at`).
+HTML, CSV and PDF are the same bytes for the same plan and instant (the XLSX
+the same cells: its file carries the moment it was written). Every page of the
+HTML and PDF says the audit chain's head at the report's instant, so the paper
+can be checked against the record later (`send-records verify --as-at`).
 """
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ import io
 from importlib.resources import files
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from service.reports.charts import alternative, trend
+from service.reports import paper
+from service.reports.charts import alternative, svg, trend
 from service.reports.gather import Report
 
 FORMATS = {"html": "text/html; charset=utf-8", "pdf": "application/pdf", "csv": "text/csv; charset=utf-8",
@@ -28,6 +30,9 @@ ACTION_COLUMNS = ["Priority area", "Action", "Owner agency", "Lead officer", "Du
                   "Times rescheduled", "Status", "RAG", "Overdue", "Latest note"]
 templates = Environment(loader=PackageLoader("service.reports"), autoescape=select_autoescape(["html"]),
                         trim_blocks=True, lstrip_blocks=True)
+# Text inside a CSS string in the <style> element (the printed footer): there HTML's escapes mean nothing, so quotes,
+# backslashes, line ends and "<" (which could end the element) are written as CSS escapes.
+templates.filters["css_string"] = lambda text: Markup("".join(f"\\{ord(c):x} " if c in '\\"<>&\n' else c for c in text))
 
 
 NAMES = {"LOCAL_AREA_SEND_2016": "2016 local area SEND framework", "AREA_SEND_2023": "2023 area SEND framework",
@@ -46,14 +51,25 @@ def footer(report: Report) -> str:
 
 
 def html(report: Report) -> str:
+    return page(report, [svg(trend(m), alternative(m)) for m in report.plan["partnership"]["metrics"]])
+
+
+def pdf(report: Report) -> bytes:
+    """The HTML laid out on paper, with each chart's drawing where the HTML has its SVG."""
+    drawings = [trend(m) for m in report.plan["partnership"]["metrics"]]
+    return paper.pdf(page(report, [f'<img data-chart="{n}">' for n in range(len(drawings))]), drawings)
+
+
+def page(report: Report, charts: list[str]) -> str:
+    """The report's HTML, with `charts` (markup, one per scorecard metric) in the scorecard's figures."""
     plan = report.plan
     areas = [{**area, "actions": report.actions_of(area["id"])} for area in plan["priorityAreas"]]
     if report.actions_of(None):
         areas.append({"title": "Actions outside the priority areas", "successMeasures": [],
                       "actions": report.actions_of(None)})
-    metrics = [{**m, "chart": trend(m), "alternative": alternative(m),
+    metrics = [{**m, "chart": chart, "alternative": alternative(m),
                 "measured": sorted(m["measurements"], key=lambda x: x["periodEnd"])}
-               for m in plan["partnership"]["metrics"]]
+               for m, chart in zip(plan["partnership"]["metrics"], charts)]
     total = plan["progress"]["total"]
     return templates.get_template("report.html").render(
         css=files("service.reports").joinpath("templates/report.css").read_text(), plan=plan,
@@ -62,12 +78,6 @@ def html(report: Report) -> str:
         rags=RAGS, by_rag=report.by_rag, areas=areas, changes=report.changes, exceptions=report.exceptions,
         judgements=report.judgements, meetings=report.meetings, metrics=metrics, ahead=report.ahead, footer=footer(report), words=words,
         completed_share=round(100 * plan["progress"]["completed"] / total) if total else 0)
-
-
-def pdf(report: Report) -> bytes:
-    from weasyprint import HTML  # its system libraries load only when a PDF is asked for
-
-    return HTML(string=html(report)).write_pdf()
 
 
 def action_rows(report: Report) -> list[list]:

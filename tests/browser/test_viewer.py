@@ -395,3 +395,21 @@ def test_the_sign_in_endpoint_refuses_clearly(service, signing_in, provider):
     for server, body, status, message in refusals:
         response = httpx.post(f"http://127.0.0.1:{server.port}/app/sign-in", json=body)
         assert (response.status_code, response.json()) == (status, {"error": message})
+
+
+def test_the_termly_report_reads_in_a_browser_with_its_charts_and_no_accessibility_violations(page, service):
+    auditor = token(Role.AUDITOR)
+    plans = {p["title"]: p["id"] for partnership in service.query("{ partnerships { plans { id title } } }", auditor)["partnerships"]
+             for p in partnership["plans"]}
+    page.set_extra_http_headers({"Authorization": f"Bearer {auditor}"})
+    page.goto(f"http://127.0.0.1:{service.port}/reports/plans/{plans['Lancashire Written Statement of Action']}?format=html")
+    charts = page.locator("figure svg")
+    assert charts.count() == 2  # one per metric of Lancashire's scorecard, each drawn with its values
+    for n in range(2):
+        box = charts.nth(n).bounding_box()
+        assert box["width"] > 300 and box["height"] > 100
+        assert charts.nth(n).locator("text").count() > 5
+    assert page.evaluate("getComputedStyle(document.querySelector('figure svg text')).fontFamily").startswith('"Helvetica Neue"')
+    shot(page, "report")
+    assert no_accessibility_violations(page) == []
+    assert page.requests_off_machine == [] and page.console_errors == []
