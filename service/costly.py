@@ -8,6 +8,13 @@ cost.INLINE_LIMIT, or that verifies the audit trail, is answered by another proc
 `send-records serve` process has one, started with its first costly read), which gives back the answer's JSON
 text: the serving process only copies it to the client. A caller has at most PER_CALLER costly reads under way
 at once; the others queue in that process's bounded pool (one process; its answers are limited in time too).
+
+Queries within cost.INLINE_LIMIT are answered in the serving process, but one caller sending them back to back
+would still hold its event loop much of the time, and every other caller's requests would wait behind its
+queries. So each caller has a bucket of the serving loop's time (BURST seconds, filling at RATE of the loop):
+the time its queries run there is taken from it, and once it is empty the caller's further queries are answered
+here too, until it has filled to half. A portal's page of a few queries, or a steady 2% of the loop, never
+empties it; a caller sending queries back to back takes at most about 2% of the loop after its first burst.
 """
 
 from __future__ import annotations
@@ -31,8 +38,11 @@ from strawberry.http import process_result
 from service.authorisation import Principal
 from service.graphql.cost import took_too_long, too_costly
 
+logger = logging.getLogger(__name__)
 PER_CALLER = 2
 NICENESS = 10  # the costly-read process's scheduling priority below the serving process's
+BURST = 0.5  # seconds of the serving loop one caller's queries may take at once, before they are answered apart
+RATE = 0.02  # of the serving loop's time a caller's bucket fills at: what it may take, sustained
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,8 @@ class CostlyReads:
         self.seconds = seconds  # SEND_RECORDS_QUERY_SECONDS: an answer queued and made takes no longer
         self.pool = self.start()
         self.under_way: Counter[str] = Counter()  # costly reads by caller
+        self.buckets: dict[str, tuple[float, float]] = {}  # by caller: seconds of the serving loop left, as of when
+        self.apart: set[str] = set()  # the callers whose bucket was empty, until it fills to half
 
     @staticmethod
     def start() -> ProcessPoolExecutor:
@@ -73,6 +85,31 @@ class CostlyReads:
             self.under_way[caller] -= 1
             if not self.under_way[caller]:
                 del self.under_way[caller]
+
+    def left(self, caller: str, now: float) -> float:
+        """The seconds of the serving loop left in a caller's bucket (a caller not seen lately has a full one)."""
+        seconds, at = self.buckets.get(caller, (BURST, now))
+        return min(BURST, seconds + (now - at) * RATE)
+
+    def over_share(self, principal: Principal) -> bool:
+        """Whether this caller's queries have emptied its bucket of the serving loop's time (until it fills to
+        half). The log says when a caller goes over, and when it is back within its share."""
+        caller = principal.scope
+        over = self.left(caller, time.monotonic()) < (BURST / 2 if caller in self.apart else 0)
+        if over != (caller in self.apart):
+            (self.apart.add if over else self.apart.discard)(caller)
+            logger.info("%s (%s%s) %s", principal.subject, principal.role, f" of {principal.partnership_id}"
+                        if principal.partnership_id else "", "is over its share of the serving process: its queries "
+                        "are answered in the costly-read process" if over else "is back within its share")
+        return over
+
+    def ran(self, principal: Principal, seconds: float) -> None:
+        """A caller's query ran in the serving process for these seconds."""
+        now = time.monotonic()
+        self.buckets[principal.scope] = (self.left(principal.scope, now) - seconds, now)
+        if len(self.buckets) > 10_000:  # full buckets are forgotten
+            self.buckets = {caller: kept for caller, kept in self.buckets.items() if self.left(caller, now) < BURST}
+            self.apart &= self.buckets.keys()
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 from inspect import isawaitable
 from typing import Annotated, Any, AsyncIterator, Iterator
@@ -82,8 +83,12 @@ class Rules(RequestCost, errors.CodedErrors):
 
     async def on_execute(self) -> AsyncIterator[None]:
         refuse_over_http(self.execution_context)
-        await self.answer_apart()
+        if await self.answer_apart():
+            yield
+            return
+        started = time.perf_counter()
         yield
+        self.ran_here(time.perf_counter() - started)
 
     def get_results(self) -> dict:
         reader = vars(self.execution_context.context).get("reader")  # made only if the request read anything

@@ -146,6 +146,34 @@ def test_2_a_caller_has_at_most_two_costly_reads_under_way(server):
     assert theirs.get("errors") is None and len(theirs["data"]["e0"]["edges"]) > 0
 
 
+def test_2_a_caller_taking_more_than_its_share_of_the_serving_loop_is_answered_apart(server):
+    for _ in range(7):
+        new_area(server)  # events to read
+    light = "{ events(first: 60) { edges { node { type data actor { subject } } } } }"  # 181 objects: answered inline
+    hog, portal = token(Role.AUDITOR, subject="hog"), token(Role.AUDITOR, subject="portal")
+    first = post(server, light, portal)
+    assert first.get("errors") is None and len(first["data"]["events"]["edges"]) == 60
+    log = server.data_dir / "server.log"
+    answers, deadline = [], time.monotonic() + 60
+    with ThreadPoolExecutor(4) as pool:  # four at once, back to back
+        while "hog (AUDITOR) is over its share" not in log.read_text() and time.monotonic() < deadline:
+            answers += pool.map(lambda _: post(server, light, hog), range(8))
+    answers += [post(server, light, hog) for _ in range(5)]  # now answered in the costly-read process
+    assert "hog (AUDITOR) is over its share of the serving process" in log.read_text()
+    for answer in answers:  # the same answers wherever they are made; once over, at most two at once
+        if "errors" in answer:
+            refused(answer, "QUERY_TOO_COSTLY", "at most 2 costly reads under way at once")
+        else:
+            assert answer["data"] == first["data"]
+    assert post(server, light, portal)["data"] == first["data"] and "portal (AUDITOR) is over" not in log.read_text()
+    for _ in range(40):  # its bucket fills (to half: 12.5 s), and it is answered here again
+        time.sleep(1)
+        assert post(server, light, hog)["data"] == first["data"]
+        if "hog (AUDITOR) is back within its share" in log.read_text():
+            break
+    assert "hog (AUDITOR) is back within its share" in log.read_text()
+
+
 def children(pid: int) -> list[int]:
     """The processes whose parent is this one, from /proc."""
     found = []
