@@ -78,12 +78,14 @@ def value_label(plot: LinePlot, row: int, column: int, x: float, y: float) -> st
 value_label.__labelFmtEX__ = True
 
 
-def svg(drawing: Drawing, title: str) -> str:
-    """The drawing as an SVG element to put inline in the HTML (without the XML declaration and doctype), titled
-    (a pointer over it shows the title) and hidden from screen readers, which read the figure's text alternative."""
+def svg(drawing: Drawing, title: str, n: int) -> str:
+    """The drawing as the nth SVG element to put inline in the HTML (without the XML declaration and doctype; its
+    ids its own), titled (a pointer over it shows the title) and hidden from screen readers, which read the
+    figure's text alternative."""
     text = drawToString(drawing, svgAttrs={"aria-hidden": "true"})
-    return text[text.index("<svg"):].replace("<title>...</title>", f"<title>{escape(title)}</title>", 1).replace(
-        "<desc>...</desc>", "", 1)
+    return (text[text.index("<svg"):].replace("<title>...</title>", f"<title>{escape(title)}</title>", 1)
+            .replace("<desc>...</desc>", "", 1).replace('id="clip"', f'id="chart-{n}-clip"')
+            .replace("url(#clip)", f"url(#chart-{n}-clip)").replace('id="group"', f'id="chart-{n}-group"'))
 
 
 def alternative(metric: dict) -> str:

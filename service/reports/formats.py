@@ -51,7 +51,7 @@ def footer(report: Report) -> str:
 
 
 def html(report: Report) -> str:
-    return page(report, [svg(trend(m), alternative(m)) for m in report.plan["partnership"]["metrics"]])
+    return page(report, [svg(trend(m), alternative(m), n) for n, m in enumerate(report.plan["partnership"]["metrics"])])
 
 
 def pdf(report: Report) -> bytes:

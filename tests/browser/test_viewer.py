@@ -410,6 +410,8 @@ def test_the_termly_report_reads_in_a_browser_with_its_charts_and_no_accessibili
         assert box["width"] > 300 and box["height"] > 100
         assert charts.nth(n).locator("text").count() > 5
     assert page.evaluate("getComputedStyle(document.querySelector('figure svg text')).fontFamily").startswith('"Helvetica Neue"')
+    ids = page.evaluate("[...document.querySelectorAll('[id]')].map(element => element.id)")
+    assert len(ids) == len(set(ids))  # the charts' own ids too
     shot(page, "report")
     assert no_accessibility_violations(page) == []
     assert page.requests_off_machine == [] and page.console_errors == []
