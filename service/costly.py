@@ -11,10 +11,11 @@ at once; the others queue in that process's bounded pool (one process; its answe
 
 Queries within cost.INLINE_LIMIT are answered in the serving process, but one caller sending them back to back
 would still hold its event loop much of the time, and every other caller's requests would wait behind its
-queries. So each caller has a bucket of the serving loop's time (BURST seconds, filling at RATE of the loop):
-the time its queries run there is taken from it, and once it is empty the caller's further queries are answered
-here too, until it has filled to half. A portal's page of a few queries, or a steady 2% of the loop, never
-empties it; a caller sending queries back to back takes at most about 2% of the loop after its first burst.
+queries. So each caller has a bucket of objects (BURST, filling at RATE a second): a query answered in the
+serving process takes its cost (service/graphql/cost.py) from it, and once it is empty the caller's further
+queries are answered here too (at most QUEUED of them under way at once, queued, not refused), until the bucket
+has filled to half. Cost, not time, so that the share is the same however busy the machine or however many of
+the caller's queries run at once. A portal's page of a few queries never empties it.
 """
 
 from __future__ import annotations
@@ -41,8 +42,9 @@ from service.graphql.cost import took_too_long, too_costly
 logger = logging.getLogger(__name__)
 PER_CALLER = 2
 NICENESS = 10  # the costly-read process's scheduling priority below the serving process's
-BURST = 0.5  # seconds of the serving loop one caller's queries may take at once, before they are answered apart
-RATE = 0.02  # of the serving loop's time a caller's bucket fills at: what it may take, sustained
+BURST = 2_000  # objects one caller's queries may ask for in the serving process at once (some 0.4 s of it here)
+RATE = 100  # objects a second a caller's bucket fills at: what its queries may ask of the serving process, sustained
+QUEUED = 16  # queries of a caller over its share under way at once in the costly-read process
 
 
 @dataclass(frozen=True)
@@ -56,21 +58,26 @@ class CostlyReads:
     def __init__(self, seconds: float):
         self.seconds = seconds  # SEND_RECORDS_QUERY_SECONDS: an answer queued and made takes no longer
         self.pool = self.start()
-        self.under_way: Counter[str] = Counter()  # costly reads by caller
-        self.buckets: dict[str, tuple[float, float]] = {}  # by caller: seconds of the serving loop left, as of when
+        self.under_way: Counter[tuple[str, bool]] = Counter()  # reads answered here by caller, and whether costly
+        self.buckets: dict[str, tuple[float, float]] = {}  # by caller: the objects left in its bucket, as of when
         self.apart: set[str] = set()  # the callers whose bucket was empty, until it fills to half
 
     @staticmethod
     def start() -> ProcessPoolExecutor:
         return ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=start)
 
-    async def answer(self, principal: Principal, query: str, variables: dict | None,
-                     operation_name: str | None) -> ExecutionResult:
-        caller = principal.scope
-        if self.under_way[caller] >= PER_CALLER:
+    async def answer(self, principal: Principal, query: str, variables: dict | None, operation_name: str | None,
+                     costly: bool) -> ExecutionResult:
+        """The answer to a costly query, or to a query of a caller over its share of the serving process."""
+        key = (principal.scope, costly)
+        if costly and self.under_way[key] >= PER_CALLER:
             return ExecutionResult(None, [too_costly(
                 f"a caller may have at most {PER_CALLER} costly reads under way at once: wait for an answer first")])
-        self.under_way[caller] += 1
+        if self.under_way[key] >= QUEUED:
+            return ExecutionResult(None, [too_costly(
+                f"a caller over its share of the serving process may have at most {QUEUED} queries under way at "
+                "once: wait for an answer first")])
+        self.under_way[key] += 1
         try:
             async with asyncio.timeout(self.seconds):
                 text = await asyncio.get_running_loop().run_in_executor(self.pool, answer, principal, query, variables,
@@ -82,34 +89,34 @@ class CostlyReads:
             self.pool = self.start()
             raise
         finally:
-            self.under_way[caller] -= 1
-            if not self.under_way[caller]:
-                del self.under_way[caller]
+            self.under_way[key] -= 1
+            if not self.under_way[key]:
+                del self.under_way[key]
 
     def left(self, caller: str, now: float) -> float:
-        """The seconds of the serving loop left in a caller's bucket (a caller not seen lately has a full one)."""
-        seconds, at = self.buckets.get(caller, (BURST, now))
-        return min(BURST, seconds + (now - at) * RATE)
+        """The objects left in a caller's bucket (a caller not seen lately has a full one)."""
+        objects, at = self.buckets.get(caller, (BURST, now))
+        return min(BURST, objects + (now - at) * RATE)
 
-    def over_share(self, principal: Principal) -> bool:
-        """Whether this caller's queries have emptied its bucket of the serving loop's time (until it fills to
-        half). The log says when a caller goes over, and when it is back within its share."""
-        caller = principal.scope
-        over = self.left(caller, time.monotonic()) < (BURST / 2 if caller in self.apart else 0)
+    def inline(self, principal: Principal, cost: int) -> bool:
+        """Whether a caller's query of this cost is answered in the serving process, which takes the cost from the
+        caller's bucket; not once the bucket is empty, until it has filled to half. The log says when a caller
+        goes over its share, and when it is back within it."""
+        caller, now = principal.scope, time.monotonic()
+        left = self.left(caller, now)
+        over = left < (BURST / 2 if caller in self.apart else 0)
         if over != (caller in self.apart):
             (self.apart.add if over else self.apart.discard)(caller)
             logger.info("%s (%s%s) %s", principal.subject, principal.role, f" of {principal.partnership_id}"
                         if principal.partnership_id else "", "is over its share of the serving process: its queries "
                         "are answered in the costly-read process" if over else "is back within its share")
-        return over
-
-    def ran(self, principal: Principal, seconds: float) -> None:
-        """A caller's query ran in the serving process for these seconds."""
-        now = time.monotonic()
-        self.buckets[principal.scope] = (self.left(principal.scope, now) - seconds, now)
+        if over:
+            return False
+        self.buckets[caller] = (left - cost, now)
         if len(self.buckets) > 10_000:  # full buckets are forgotten
-            self.buckets = {caller: kept for caller, kept in self.buckets.items() if self.left(caller, now) < BURST}
+            self.buckets = {kept: bucket for kept, bucket in self.buckets.items() if self.left(kept, now) < BURST}
             self.apart &= self.buckets.keys()
+        return True
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)

@@ -176,6 +176,7 @@ class RequestCost:
     execution_context: Any
     costly: bool = False
     query: bool = False
+    cost: int = 0
 
     def check_cost(self) -> None:
         """Once the request is validated."""
@@ -218,26 +219,21 @@ class RequestCost:
                 f"this {operation.operation.value} may return up to {cost:,} objects, more than the {limit:,} one "
                 f"{'query' if is_query else operation.operation.value} may ask for: ask for smaller pages (first), or "
                 f"fewer nested lists{'' if is_query else ', and read the rest with a query'}")
-        self.query = is_query
+        self.query, self.cost = is_query, cost
         self.costly = is_query and (cost > INLINE_LIMIT or estimate.expensive > 0)
         return None
 
-    async def answer_apart(self) -> bool:
-        """A costly query's answer (or any query of a caller over its share of the serving loop), from where the
-        context answers them: the query then runs no further here. Whether it was."""
+    async def answer_apart(self) -> None:
+        """A costly query's answer, or any query's of a caller over its share of the serving process, from where
+        the context answers them: the query then runs no further here."""
         context = self.execution_context
         costly = getattr(context.context, "costly", None)
-        if costly is None or not (self.costly or self.query and costly.over_share(context.context.principal)):
-            return False
-        context.result = await costly.answer(context.context.principal, context.query, context.variables,
-                                             context.operation_name)
-        return True
-
-    def ran_here(self, seconds: float) -> None:
-        """A query ran in the serving process: its time counts to its caller's share of the loop."""
-        costly = getattr(self.execution_context.context, "costly", None)
-        if costly is not None and self.query:
-            costly.ran(self.execution_context.context.principal, seconds)
+        if costly is None or not self.query:
+            return
+        principal = context.context.principal
+        if self.costly or not costly.inline(principal, self.cost):
+            context.result = await costly.answer(principal, context.query, context.variables, context.operation_name,
+                                                 self.costly)
 
 
 class LimitedExecution(StrawberryGraphQLCoreExecutionContext):

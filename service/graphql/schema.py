@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from functools import lru_cache
 from inspect import isawaitable
 from typing import Annotated, Any, AsyncIterator, Iterator
@@ -83,12 +82,8 @@ class Rules(RequestCost, errors.CodedErrors):
 
     async def on_execute(self) -> AsyncIterator[None]:
         refuse_over_http(self.execution_context)
-        if await self.answer_apart():
-            yield
-            return
-        started = time.perf_counter()
+        await self.answer_apart()
         yield
-        self.ran_here(time.perf_counter() - started)
 
     def get_results(self) -> dict:
         reader = vars(self.execution_context.context).get("reader")  # made only if the request read anything
