@@ -11,11 +11,13 @@ at once; the others queue in that process's bounded pool (one process; its answe
 
 Queries within cost.INLINE_LIMIT are answered in the serving process, but one caller sending them back to back
 would still hold its event loop much of the time, and every other caller's requests would wait behind its
-queries. So each caller has a bucket of objects (BURST, filling at RATE a second): a query answered in the
-serving process takes its cost (service/graphql/cost.py) from it, and once it is empty the caller's further
-queries are answered here too (at most QUEUED of them under way at once, queued, not refused), until the bucket
-has filled to half. Cost, not time, so that the share is the same however busy the machine or however many of
-the caller's queries run at once. A portal's page of a few queries never empties it.
+queries. So each caller has a bucket of objects (BURST, filling at RATE a second): a query of more than SMALL
+objects answered in the serving process takes its cost (service/graphql/cost.py) from it, and once it is empty
+the caller's further such queries are answered here too (at most QUEUED of them under way at once, queued, not
+refused), until the bucket has filled to half. Cost, not time, so that the share is the same however busy the
+machine or however many of the caller's queries run at once. Small queries (a record, a short list) hold the
+loop for a millisecond or two, which no one waits long behind, so they are always answered in the serving
+process, however many a caller sends. A portal's page of a few queries never empties the bucket.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ NICENESS = 10  # the costly-read process's scheduling priority below the serving
 BURST = 2_000  # objects one caller's queries may ask for in the serving process at once (some 0.4 s of it here)
 RATE = 100  # objects a second a caller's bucket fills at: what its queries may ask of the serving process, sustained
 QUEUED = 16  # queries of a caller over its share under way at once in the costly-read process
+SMALL = 50  # objects: a query of at most this many is always answered in the serving process, and takes nothing
 
 
 @dataclass(frozen=True)
@@ -99,9 +102,12 @@ class CostlyReads:
         return min(BURST, objects + (now - at) * RATE)
 
     def inline(self, principal: Principal, cost: int) -> bool:
-        """Whether a caller's query of this cost is answered in the serving process, which takes the cost from the
-        caller's bucket; not once the bucket is empty, until it has filled to half. The log says when a caller
+        """Whether a caller's query of this cost is answered in the serving process: a small one always; a larger
+        one takes its cost from the caller's bucket, and is not once the bucket is empty, until it has filled to
+        half. The log says when a caller
         goes over its share, and when it is back within it."""
+        if cost <= SMALL:
+            return True
         caller, now = principal.scope, time.monotonic()
         left = self.left(caller, now)
         over = left < (BURST / 2 if caller in self.apart else 0)
