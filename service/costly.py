@@ -73,13 +73,10 @@ class CostlyReads:
                      costly: bool) -> ExecutionResult:
         """The answer to a costly query, or to a query of a caller over its share of the serving process."""
         key = (principal.scope, costly)
-        if costly and self.under_way[key] >= PER_CALLER:
-            return ExecutionResult(None, [too_costly(
-                f"a caller may have at most {PER_CALLER} costly reads under way at once: wait for an answer first")])
-        if self.under_way[key] >= QUEUED:
-            return ExecutionResult(None, [too_costly(
-                f"a caller over its share of the serving process may have at most {QUEUED} queries under way at "
-                "once: wait for an answer first")])
+        if self.under_way[key] >= (PER_CALLER if costly else QUEUED):
+            what = (f"a caller may have at most {PER_CALLER} costly reads" if costly else
+                    f"a caller over its share of the serving process may have at most {QUEUED} queries")
+            return ExecutionResult(None, [too_costly(f"{what} under way at once: wait for an answer first")])
         self.under_way[key] += 1
         try:
             async with asyncio.timeout(self.seconds):
@@ -104,8 +101,7 @@ class CostlyReads:
     def inline(self, principal: Principal, cost: int) -> bool:
         """Whether a caller's query of this cost is answered in the serving process: a small one always; a larger
         one takes its cost from the caller's bucket, and is not once the bucket is empty, until it has filled to
-        half. The log says when a caller
-        goes over its share, and when it is back within it."""
+        half. The log says when a caller goes over its share, and when it is back within it."""
         if cost <= SMALL:
             return True
         caller, now = principal.scope, time.monotonic()

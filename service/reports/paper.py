@@ -21,7 +21,8 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import CondPageBreak, HRFlowable, KeepTogether, ListFlowable, Paragraph, SimpleDocTemplate, Table, TableStyle
+from reportlab.platypus import (CondPageBreak, HRFlowable, KeepTogether, ListFlowable, Paragraph, SimpleDocTemplate,
+                                Table, TableStyle)
 
 from service.reports.fonts import BOLD, REGULAR
 
