@@ -12,6 +12,7 @@ same batches. What a request has read is kept for the rest of it.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -33,10 +34,10 @@ class Reader:
     def __init__(self, read_model: ReadModel, principal: Principal, mapper: Any):
         self.read_model = read_model
         self.principal = principal
-        self.mapper = mapper
-        self.located = DataLoader(self._locate, max_batch_size=BATCH)
-        self.lists = DataLoader(self._lists, max_batch_size=BATCH)
-        self.recorded = DataLoader(self._recorded, max_batch_size=BATCH)
+        batches = Batches(read_model, principal, mapper)  # (the loaders hold it, not the reader: see Batches)
+        self.located = DataLoader(batches.locate, max_batch_size=BATCH)
+        self.lists = DataLoader(batches.lists, max_batch_size=BATCH)
+        self.recorded = DataLoader(batches.recorded, max_batch_size=BATCH)
         self.answered_as_at: dict[str, str] = {}  # asAt asked -> the instant answered, where they differ
 
     async def view(self, as_at: datetime | None = None, as_of: Any = None) -> View:
@@ -65,7 +66,40 @@ class Reader:
         """When one version of an aggregate was recorded (the log's word for it)."""
         return (await self.recorded.load(entity_id))[version]
 
-    async def _locate(self, keys: list[tuple[str, View]]) -> list[Located | None]:
+    async def records(self, after: int, limit: int, partnership_id: str | None = None, **filters: Any) -> list[dict]:
+        """Event records after a position, in log order, of the partnerships the caller may read."""
+        if filters.get("entity_id") is not None and not is_id(filters["entity_id"]):
+            return []
+        if partnership_id is None:
+            partnership_ids = self.principal.readable
+        elif self.principal.can_read(partnership_id):
+            partnership_ids = [partnership_id]
+        else:
+            return []
+        return await self.read_model.ask(q.records(after, limit, partnership_ids, **filters))
+
+    def forget(self, written: dict[str, Located]) -> None:
+        """Drop what this request has read, after a mutation has changed the record; what the mutation wrote is
+        known without reading it back."""
+        for loader in (self.located, self.lists, self.recorded):
+            loader.clear_all()
+        for entity_id, (kind, state) in written.items():
+            if self.principal.can_read(state.partnership_id):
+                self.located.prime((entity_id, NOW), (kind, state))
+
+
+@dataclass(frozen=True)
+class Batches:
+    """The store queries behind a request's DataLoaders. They are apart from the Reader so that nothing the request
+    built is in a reference cycle (reader -> loader -> bound method -> reader): everything is freed as soon as the
+    request ends, by reference counting, rather than left for the cyclic garbage collector (a tenth of a read's time
+    when it was)."""
+
+    read_model: ReadModel
+    principal: Principal
+    mapper: Any
+
+    async def locate(self, keys: list[tuple[str, View]]) -> list[Located | None]:
         by_view: dict[View, list[str]] = defaultdict(list)
         for entity_id, view in keys:
             by_view[view].append(entity_id)
@@ -77,7 +111,7 @@ class Reader:
                 found[(state.id, view)] = (kind, state)
         return [found.get(key) for key in keys]
 
-    async def _lists(self, keys: list[ListKey]) -> list[list[State]]:
+    async def lists(self, keys: list[ListKey]) -> list[list[State]]:
         groups: dict[tuple[str, str | None, View], list[str | None]] = defaultdict(list)
         for kind, column, value, view in keys:
             groups[(kind, column, view)].append(value)
@@ -112,33 +146,12 @@ class Reader:
         held = {c.id: c for owner in owners.values() for c in getattr(owner, field)}
         return {s.id: _with_seq(held[s.id], s.seq) for s in states if s.id in held}
 
-    async def _recorded(self, entity_ids: list[str]) -> list[dict[int, datetime]]:
+    async def recorded(self, entity_ids: list[str]) -> list[dict[int, datetime]]:
         records = await self.read_model.ask(q.records_of(entity_ids, "MeasurementRecorded"))
         found: dict[str, dict[int, datetime]] = defaultdict(dict)
         for r in records:
             found[r["entityId"]][r["version"]] = datetime.fromisoformat(r["recordedAt"])
         return [found[i] for i in entity_ids]
-
-    async def records(self, after: int, limit: int, partnership_id: str | None = None, **filters: Any) -> list[dict]:
-        """Event records after a position, in log order, of the partnerships the caller may read."""
-        if filters.get("entity_id") is not None and not is_id(filters["entity_id"]):
-            return []
-        if partnership_id is None:
-            partnership_ids = self.principal.readable
-        elif self.principal.can_read(partnership_id):
-            partnership_ids = [partnership_id]
-        else:
-            return []
-        return await self.read_model.ask(q.records(after, limit, partnership_ids, **filters))
-
-    def forget(self, written: dict[str, Located]) -> None:
-        """Drop what this request has read, after a mutation has changed the record; what the mutation wrote is
-        known without reading it back."""
-        for loader in (self.located, self.lists, self.recorded):
-            loader.clear_all()
-        for entity_id, (kind, state) in written.items():
-            if self.principal.can_read(state.partnership_id):
-                self.located.prime((entity_id, NOW), (kind, state))
 
 
 def _with_seq(state: State, seq: int) -> State:

@@ -249,18 +249,28 @@ class LimitedExecution(StrawberryGraphQLCoreExecutionContext):
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         result = super().execute_operation(serially)
+        if self.operation.operation == OperationType.SUBSCRIPTION:  # (each event's executor shares this one's helpers)
+            return result
+        if not isawaitable(result):
+            self.done()
+            return result
         seconds = getattr(self.context_value, "query_seconds", None)
-        if seconds and self.operation.operation == OperationType.QUERY and isawaitable(result):
-            return within(result, seconds)
-        return result
+        return self.finishing(result, seconds if self.operation.operation == OperationType.QUERY else None)
 
+    async def finishing(self, result: Any, seconds: float | None) -> Any:
+        try:
+            async with asyncio.timeout(seconds):
+                return await result
+        except TimeoutError:
+            return ExecutionResult(None, [took_too_long(seconds)])
+        finally:
+            self.done()
 
-async def within(result: Any, seconds: float) -> Any:
-    try:
-        async with asyncio.timeout(seconds):
-            return await result
-    except TimeoutError:
-        return ExecutionResult(None, [took_too_long(seconds)])
+    def done(self) -> None:
+        """graphql-core's executor holds helpers bound to itself (a reference cycle), and through its context the
+        whole request: dropped once the operation is answered, so that the request is freed when it ends, by
+        reference counting, rather than by the cyclic garbage collector."""
+        self.async_helpers = None
 
 
 def took_too_long(seconds: float) -> GraphQLError:
