@@ -380,6 +380,10 @@ def serving_app() -> ASGIApp:
     """The app of one `send-records serve` process, on the store the environment names (uvicorn calls this in
     each worker process)."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    # A log line is its message alone: the caller's frame, thread and process are not looked up for each (the
+    # logging HOWTO's "Optimization").
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     app = create_app(bootstrap())
     # A thousand subscriptions are some 300,000 long-lived objects, and a full pass of the cyclic garbage
     # collector over them stops every delivery for 200 ms. What is built at start-up lives as long as the
