@@ -1,5 +1,6 @@
 """Reads through the schema in-process: what `history`, `events` and the DateTime scalar answer at their edges."""
 
+import gc
 from datetime import date, datetime, timezone
 
 import pytest
@@ -35,6 +36,26 @@ def plan_with_an_action_in_a_priority_area(commands):
                  priority_area_id=area).entity_id
     run("startAction", action_id=action)
     return partnership, area, action
+
+
+def test_a_read_leaves_nothing_for_the_cyclic_garbage_collector(ask):
+    """What a read builds (its context, reader, DataLoaders and graphql-core's executor) is freed by reference
+    counting once it is answered. None of it is left in a reference cycle for the cyclic collector, which took a
+    tenth of the serving process's time under reads when it was."""
+    _, _, action = plan_with_an_action_in_a_priority_area(ask.commands)
+    query = "query($id: ID!) { action(id: $id) { id title plan { title actions(first: 5) { edges { node { id } } } } } }"
+    assert ask(query, id=action).errors is None  # (what the first read keeps, the parsed document, is not garbage)
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)  # the collector keeps what it finds, to be looked at
+    try:
+        for _ in range(3):
+            assert ask(query, id=action).errors is None
+        gc.collect()
+        left = sorted({type(thing).__qualname__ for thing in gc.garbage})
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert left == []
 
 
 def test_a_priority_areas_history_is_its_own_event(ask):
