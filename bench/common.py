@@ -125,11 +125,11 @@ def server(data_dir: Path, port: int, workers: int = 1) -> Iterator[str]:
         log.close()
 
 
-def token(role: str = "AUDITOR") -> str:
+def token(role: str = "AUDITOR", subject: str = "bench") -> str:
     from service.authorisation import Principal
     from service.tokens import issue
 
-    return issue(SECRET, Principal("bench", Role(role)))
+    return issue(SECRET, Principal(subject, Role(role)))
 
 
 def latencies(client: httpx.Client, url: str, query: str, variables: dict, token: str, n: int) -> list[float]:

@@ -17,7 +17,8 @@ and the client's share of a core, to show it is not the bottleneck), and the rat
 (target: at least 0.8 each), per round and as the median and range over the rounds.
 
 Needs Node and npm, and wrk (Debian: `apt-get install wrk`). PostGraphile serves without authentication, as a
-peer would be measured; this service checks a bearer token on every request.
+peer would be measured; this service checks a bearer token on every request, the tokens of 1,000 auditors in turn
+(a caller's share of the serving process is bounded: see readers()).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from common import SECRET, BulkLoader, each, fill, partnership_with_plan, server
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRAPHILE = "4.14.1"
 CONNECTIONS = 16
+READERS = 1_000  # callers the load comes from
 WARM_UP = 5  # seconds of both reads on a server just started (Node's JIT and each worker process want it)
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "send-records" / f"postgraphile-{POSTGRAPHILE}"
 
@@ -56,8 +58,8 @@ PEER_RECORD = "query($id: String!) { allEntities(condition: {id: $id}) { nodes {
 PEER_LIST = """query($id: String!) { allEntities(condition: {planId: $id, type: "Action"}, orderBy: SEQ_ASC, first: 50) {
   nodes { id type state } } }"""
 
-# wrk posts the bodies of a file in turn (one JSON body a line), checks every answer (a 200 without GraphQL
-# errors) and prints one line for this script to read.
+# wrk posts the requests of a file in turn (a line each: its Authorization header, a tab, its JSON body), checks
+# every answer (a 200 without GraphQL errors) and prints one line for this script to read.
 WRK_SCRIPT = r"""
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
@@ -65,9 +67,12 @@ function init(args)
   failed = 0
   requests = {}
   wrk.method = "POST"
-  wrk.headers["Content-Type"] = "application/json"
-  if args[2] ~= nil and args[2] ~= "" then wrk.headers["Authorization"] = args[2] end
-  for line in io.lines(args[1]) do table.insert(requests, wrk.format(nil, nil, nil, line)) end
+  for line in io.lines(args[1]) do
+    local authorization, body = line:match("^([^\t]*)\t(.*)$")
+    local headers = {["Content-Type"] = "application/json"}
+    if authorization ~= "" then headers["Authorization"] = authorization end
+    table.insert(requests, wrk.format(nil, nil, headers, body))
+  end
   n = 0
 end
 function request()
@@ -170,14 +175,19 @@ def server_processes(port: str) -> list[psutil.Process]:
     return found
 
 
-def wrk(url: str, bodies: list[bytes], authorization: str, seconds: int, work: Path) -> tuple[list[int], float]:
-    """One wrk run: requests, microseconds, p50 and p99 in microseconds, failures; and wrk's CPU seconds."""
-    script, lines = work / "load.lua", work / "bodies.txt"
+def wrk(url: str, bodies: list[bytes], authorization: str | list[str], seconds: int,
+        work: Path) -> tuple[list[int], float]:
+    """One wrk run, the bodies posted in turn with the authorization, or with each of a list of them in turn: requests,
+    microseconds, p50 and p99 in microseconds, failures; and wrk's CPU seconds."""
+    script, lines = work / "load.lua", work / "requests.txt"
     script.write_text(WRK_SCRIPT)
-    lines.write_bytes(b"\n".join(bodies) + b"\n")
+    authorizations = [authorization] if isinstance(authorization, str) else authorization
+    turns = max(len(bodies), len(authorizations))
+    lines.write_bytes(b"".join(authorizations[n % len(authorizations)].encode() + b"\t" + bodies[n % len(bodies)] + b"\n"
+                               for n in range(turns)))
     before = os.times()
     run = subprocess.run(["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), url,
-                          "--", str(lines), authorization], capture_output=True, text=True)
+                          "--", str(lines)], capture_output=True, text=True)
     after = os.times()
     if run.returncode != 0:
         raise RuntimeError(f"wrk failed: {run.stderr or run.stdout}")
@@ -186,7 +196,7 @@ def wrk(url: str, bodies: list[bytes], authorization: str, seconds: int, work: P
                                                 - before.children_user - before.children_system)
 
 
-def load(url: str, bodies: list[bytes], authorization: str, seconds: int, work: Path, pg_data: Path) -> Load:
+def load(url: str, bodies: list[bytes], authorization: str | list[str], seconds: int, work: Path, pg_data: Path) -> Load:
     """wrk against one server: a short warm-up (new connections), then the measured run."""
     port = url.split(":")[2].split("/")[0]
     wrk(url, bodies, authorization, 2, work)
@@ -198,6 +208,13 @@ def load(url: str, bodies: list[bytes], authorization: str, seconds: int, work: 
     duration = duration_us / 1e6
     return Load(requests / duration, p50_us / 1000, p99_us / 1000, client / duration, server_cpu / requests * 1000,
                 pg_cpu / requests * 1000)
+
+
+def readers(n: int = READERS) -> list[str]:
+    """Authorization headers of n auditors. The load is theirs in turn, as a portal's users' would be: one caller
+    reading 50 actions hundreds of times a second is over its share of the serving process by design (100 objects a
+    second: the README's Security section), and its reads would wait in the costly-read process."""
+    return [f"Bearer {token('AUDITOR', f'reader-{n}')}" for n in range(n)]
 
 
 def body(query: str, **variables) -> bytes:
@@ -236,13 +253,13 @@ def fill_store(data_dir: Path, events: int) -> Fixture:
 def one_round(fixture: Fixture, data_dir: Path, pg_data: Path, database_url: str, seconds: int) -> dict[tuple, Load]:
     results: dict[tuple, Load] = {}
 
-    def measure(url: str, name: str, workers: int, reads: dict[str, list[bytes]], authorization: str = "") -> None:
+    def measure(url: str, name: str, workers: int, reads: dict[str, list[bytes]], authorization: str | list[str] = "") -> None:
         """Both reads warmed up on a server just started, then each measured."""
         wrk(url, [b for bodies in reads.values() for b in bodies], authorization, WARM_UP, data_dir)
         for read, bodies in reads.items():
             results[read, workers, name] = load(url, bodies, authorization, seconds, data_dir, pg_data)
 
-    auditor = f"Bearer {token('AUDITOR')}"
+    auditor, auditors = f"Bearer {token('AUDITOR')}", readers()
     ours = {"record": [body(RECORD, id=a) for a in fixture.actions], "list": [body(LIST, id=fixture.plan)]}
     theirs = {"record": [body(PEER_RECORD, id=a) for a in fixture.actions], "list": [body(PEER_LIST, id=fixture.plan)]}
     for workers in (1, 2):
@@ -250,7 +267,7 @@ def one_round(fixture: Fixture, data_dir: Path, pg_data: Path, database_url: str
         with server(data_dir, port, workers) as url:
             check(url, RECORD, {"id": fixture.actions[0]}, auditor, 1)
             check(url, LIST, {"id": fixture.plan}, auditor, 50)
-            measure(url, "service", workers, ours, auditor)
+            measure(url, "service", workers, ours, auditors)
         port = free_port()
         command = [str(postgraphile()), "--connection", database_url, "--schema", "public", "--port", str(port),
                    "--host", "127.0.0.1", "--disable-graphiql", "--disable-query-log", "--disable-default-mutations"]

@@ -32,7 +32,7 @@ from typing import NamedTuple
 import psutil
 
 from common import SECRET, server, token
-from peer import CACHE, LIST, READS, RECORD, body, check, fill_store, free_port, load
+from peer import CACHE, LIST, READS, RECORD, body, check, fill_store, free_port, load, readers
 
 ROOT = Path(__file__).resolve().parent.parent
 PY_SPY = Path(sys.executable).parent / "py-spy"
@@ -182,7 +182,7 @@ def main() -> None:
             with server(data_dir, free_port(), 1) as url:
                 check(url, query, {"id": ids[0]}, auditor, rows)
                 serve = next(p for p in psutil.Process().children() if "serve" in p.cmdline())
-                plain = load(url, bodies, auditor, 10, data_dir, pg_data)
+                plain = load(url, bodies, readers(), 10, data_dir, pg_data)
                 raw, svg = args.out / f"{args.read}.raw", args.out / f"{args.read}.svg"
 
                 def sampled(output: Path, kind: str, seconds: int):
@@ -190,7 +190,7 @@ def main() -> None:
                     spy = subprocess.Popen([str(PY_SPY), "record", "--pid", str(serve.pid), "--native", "--full-filenames",
                                             "--format", kind, "--output", str(output), "--duration", str(seconds + 2),
                                             "--rate", str(args.rate)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                    measured = load(url, bodies, auditor, seconds, data_dir, pg_data)
+                    measured = load(url, bodies, readers(), seconds, data_dir, pg_data)
                     if spy.wait() != 0:
                         sys.exit("py-spy failed (it needs ptrace rights over the server: root, or CAP_SYS_PTRACE)")
                     return measured
