@@ -1,0 +1,149 @@
+"""Two versions of the service side by side: the CPU one read costs each, measured at the same time.
+
+    .venv/bin/python bench/side_by_side.py BEFORE AFTER [--rounds 4] [--seconds 5]
+
+BEFORE and AFTER are checkouts of the project (for one commit back: `git worktree add /tmp/before HEAD~1`; `.` is
+this one). Each version serves `action(id) { id title status dueOn }` in process: its ASGI app (`serving_app`, the
+same as `send-records serve` runs) is called directly by 16 concurrent clients, with no sockets, on its own copy
+of one embedded store holding a plan of 200 actions among 10^4 events. Both run at once, each pinned to one of
+the two cores, and the cores are swapped each round. On this machine a version's speed moves by half from one
+minute to the next, with other tenants' load: two versions measured one after the other mostly measure that, two
+measured at once see the same machine. Prints each round's CPU milliseconds a read for both (and how much of it
+went to the cyclic garbage collector), the medians, and AFTER / BEFORE.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CLIENTS = 16
+QUERY = "query($id: ID!) { action(id: $id) { id title status dueOn } }"
+
+
+def serve_in_process(data_dir: str, ids_file: str, seconds: float) -> None:
+    """In a child process, with the version's checkout first on the path: reads for `seconds` after a warm-up, then
+    one line, "CPU <ms a read> <reads a second> <ms a read in the cyclic garbage collector>"."""
+    os.environ["SEND_RECORDS_DATA_DIR"] = data_dir
+    # Only the version's own modules: bench/common.py would put this checkout first on the path.
+    from domain.vocabulary import Role
+    from service.app import serving_app
+    from service.authorisation import Principal
+    from service.tokens import issue
+
+    app = serving_app()
+    authorization = f"Bearer {issue(os.environ['SEND_RECORDS_JWT_SECRET'], Principal('bench', Role.AUDITOR))}".encode()
+    bodies = [json.dumps({"query": QUERY, "variables": {"id": i}}).encode() for i in json.loads(Path(ids_file).read_text())]
+
+    async def read(body: bytes) -> None:
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+                 "path": "/graphql", "raw_path": b"/graphql", "root_path": "", "query_string": b"", "state": {},
+                 "headers": [(b"host", b"127.0.0.1"), (b"content-type", b"application/json"),
+                             (b"content-length", str(len(body)).encode()), (b"authorization", authorization)],
+                 "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000)}
+        messages = iter([{"type": "http.request", "body": body, "more_body": False}])
+        sent = []
+
+        async def receive() -> dict:
+            return next(messages, None) or await asyncio.Event().wait()
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        await app(scope, receive, send)
+        if sent[0]["status"] != 200 or b'"errors"' in sent[1]["body"]:
+            raise RuntimeError(f"a read failed: {sent}")
+
+    async def load(seconds: float) -> int:
+        done, deadline = 0, time.perf_counter() + seconds
+
+        async def client(n: int) -> None:
+            nonlocal done
+            while time.perf_counter() < deadline:
+                await read(bodies[n % len(bodies)])
+                n += CLIENTS
+                done += 1
+
+        await asyncio.gather(*(client(n) for n in range(CLIENTS)))
+        return done
+
+    async def main() -> None:
+        inbox, outbox = asyncio.Queue(), asyncio.Queue()
+        await inbox.put({"type": "lifespan.startup"})
+        lifespan = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, inbox.get, outbox.put))
+        if (await outbox.get())["type"] != "lifespan.startup.complete":
+            raise RuntimeError("the app did not start")
+        await load(2)
+        collecting = [0.0, 0.0]  # seconds in collections; when the one under way began
+        gc.callbacks.append(lambda phase, _: collecting.__setitem__(*(
+            (1, time.process_time()) if phase == "start" else (0, collecting[0] + time.process_time() - collecting[1]))))
+        cpu, started = time.process_time(), time.perf_counter()
+        done = await load(seconds)
+        print(f"CPU {(time.process_time() - cpu) / done * 1000:.4f} {done / (time.perf_counter() - started):.0f} "
+              f"{collecting[0] / done * 1000:.4f}", flush=True)
+        await inbox.put({"type": "lifespan.shutdown"})
+        await lifespan
+
+    asyncio.run(main())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("before", type=Path)
+    parser.add_argument("after", type=Path)
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    if "--serve" in sys.argv:  # a child: data dir, ids file, seconds
+        data_dir, ids_file, seconds = sys.argv[sys.argv.index("--serve") + 1:][:3]
+        serve_in_process(data_dir, ids_file, float(seconds))
+        return
+    args = parser.parse_args()
+    from common import SECRET
+    from peer import fill_store
+
+    os.environ.pop("DATABASE_URL", None)  # the embedded store
+    os.environ["SEND_RECORDS_JWT_SECRET"] = SECRET
+    versions = {"before": args.before.resolve(), "after": args.after.resolve()}
+    measured: dict[str, list[float]] = {name: [] for name in versions}
+    with tempfile.TemporaryDirectory(prefix="bench-side-by-side-") as directory:
+        store, ids_file = Path(directory) / "store", Path(directory) / "ids.json"
+        store.mkdir()
+        ids_file.write_text(json.dumps(fill_store(store, 10_000).actions))
+        for round_ in range(args.rounds):
+            children = {}
+            for core, (name, checkout) in enumerate(versions.items()):
+                copy = Path(directory) / name
+                shutil.rmtree(copy, ignore_errors=True)
+                shutil.copytree(store, copy)
+                core = (core + round_) % 2
+                children[name] = subprocess.Popen(
+                    [sys.executable, __file__, "--serve", str(copy), str(ids_file), str(args.seconds)],
+                    env={**os.environ, "PYTHONPATH": str(checkout)},
+                    cwd=directory, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                    preexec_fn=lambda core=core: os.sched_setaffinity(0, {core % (os.cpu_count() or 1)}))
+            line = []
+            for name, child in children.items():
+                out, _ = child.communicate()
+                result = next((w for w in out.splitlines() if w.startswith("CPU ")), None)
+                if child.returncode != 0 or result is None:
+                    sys.exit(f"the {name} version ({versions[name]}) failed to serve its reads")
+                ms, rate, collector = result.split()[1:]
+                measured[name].append(float(ms))
+                line.append(f"{name} {float(ms):.3f} ms a read ({rate}/s; {float(collector):.3f} ms in the collector)")
+            print(f"round {round_ + 1}: " + ", ".join(line), flush=True)
+    before, after = (statistics.median(measured[name]) for name in versions)
+    print(f"\nmedian CPU a read: before {before:.3f} ms, after {after:.3f} ms; after / before {after / before:.2f}")
+
+
+if __name__ == "__main__":
+    main()
