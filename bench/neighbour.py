@@ -150,7 +150,7 @@ def run(directory: Path, requests: int) -> None:
             seen.update(outcomes.get())
         for caller in callers:
             caller.join()
-    print(f"\n| neighbour's reportActionProgress | p50 ms | p99 ms |\n|---|---|---|")
+    print("\n| neighbour's reportActionProgress | p50 ms | p99 ms |\n|---|---|---|")
     print(f"| idle server | {p(idle, 50):.1f} | {p(idle, 99):.1f} |")
     print(f"| while the heavy caller sends its heaviest requests | {p(loaded, 50):.1f} | {p(loaded, 99):.1f} |")
     print(f"\nratio of p99s (loaded / idle): {p(loaded, 99) / p(idle, 99):.2f} (target: at most 3)")
