@@ -21,8 +21,6 @@ from service.reports import paper
 from service.reports.charts import alternative, svg, trend
 from service.reports.gather import Report
 
-FORMATS = {"html": "text/html; charset=utf-8", "pdf": "application/pdf", "csv": "text/csv; charset=utf-8",
-           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 STATUSES = [("Not started", "notStarted"), ("In progress", "inProgress"), ("Completed", "completed"),
             ("Cancelled", "cancelled")]
 RAGS = ["RED", "AMBER", "GREEN", "NOT_RATED"]

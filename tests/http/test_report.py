@@ -6,6 +6,7 @@ import csv
 import io
 import re
 import subprocess
+import sys
 from datetime import datetime, timezone
 from html.parser import HTMLParser
 
@@ -172,3 +173,12 @@ def test_the_command_line_writes_the_same_report(demo, tmp_path):
     missing = subprocess.run([str(BIN), "report", "--plan", "5e1f0000-0000-4000-8000-000000000000"],
                              env=environment(demo.data_dir, demo.store), capture_output=True, text=True, timeout=120)
     assert missing.returncode == 2 and "no plan with id" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_a_serving_process_loads_the_renderers_with_its_first_report_not_at_start_up():
+    """ReportLab, openpyxl (with numpy) and Jinja2 are a third of a serving process's memory; most processes never
+    make a report."""
+    loaded = subprocess.run([sys.executable, "-c", "import sys, service.app, service.cli; "
+                             "print(sorted(m for m in ('reportlab', 'openpyxl', 'numpy', 'jinja2') if m in sys.modules))"],
+                            capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"
