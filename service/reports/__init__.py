@@ -37,8 +37,8 @@ async def make_report(commands: Any, principal: Principal, plan_id: str, as_at: 
 
 
 def rendered(report: Any, form: str) -> bytes:
-    """The renderers (ReportLab, openpyxl, Jinja2) are loaded with the first report, in its worker thread: loaded
-    at start-up, they would take a third of every serving process's memory and half a second of its start."""
+    """The renderers (ReportLab, openpyxl with numpy, Jinja2) are loaded with the first report, in its worker
+    thread: they are the largest libraries the service uses, and most serving processes never make a report."""
     from service.reports.formats import render
 
     return render(report, form)

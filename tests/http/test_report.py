@@ -176,7 +176,7 @@ def test_the_command_line_writes_the_same_report(demo, tmp_path):
 
 
 def test_a_serving_process_loads_the_renderers_with_its_first_report_not_at_start_up():
-    """ReportLab, openpyxl (with numpy) and Jinja2 are a third of a serving process's memory; most processes never
+    """ReportLab, openpyxl (with numpy) and Jinja2 are the largest libraries the service uses; most processes never
     make a report."""
     loaded = subprocess.run([sys.executable, "-c", "import sys, service.app, service.cli; "
                              "print(sorted(m for m in ('reportlab', 'openpyxl', 'numpy', 'jinja2') if m in sys.modules))"],
