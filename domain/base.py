@@ -56,9 +56,14 @@ class Record(Aggregate):
         actor: dict = field(default_factory=lambda: dict(current_stamp().actor), init=False)
         effective_on: date = field(default_factory=lambda: current_stamp().effective_on, init=False)
 
+        def mutate(self, aggregate: Any) -> Any:
+            if aggregate is not None:  # (None for the event that creates it: see __base_init__)
+                aggregate._changed_on = self.effective_on  # (read by the event's own method: `changed_on`)
+            return super().mutate(aggregate)
+
     def __base_init__(self, originator_id: Any, originator_version: int, timestamp: datetime, effective_on: date) -> None:
         super().__base_init__(originator_id, originator_version, timestamp)
-        self._effective_from = effective_on
+        self._effective_from = self._changed_on = effective_on
 
     @property
     def partnership_id(self) -> str:
@@ -68,6 +73,11 @@ class Record(Aggregate):
     def effective_from(self) -> date:
         """The date the record says this came into being (its first event's effective date)."""
         return self._effective_from
+
+    @property
+    def changed_on(self) -> date:
+        """The effective date of the change being applied (in an event's method), else of the latest change."""
+        return self._changed_on
 
     def check_exists_on(self, on: date, what: str) -> None:
         """Nothing takes effect in the record before what it belongs to: at any date where it exists, its

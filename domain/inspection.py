@@ -47,6 +47,9 @@ class Inspection(Record):
                                "inspection names one", "revisit_of")
         if revisit_of is not None:
             cls.check_revisit_target(partnership.partnership_id, revisit_of, framework, started_on)
+        if kind == InspectionKind.REVISIT and framework != InspectionFramework.LOCAL_AREA_SEND_2016:
+            raise InvalidError("a revisit is a follow-up of the LOCAL_AREA_SEND_2016 framework; under AREA_SEND_2023 "
+                               "the follow-up is a MONITORING inspection", "kind")
         if kind == InspectionKind.MONITORING:
             cls.check_monitoring_target(revisit_of, started_on)
         return cls(
@@ -75,6 +78,7 @@ class Inspection(Record):
         self.ended_on = ended_on
         self.revisit_of = revisit_of
         self.findings: dict[str, Finding] = {}
+        self.findings_on: date | None = None  # the latest day a finding took effect
         self.published_on: date | None = None
         self.outcome: InspectionOutcome | None = None
 
@@ -107,6 +111,7 @@ class Inspection(Record):
                           about_alternative_provision: bool = False) -> None:
         self.findings[finding_id] = Finding(finding_id, kind, text, tuple(responsible_agency_ids or ()),
                                             about_alternative_provision)
+        self.findings_on = max(self.findings_on or self.changed_on, self.changed_on)
 
     def check_finding_kind(self, kind: FindingKind) -> None:
         allowed = FINDING_KINDS_OF_FRAMEWORK[self.framework]
@@ -119,6 +124,9 @@ class Inspection(Record):
         judges each area for priority action instead); a revisit with one or without."""
         self.check_not_published("publish it again")
         check_order(self.ended_on, published_on, "published_on", "an inspection is published after it ends")
+        check_order(self.findings_on, published_on, "published_on",
+                    "an inspection is published on or after the day its findings take effect (recordFinding's "
+                    "effectiveOn, else the day it was recorded)")
         if self.kind == InspectionKind.MONITORING and outcome is not None:
             raise InvalidError("a monitoring inspection is published without an overall outcome: it judges progress "
                                "on each area for priority action", "outcome")

@@ -10,7 +10,7 @@ from datetime import date
 
 from eventsourcing.domain import event
 
-from domain.base import InvalidError, Record, require_text
+from domain.base import InvalidError, Record, check_order, require_text
 from domain.inspection import Inspection
 from domain.vocabulary import FindingKind, InspectionKind, JudgingBody, ProgressJudgement, Rag
 
@@ -39,6 +39,9 @@ class Judgement(Record):
             raise InvalidError("a judgement gives an outcome, a RAG rating or both", "outcome")
         if inspection is not None and inspection.partnership_id != partnership_id:
             raise InvalidError("the inspection belongs to another partnership", "inspection_id")
+        if inspection is not None:
+            check_order(inspection.started_on, made_on, "made_on",
+                        "a judgement made at an inspection is made on or after the day the inspection starts")
         if inspection is not None and inspection.kind == InspectionKind.MONITORING:
             cls.check_monitoring_judgement(JudgingBody(body), subject_id, followed)
         return cls(

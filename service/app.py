@@ -194,7 +194,10 @@ class RecordsGraphQL(GraphQL):
                 data = data.decode("utf-8")
             except UnicodeDecodeError:
                 raise HTTPException(400, "the request body is not valid UTF-8") from None
-        document = super().parse_json(data)
+        try:
+            document = super().parse_json(data)
+        except RecursionError:
+            raise HTTPException(400, "the request body is nested too deeply") from None
         if not isinstance(document, (dict, list)):
             raise HTTPException(400, 'the request body must be a JSON object: {"query": "...", "variables": {...}}')
         return document

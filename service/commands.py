@@ -8,7 +8,8 @@ helpers are derived from these declarations.
 
 `Commands.execute` gives every mutation the contract's guarantees, in stages:
 
-1. input checks (text the store cannot keep, and the declared limits on text and lists);
+1. input checks (text the store cannot keep, the declared limits on text and lists, and no change taking effect
+   after the day it is recorded);
 2. idempotency: a key used before replays its first answer, refusals included;
 3. decide on this process's copy of the aggregates, reading nothing (see Scope);
 4. decide again on the latest, where a copy may have been out of date or before refusing;
@@ -37,7 +38,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, RecordConflictError
 
-from domain.base import DomainError, Record, stamped
+from domain.base import DomainError, InvalidError, Record, stamped
 from domain.vocabulary import Role
 from projections import queries as q
 from projections.shapes import State, children, kind_of
@@ -361,13 +362,20 @@ class Commands:
         return self.execute(principal, mutation, declared()[mutation].input(**fields))
 
     def check_input(self, request: Request) -> Outcome | None:
-        """Stage 1: text the store cannot keep, and text or lists longer than their declared limits."""
+        """Stage 1: text the store cannot keep, text or lists longer than their declared limits, and a change dated
+        after today (UTC): the record says what has happened, and what it says is true today must not change
+        tomorrow by itself."""
         declared = declared_types(type(request.input))
         for f in dataclasses.fields(request.input):
             found = refusal(getattr(request.input, f.name), declared[f.name])
             if found is not None:
                 return Outcome(errors=[UserError(ErrorCode.INVALID, found.replace("{field}", camel(f.name)),
                                                  [camel(f.name)])])
+        today = datetime.now(timezone.utc).date()
+        if request.effective_on > today:
+            return Outcome(errors=[request.error(InvalidError(
+                f"a change takes effect on or before the day it is recorded ({today}, UTC), not on "
+                f"{request.effective_on}: record it on the day it happens", "effective_on"))])
         return None
 
     def replay(self, request: Request) -> Outcome | None:

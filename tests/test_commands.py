@@ -1,7 +1,7 @@
 """The service layer's rules, on an in-process application with a real store and no server (one test per rule),
 and the effective date of every declared mutation, generated from the declarations."""
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -258,3 +258,21 @@ def test_idempotency_keys_are_kept_per_caller_identity(commands):
     first = mine.ok(mine.lead, "startAction", action_id=mine.action(), idempotency_key="k")
     other = theirs.ok(same_subject, "startAction", action_id=theirs.action(), idempotency_key="k")
     assert not other.replayed and other.event["position"] != first.event["position"]
+
+
+def test_a_change_dated_after_today_is_refused_on_its_date_field_and_nothing_is_recorded(commands):
+    world = World(commands)
+    plan, action = world.plan("SUBMITTED"), world.action("IN_PROGRESS")
+    tomorrow = datetime.now(timezone.utc).date() + timedelta(days=1)
+    before = world.end()
+    for mutation, principal, fields, named in [
+            ("approvePlan", ADMIN, {"plan_id": plan, "on": tomorrow}, "on"),
+            ("completeAction", world.lead, {"action_id": action, "completed_on": tomorrow, "evidence": ["Minutes"]},
+             "completedOn"),
+            ("reportActionProgress", world.lead, {"action_id": action, "note": "On track", "effective_on": tomorrow},
+             "effectiveOn")]:
+        refused = commands.run(principal, mutation, **fields).errors
+        assert [(e.code.value, e.field) for e in refused] == [("INVALID", [named])], mutation
+        assert "on or before the day it is recorded" in refused[0].message
+    assert world.end() == before
+

@@ -1,6 +1,7 @@
 """Refused changes come back as userErrors with the right code, and record nothing."""
 
 import uuid
+from datetime import date
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -39,7 +40,7 @@ def test_rules_of_the_domain_are_invalid(server, area):
     refused(server, area, "completeAction", {"actionId": area.action, "completedOn": "2020-01-01", "evidence": []},
             area.lead, "INVALID_TRANSITION")
     server.ok("startAction", {"actionId": area.action}, area.lead)
-    refused(server, area, "completeAction", {"actionId": area.action, "completedOn": "2020-01-01", "evidence": ["  "]},
+    refused(server, area, "completeAction", {"actionId": area.action, "completedOn": date.today().isoformat(), "evidence": ["  "]},
             area.lead, "INVALID", "evidence")
     refused(server, area, "cancelAction", {"actionId": area.action, "reason": " "}, area.lead, "INVALID", "reason")
     refused(server, area, "cancelAction", {"actionId": area.action}, area.lead, "INVALID", "reason")

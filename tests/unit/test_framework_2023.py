@@ -416,3 +416,31 @@ def test_events_recorded_before_the_new_fields_existed_still_read():
     assert (old.baseline, old.amber_tolerance, old.milestones, x.england_average, x.statistical_neighbours) == (
         None, 0.10, {}, None, None)
     assert old.rag_of(x) == Rag.RED
+
+
+def test_a_revisit_is_a_2016_follow_up_only():
+    p, _, _ = area()
+    with on(date(2024, 12, 20)):
+        first = Inspection.record(p, F2023, "FULL", date(2024, 11, 4), date(2024, 11, 8))
+        first.publish(date(2024, 12, 20), "WIDESPREAD_SYSTEMIC_FAILINGS")
+    with on(date(2025, 5, 12)), pytest.raises(InvalidError) as refused:
+        Inspection.record(p, F2023, "REVISIT", date(2025, 5, 12), date(2025, 5, 14), first)
+    assert refused.value.field == "kind"
+
+
+def test_an_inspection_is_published_on_or_after_its_findings_and_judged_after_it_starts():
+    """Findings dated after the publication would leave the published report without them at every date between."""
+    p, _, _ = area()
+    with on(date(2024, 11, 8)):
+        inspection = Inspection.record(p, F2023, "FULL", date(2024, 11, 4), date(2024, 11, 8))
+    with on(date(2025, 1, 10)):
+        finding = inspection.record_finding("STRENGTH", "Leaders know their area well")
+    with on(date(2024, 12, 20)), pytest.raises(InvalidError) as refused:
+        inspection.publish(date(2024, 12, 20), "INCONSISTENT_EXPERIENCES")
+    assert refused.value.field == "published_on"
+    with on(date(2025, 1, 10)):
+        inspection.publish(date(2025, 1, 10), "INCONSISTENT_EXPERIENCES")
+    with pytest.raises(InvalidError) as refused:
+        Judgement.record(p.partnership_id, finding, "Finding", "OFSTED_CQC", date(2024, 1, 2), "Too early",
+                         "SUFFICIENT_PROGRESS", inspection=inspection)
+    assert refused.value.field == "made_on"
