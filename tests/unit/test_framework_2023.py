@@ -419,12 +419,9 @@ def test_events_recorded_before_the_new_fields_existed_still_read():
 
 
 def test_a_revisit_is_a_2016_follow_up_only():
-    p, _, _ = area()
-    with on(date(2024, 12, 20)):
-        first = Inspection.record(p, F2023, "FULL", date(2024, 11, 4), date(2024, 11, 8))
-        first.publish(date(2024, 12, 20), "WIDESPREAD_SYSTEMIC_FAILINGS")
-    with on(date(2025, 5, 12)), pytest.raises(InvalidError) as refused:
-        Inspection.record(p, F2023, "REVISIT", date(2025, 5, 12), date(2025, 5, 14), first)
+    p, council, _ = area()
+    with on(date(2024, 5, 13)), pytest.raises(InvalidError) as refused:
+        Inspection.record(p, F2023, "REVISIT", date(2024, 5, 13), date(2024, 5, 15), full_2023(p, agencies=[council]))
     assert refused.value.field == "kind"
 
 
