@@ -1,4 +1,5 @@
 // graphql-ws 6, following the log across forced disconnects: every event after START exactly once, in order.
+import { appendFileSync } from "node:fs";
 import RealWebSocket from "ws";
 import { report, url, token } from "./harness.mjs";
 
@@ -26,6 +27,7 @@ function handle(event) {
   } else if (received.length % dropEvery === 0 && connections.at(-1).readyState === RealWebSocket.OPEN) {
     drops += 1; // (events already read from a connection when it is cut still arrive)
     connections.at(-1).terminate();
+    appendFileSync(process.env.DROPS_FILE, "cut\n"); // the test writes the next events once it reads this
   }
 }
 
