@@ -245,24 +245,23 @@ class BodyLimit:
         if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
             await too_large(scope, receive, send, self.limit)
             return
-        received = 0
+        received, refused = 0, False
 
         async def limited() -> Message:
-            nonlocal received
+            """The body as it comes; past the limit, a 413 is sent and the app is told the client went."""
+            nonlocal received, refused
             message = await receive()
             received += len(message.get("body", b""))
-            if received > self.limit:
-                raise BodyTooLarge
-            return message
+            if received > self.limit and not refused:
+                refused = True
+                await too_large(scope, receive, send, self.limit)
+            return {"type": "http.disconnect"} if refused else message
 
-        try:
-            await self.app(scope, limited, send)
-        except BodyTooLarge:
-            await too_large(scope, receive, send, self.limit)
+        async def unless_refused(message: Message) -> None:
+            if not refused:  # (the app's answer to a client that went, e.g. Starlette's 500)
+                await send(message)
 
-
-class BodyTooLarge(Exception):
-    pass
+        await self.app(scope, limited, unless_refused)
 
 
 async def too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
@@ -353,7 +352,7 @@ def report(services: Services) -> Any:
         try:
             principal = (await services.tokens.identify(bearer(request.headers.get("authorization")))).principal
         except TokenError as error:
-            return JSONResponse({"errors": [{"message": str(error)}]}, status_code=error.status,
+            return JSONResponse(refusal_body(str(error), error.status), status_code=error.status,
                                 headers={"WWW-Authenticate": "Bearer"} if error.status == 401 else {})
         query = request.query_params
         form = query.get("format", "pdf")
@@ -362,14 +361,14 @@ def report(services: Services) -> Any:
                 raise ValueError(f"format is one of {', '.join(reports.FORMATS)}")
             as_at, since = (parse_instant(query[name]) if query.get(name) else None for name in ("asAt", "since"))
         except ValueError as error:
-            return JSONResponse({"errors": [{"message": str(error)}]}, status_code=400)
+            return JSONResponse(refusal_body(str(error), 400), status_code=400)
         try:
             body, media_type, name = await reports.make_report(services.commands, principal,
                                                                request.path_params["plan_id"], as_at, since, form)
         except reports.ReportNotFound:
-            return JSONResponse({"errors": [{"message": "no such plan for this reader"}]}, status_code=404)
+            return JSONResponse(refusal_body("no such plan for this reader", 404), status_code=404)
         except StoreUnavailable as error:
-            return JSONResponse({"errors": [{"message": str(error)}]}, status_code=503)
+            return JSONResponse(refusal_body(str(error), 503, Code.STORE_UNAVAILABLE), status_code=503)
         shown = "inline" if form in ("html", "pdf") else "attachment"  # read in the browser; opened in a spreadsheet
         headers = {"Content-Disposition": f'{shown}; filename="{name}"'}
         if form == "html":

@@ -14,9 +14,10 @@ that field, never a longer answer than the cost allowed for.
 - A request verifies the audit trail at most once.
 - A query stops after its time (SEND_RECORDS_QUERY_SECONDS); a mutation is never stopped half-way.
 - Variables must be Unicode text: JSON can carry a lone surrogate (\\ud800), which no store can keep and no
-  character is. (GraphQL's own string literals cannot: the parser refuses them.)
+  character is. (GraphQL's own string literals cannot: the parser refuses them.) And they nest at most
+  MAX_NESTING levels deep.
 
-Refusals are GraphQL errors with `extensions.code` QUERY_TOO_COSTLY (the surrogate: BAD_USER_INPUT).
+Refusals are GraphQL errors with `extensions.code` QUERY_TOO_COSTLY (of the variables: BAD_USER_INPUT).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from service.graphql.cursors import DEFAULT_PAGE, MAX_PAGE
 QUERY_LIMIT = 100_000
 INLINE_LIMIT = 200
 MUTATION_LIMIT = 2_000  # a mutation's or subscription's selection (run where the request is served)
+MAX_NESTING = 32  # levels of lists and objects within a variable (an input needs a few)
 TOO_COSTLY = {"code": "QUERY_TOO_COSTLY"}
 PAGE = "page"  # the edges of a connection: as many as the `first` asked of the field that answered it
 
@@ -157,14 +159,21 @@ def count(schema: GraphQLSchema, document: DocumentNode, operation_name: str | N
     return operation, estimate.objects(operation.selection_set, schema.get_root_type(operation.operation)), estimate
 
 
-def lone_surrogate(value: Any, path: str) -> str | None:
-    """The path of the first text holding a lone surrogate, if any does."""
-    if isinstance(value, str):
-        return path if any("\ud800" <= c <= "\udfff" for c in value) else None
-    if isinstance(value, dict):
-        return next((p for k, v in value.items() if (p := lone_surrogate(v, f"{path}.{k}"))), None)
-    if isinstance(value, list):
-        return next((p for i, v in enumerate(value) if (p := lone_surrogate(v, f"{path}[{i}]"))), None)
+def unfit(variables: dict) -> str | None:
+    """Why the variables cannot be taken, if they cannot: a value nested deeper than MAX_NESTING, or text holding
+    a lone surrogate. (Walked without recursion: a hostile value must not exhaust the stack.)"""
+    stack = [(f"${name}", value, 1) for name, value in reversed(variables.items())]
+    while stack:
+        path, value, depth = stack.pop()
+        if isinstance(value, str) and any("\ud800" <= c <= "\udfff" for c in value):
+            return (f"variable {path} is not Unicode text: it holds a lone surrogate (\\ud800 to \\udfff), "
+                    "which is no character")
+        if isinstance(value, (dict, list)):
+            if depth > MAX_NESTING:
+                return f"variable {path} is nested more than {MAX_NESTING} levels deep"
+            inner = ((f"{path}.{k}", v) for k, v in value.items()) if isinstance(value, dict) else \
+                ((f"{path}[{i}]", v) for i, v in enumerate(value))
+            stack.extend((p, v, depth + 1) for p, v in reversed(list(inner)))
     return None
 
 
@@ -189,10 +198,9 @@ class RequestCost:
     def refusal(self) -> GraphQLError | None:
         context = self.execution_context
         variables = context.variables or {}
-        found = lone_surrogate(variables, "$")
-        if found is not None:
-            return GraphQLError(f"variable {found.replace('$.', '$', 1)} is not Unicode text: it holds a lone "
-                                "surrogate (\\ud800 to \\udfff), which is no character", extensions={"code": "BAD_USER_INPUT"})
+        why = unfit(variables)
+        if why is not None:
+            return GraphQLError(why, extensions={"code": "BAD_USER_INPUT"})
         principal = getattr(context.context, "principal", None)
         readable = principal.readable if principal is not None else None
         # The cost reads the variables only where they are `first` (ints): keyed by the text, those and how many

@@ -27,6 +27,7 @@ class Code(str, enum.Enum):
     BAD_USER_INPUT = "BAD_USER_INPUT"
     UNAUTHENTICATED = "UNAUTHENTICATED"
     FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
     QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
     REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE"
     REQUEST_TIMEOUT = "REQUEST_TIMEOUT"
@@ -48,6 +49,7 @@ CODES: dict[Code, str] = {
     Code.UNAUTHENTICATED: "no bearer token, or one that is malformed, forged, expired or not for this service "
                           "(HTTP 401)",
     Code.FORBIDDEN: "the caller's role may not ask this",
+    Code.NOT_FOUND: "no report on such a plan for this caller: there is none, or the caller may not read it (HTTP 404)",
     Code.QUERY_TOO_COSTLY: "the query is over a limit: depth, tokens, aliases or cost",
     Code.REQUEST_TOO_LARGE: "the body, or the request's line and headers, are over their limits (HTTP 413, 431)",
     Code.REQUEST_TIMEOUT: "the request was sent too slowly (HTTP 408)",
@@ -64,7 +66,7 @@ DESCRIPTION = (
 )
 
 # HTTP refusals of the edge, by status.
-HTTP_CODES = {400: Code.BAD_REQUEST, 401: Code.UNAUTHENTICATED, 408: Code.REQUEST_TIMEOUT, 413: Code.REQUEST_TOO_LARGE,
+HTTP_CODES = {400: Code.BAD_REQUEST, 401: Code.UNAUTHENTICATED, 408: Code.REQUEST_TIMEOUT, 404: Code.NOT_FOUND, 413: Code.REQUEST_TOO_LARGE,
               431: Code.REQUEST_TOO_LARGE, 500: Code.INTERNAL, 503: Code.IDENTITY_PROVIDER_UNAVAILABLE}
 
 
@@ -73,9 +75,11 @@ def refusal(message: str, code: Code = Code.BAD_USER_INPUT) -> GraphQLError:
     return GraphQLError(message, extensions={"code": code.value})
 
 
-def refusal_body(message: str, status: int) -> dict:
-    """The JSON body of an HTTP refusal: a GraphQL response with one error and no data."""
-    return {"errors": [{"message": message, "extensions": {"code": HTTP_CODES.get(status, Code.BAD_REQUEST).value}}]}
+def refusal_body(message: str, status: int, code: Code | None = None) -> dict:
+    """The JSON body of an HTTP refusal: a GraphQL response with one error and no data. A message quoting the
+    request shows a lone surrogate in it as an escape (it has no UTF-8)."""
+    message = message.encode("utf-8", "backslashreplace").decode("utf-8")
+    return {"errors": [{"message": message, "extensions": {"code": (code or HTTP_CODES.get(status, Code.BAD_REQUEST)).value}}]}
 
 
 # Errors that are told to the client as they are; any other original error is unexpected.

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from projections.temporal import View
 from service.commands import is_id
 from service.graphql.errors import refusal
+from service.graphql.scalars import parse_instant
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def named(node_id: str) -> tuple[str, View | None]:
         return node_id, None
     try:
         entity_id, as_at, as_of = base64.urlsafe_b64decode(node_id + "=" * (-len(node_id) % 4)).decode().split("|")
-        view = View(datetime.fromisoformat(as_at) if as_at else None, date.fromisoformat(as_of) if as_of else None)
+        view = View(parse_instant(as_at) if as_at else None, date.fromisoformat(as_of) if as_of else None)
     except ValueError:  # (binascii.Error and UnicodeDecodeError are ValueErrors)
         return node_id, None
     return (entity_id, view) if is_id(entity_id) and not view.current else (node_id, None)

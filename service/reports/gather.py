@@ -128,11 +128,11 @@ async def gather(ask: Any, read_model: Any, plan_id: str, as_at: datetime | None
     recorded after `since` (if None, a term before: the period since the last termly report). `ask(query,
     variables)` runs a query as the reader."""
     view = await settled(read_model, View(as_at=as_at or datetime.now().astimezone()))
-    since = since or view.as_at - TERM
     at = view.as_at.isoformat()
     plan = (await ask(PLAN, {"id": plan_id, "asAt": at}))["plan"]
     if plan is None:
         raise ReportNotFound(f"no plan with id {plan_id!r} that this reader may read (as at {at})")
+    since = since or view.as_at - TERM  # (a plan is recorded long after the year 1)
     actions, after = [], None
     while True:
         page = (await ask(ACTIONS, {"id": plan_id, "asAt": at, "after": after}))["plan"]["actions"]

@@ -72,6 +72,17 @@ def test_large_request_bodies_are_refused(server):
                           headers={"Authorization": f"Bearer {token(Role.ADMIN)}", "Content-Type": "application/json"})
     assert response.status_code == 413
 
+    def streamed():  # chunked: no Content-Length announces it
+        yield b'{"query": "'
+        for _ in range(200):
+            yield b" " * 10_000
+        yield b'"}'
+
+    response = httpx.post(server.url, content=streamed(),
+                          headers={"Authorization": f"Bearer {token(Role.ADMIN)}", "Content-Type": "application/json"})
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "REQUEST_TOO_LARGE"
+
 
 def test_no_stack_trace_reaches_a_client(server):
     body = server.post('{ node(id: "") { id } plan(id: "\\u0000") { id } }', token=token(Role.AUDITOR)).json()

@@ -147,6 +147,12 @@ def test_a_reader_of_another_partnership_gets_not_found(demo):
     assert refused.status_code == unknown.status_code == 404 and refused.json() == unknown.json()
     assert report(demo, demo.plan, "not a token").status_code == 401
     assert report(demo, demo.plan, token("AUDITOR"), format="docx").status_code == 400
+    before_everything = report(demo, demo.plan, token("AUDITOR"), asAt="0001-01-01T00:00:00Z", format="csv")
+    assert before_everything.status_code == 404  # there was no such plan then
+    codes = [answer.json()["errors"][0]["extensions"]["code"] for answer in (
+        refused, before_everything, report(demo, demo.plan, "not a token"),
+        report(demo, demo.plan, token("AUDITOR"), format="docx"), report(demo, demo.plan, token("AUDITOR"), asAt="soon"))]
+    assert codes == ["NOT_FOUND", "NOT_FOUND", "UNAUTHENTICATED", "BAD_REQUEST", "BAD_REQUEST"]
 
 
 def test_the_footer_is_the_chain_head_verify_finds_at_that_instant(demo):

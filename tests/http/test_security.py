@@ -294,6 +294,40 @@ def test_7_a_lone_surrogate_is_refused_clearly_on_every_path(server):
     assert log_end(server) == end  # nothing recorded
 
 
+
+def test_7_a_value_nested_deeper_than_anything_an_input_needs_is_refused_clearly(server):
+    area = new_area(server)
+    end = log_end(server)
+    deep = "x"
+    for _ in range(600):  # within what JSON parses (the body's own nesting is bounded by the parser: a 400)
+        deep = {"x": deep}
+    says = "is nested more than 32 levels deep"
+    refused(post(server, "query($id: ID!) { plan(id: $id) { id } }", area.lead, id=deep), "BAD_USER_INPUT", says)
+    refused(post(server, REPORT, area.lead, i={"actionId": area.action, "note": [deep]}), "BAD_USER_INPUT", says)
+    answer = subscribe(server, area.lead, "subscription($p: ID) { events(partnershipId: $p) { position } }", {"p": deep})
+    assert answer["type"] == "error" and says in answer["payload"][0]["message"]
+    assert log_end(server) == end  # nothing recorded
+    shallow = "x"
+    for _ in range(31):
+        shallow = [shallow]
+    refused(post(server, "query($id: ID!) { plan(id: $id) { id } }", area.lead, id=shallow), "BAD_USER_INPUT",
+            "ID cannot represent")  # the value's own refusal, once it is shallow enough to be looked at
+
+
+def test_7_an_operation_name_that_is_not_unicode_is_quoted_escaped(server):
+    response = httpx.post(server.url, content='{"query": "query A { partnerships { id } }", "operationName": "B\\ud800"}',
+                          headers={"Authorization": f"Bearer {token(Role.AUDITOR)}", "Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"message": 'Unknown operation named "B\\ud800".', "extensions": {"code": "BAD_REQUEST"}}]
+
+
+def test_7_a_forged_view_id_at_an_instant_beyond_the_calendar_names_nothing(server):
+    area = new_area(server)
+    for instant in ("0001-01-01T00:00:00-05:00", "9999-12-31T23:59:59-01:00", "9999-99-99"):
+        forged = base64.urlsafe_b64encode(f"{area.plan}|{instant}|".encode()).decode().rstrip("=")
+        assert post(server, "query($id: ID!) { node(id: $id) { id } }", area.auditor, id=forged) == {"data": {"node": None}}
+
+
 # Item 9: no length limits
 
 def test_9_text_and_lists_have_documented_limits(server):
