@@ -26,6 +26,7 @@ from domain.vocabulary import Direction, MetricUnit, Polarity, Rag
 # A measurement short of its target by no more than this share of the target is AMBER, unless the metric sets
 # its own tolerance.
 AMBER_TOLERANCE = 0.10
+LARGEST_FIGURE = 1e12
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class Metric(Record):
         partnership.check_exists_on(effective_today(), "partnership")
         for value, field_name in [(target, "target"), (baseline, "baseline"), (amber_tolerance, "amber_tolerance")]:
             if value is not None:
-                check_finite(value, field_name)
+                check_figure(value, field_name)
         if amber_tolerance is not None and not 0 <= amber_tolerance <= 1:
             raise InvalidError("the amber tolerance is a share of the target, between 0 and 1 (0.10 is 10%)",
                                "amber_tolerance")
@@ -112,7 +113,7 @@ class Metric(Record):
     def set_milestone(self, period: str, period_end: date, target: float) -> None:
         """The target for a period on the way; setting one for the same period again replaces it."""
         self.check_exists_on(effective_today(), "metric")
-        check_finite(target, "target")
+        check_figure(target, "target")
         self.check_in_range(target, "target")
         self._milestone_set(period=require_text(period, "period"), period_end=period_end, target=target)
 
@@ -126,7 +127,7 @@ class Metric(Record):
         for figure, field_name in [(value, "value"), (england_average, "england_average"),
                                    (statistical_neighbours, "statistical_neighbours")]:
             if figure is not None:
-                check_finite(figure, field_name)
+                check_figure(figure, field_name)
                 self.check_in_range(figure, field_name)
         self.trigger_event(self.MeasurementRecorded, period=period, period_end=period_end, value=value,
                            england_average=england_average, statistical_neighbours=statistical_neighbours)
@@ -194,6 +195,9 @@ def latest_measurement(measurements: Iterable[Measurement]) -> Measurement | Non
     return max(measurements, key=lambda m: m.period_end, default=None)
 
 
-def check_finite(value: float, field_name: str) -> None:
-    if not math.isfinite(value):
-        raise InvalidError(f"{field_name} must be a finite number", field_name)
+def check_figure(value: float, field_name: str) -> None:
+    """A scorecard's figure is a finite number no larger than LARGEST_FIGURE either way (a count of children, days,
+    a rate or a percentage: nothing near it, and charts and sums of figures beyond it overflow)."""
+    if not math.isfinite(value) or abs(value) > LARGEST_FIGURE:
+        raise InvalidError(f"{field_name} must be a finite number between -{LARGEST_FIGURE:,.0f} and "
+                           f"{LARGEST_FIGURE:,.0f}", field_name)

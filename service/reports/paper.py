@@ -121,7 +121,7 @@ class Paper(HTMLParser):
         wanted = [min(max(len(row[n][1]) for row in self.rows), 60) + 4 for n in range(len(self.rows[0]))]
         self.add(paragraph(self.caption, STYLES["caption"]), "caption")
         self.flowables.append(Table(self.cells(), colWidths=[WIDTH * w / sum(wanted) for w in wanted], repeatRows=1,
-                                    style=GRID, hAlign="LEFT", spaceAfter=6))
+                                    splitInRow=1, style=GRID, hAlign="LEFT", spaceAfter=6))  # (a long note goes on)
 
     def end_cover(self) -> None:
         self.flowables.append(Table(self.cells(), colWidths=[3 * cm, WIDTH - 3 * cm], style=COVER, hAlign="LEFT"))

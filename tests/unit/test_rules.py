@@ -240,6 +240,11 @@ def test_measurements_keep_every_period_and_latest_is_by_period_end():
         metric.record_measurement("Spring term 2020", date(2020, 4, 3), 140.0)
     with pytest.raises(InvalidError):
         metric.record_measurement("Spring term 2020", date(2020, 4, 3), float("nan"))
+    count = Metric.define(partnership()[0], "Requests for an EHC needs assessment", "COUNT", "LOWER_IS_BETTER")
+    for figure in (1e308, -1e308, 1e12 + 1):
+        with pytest.raises(InvalidError, match="between -1,000,000,000,000 and 1,000,000,000,000"):
+            count.record_measurement("Spring term 2020", date(2020, 4, 3), figure)
+    count.record_measurement("Spring term 2020", date(2020, 4, 3), 1e12)
 
 
 def test_every_event_names_its_actor_and_effective_date():
