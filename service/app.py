@@ -73,6 +73,14 @@ class Session(BaseGraphQLTransportWSHandler):
     identity: Identity | None = None
     expiry: asyncio.Task | None = None
 
+    async def handle_message(self, message: Any) -> None:
+        """A message not of the protocol's shape closes the connection with 4400, as graphql-ws's own server does
+        (strawberry would fail on some, dropping the connection without a close code, and take others)."""
+        if not well_formed(message):
+            await self.handle_invalid_message("Invalid message received")
+            return
+        await super().handle_message(message)
+
     async def handle_connection_init(self, message: Any) -> None:
         if not self.connection_init_received and isinstance(message.get("payload", {}), dict):
             refusal = await self.admit(message.get("payload") or {})
@@ -123,6 +131,21 @@ class Session(BaseGraphQLTransportWSHandler):
             if not self.view.sockets[self.token]:
                 del self.view.sockets[self.token]
         await super().shutdown()
+
+
+def well_formed(message: Any) -> bool:
+    """A graphql-transport-ws message: an object with a type; a subscribe's or complete's id is text; a subscribe's
+    payload has a query (text), and variables (an object) and an operationName (text) if any."""
+    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+        return False
+    if message["type"] in ("subscribe", "complete") and not isinstance(message.get("id"), str):
+        return False
+    if message["type"] != "subscribe":
+        return True
+    payload = message.get("payload")
+    return (isinstance(payload, dict) and isinstance(payload.get("query"), str)
+            and isinstance(payload.get("variables", {}), (dict, type(None)))
+            and isinstance(payload.get("operationName", ""), (str, type(None))))
 
 
 class RecordsGraphQL(GraphQL):

@@ -152,3 +152,16 @@ def test_an_oversized_websocket_message_closes_the_connection(server):
     assert received is None or received.code == 1009  # "message too big", unless the close met the send mid-way
     healthy = Subscribed(server, token(Role.AUDITOR), EVENTS, {})
     healthy.close()
+
+
+@pytest.mark.parametrize("frame", ["[]", "42", '"subscribe"', '{"type": 1}',
+                                   '{"id": 7, "type": "subscribe", "payload": {"query": "subscription { events { position } }"}}',
+                                   '{"id": "2", "type": "subscribe", "payload": {"query": 5}}',
+                                   '{"id": "2", "type": "subscribe", "payload": {"query": "{ partnerships { id } }", "variables": []}}',
+                                   '{"id": "2", "type": "subscribe", "payload": []}', '{"id": 1, "type": "complete"}'])
+def test_a_message_not_of_the_protocol_closes_the_connection_with_4400(server, frame):
+    subscriber = Subscribed(server, token(Role.AUDITOR), EVENTS, {})
+    with pytest.raises(ConnectionClosed) as closed:
+        subscriber.ws.send(frame)
+        subscriber.next(timeout=10)
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4400, "Invalid message received")
