@@ -326,14 +326,16 @@ class RequestLog:
                 await JSONResponse(refusal_body("internal error", 500), status_code=500)(scope, receive, send)
                 status = 500
         finally:
-            principal = scope.get("state", {}).get("principal")
+            state = scope.get("state", {})
+            principal = state.get("principal")
             path = scope["path"] if scope["path"] in self.paths else next(
                 (pattern for pattern, regex in self.patterns if regex.match(scope["path"])), "(not served)")
             access.info(json.dumps({
                 "method": scope.get("method", "WEBSOCKET"), "path": path, "status": status or 500,
                 "ms": round((time.perf_counter() - started) * 1000, 2),
                 "role": str(principal.role) if principal else None,
-                "outcome": "ok" if status and status < 400 or scope["type"] == "websocket" else "refused",
+                "outcome": "failed" if state.get("failed") or status == 500 else
+                           "ok" if status and status < 400 or scope["type"] == "websocket" else "refused",
             }))
 
 

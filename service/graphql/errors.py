@@ -124,8 +124,12 @@ class CodedErrors(MaskErrors):
         super().__init__(should_mask_error=is_unexpected)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        """The error masked as INTERNAL; the request's log line says it failed (service/app.py, RequestLog)."""
         masked = super().anonymise_error(error)
         tag(masked, Code.INTERNAL)
+        request = getattr(self.execution_context.context, "request", None)
+        if request is not None:
+            request.scope.setdefault("state", {})["failed"] = True
         return masked
 
     def _process_result(self, result: object) -> None:

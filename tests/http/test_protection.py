@@ -143,3 +143,30 @@ def test_each_request_is_logged_as_one_line_without_token_or_body(server):
     assert lines[-1]["status"] == 401 and lines[-1]["outcome"] == "refused" and lines[-1]["ms"] >= 0
     assert "a-forged-token" not in log
     assert who not in log and secret_note not in log
+
+
+def test_a_request_that_fails_unexpectedly_is_masked_and_logged_as_failed(tmp_path):
+    """An operator's mistake (a read model's row overwritten by hand under the running service) is the service
+    failing: the caller is told INTERNAL and nothing more; the request's log line says it failed, not ok."""
+    import json
+    import sqlite3
+
+    from tests.support import Server
+
+    server = Server(tmp_path).start()
+    try:
+        server.ok("registerPartnership", {"name": "Lancashire SEND Partnership", "localAuthority": "Lancashire"},
+                  token(Role.ADMIN))
+        with sqlite3.connect(tmp_path / "records.sqlite") as database:
+            database.execute("UPDATE entities SET state = 'not the state of a partnership'")
+        body = server.post("{ partnerships { id } }", token=token(Role.AUDITOR)).json()
+        assert body["errors"] == [{"message": "Unexpected error.", "locations": [{"line": 1, "column": 3}],
+                                   "path": ["partnerships"], "extensions": {"code": "INTERNAL"}}]
+        for _ in range(50):  # a request's line is written as it finishes, just after its answer
+            lines = [json.loads(line) for line in (tmp_path / "server.log").read_text().splitlines() if line.startswith("{")]
+            if len(lines) >= 2:
+                break
+            time.sleep(0.1)
+        assert [(line["status"], line["outcome"]) for line in lines[-2:]] == [(200, "ok"), (200, "failed")]
+    finally:
+        server.stop()
