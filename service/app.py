@@ -38,10 +38,11 @@ from service.costly import Answered, CostlyReads
 from service.feed import Feed
 from service.graphql.context import Context
 from service.graphql.cost import TOO_COSTLY
-from service.graphql.errors import refusal_body
+from service.graphql.errors import Code, refusal_body
 from service.graphql.scalars import parse_instant
 from service.graphql.schema import schema
 from service.graphql.types import EventRecord
+from service.graphql.subscriptions import SUBSCRIBING, Subscribing
 from service.http import SecurityHeaders, keep_request_text_out_of_logs, policy_for_styled, unexpected
 from service.sign_in import sign_in
 from service.tokens import Identity, TokenError, bearer
@@ -114,6 +115,10 @@ class Session(BaseGraphQLTransportWSHandler):
         if self.identity is not None and time.time() >= self.identity.expires:
             await self.websocket.close(FORBIDDEN, "the token has expired")
             return
+        payload = message["payload"]
+        # (the operation's task, created next, starts with a copy of this context)
+        SUBSCRIBING.set(Subscribing(message["id"], payload["query"], payload.get("variables"),
+                                    payload.get("operationName"), self.view.services.edge.response_bytes))
         await super().handle_subscribe(message)
 
     @staticmethod

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from inspect import isawaitable
 from typing import Annotated, Any, AsyncIterator, Iterator
 
 import strawberry
@@ -17,10 +16,10 @@ from strawberry.tools import create_type
 from service.commands import Mutation, declared, documented
 from service.graphql import errors
 from service.graphql.context import Info
-from service.graphql.cost import LimitedExecution, RequestCost
+from service.graphql.cost import RequestCost
 from service.graphql.queries import Query
 from service.graphql.scalars import SCALARS
-from service.graphql.subscriptions import Subscription, refuse_over_http
+from service.graphql.subscriptions import SharedResults, Subscription, refuse_over_http
 from service.graphql.types import TYPES
 
 MAX_DEPTH = 10
@@ -88,25 +87,6 @@ class Rules(RequestCost, errors.CodedErrors):
     def get_results(self) -> dict:
         reader = vars(self.execution_context.context).get("reader")  # made only if the request read anything
         return {"answeredAsAt": reader.answered_as_at} if reader is not None and reader.answered_as_at else {}
-
-
-class SharedResults(LimitedExecution):
-    """Runs a subscription's selection on a live event once for all subscribers with the same operation and
-    variables, rather than once each: they are handed the same EventRecord, whose fields read nothing of the
-    caller, so the result is the same for all. It is kept on the EventRecord while that is being delivered."""
-
-    def execute_operation(self, serially: bool | None = None) -> Any:
-        results = getattr(self.root_value, "results", None)
-        if results is None:
-            return super().execute_operation(serially)
-        key = (id(self.operation), repr(sorted(self.variable_values.coerced.items())))
-        found = results.get(key)
-        if found is not None and found[0] is self.operation:  # (the operation kept, so its id is not reused)
-            return found[1]
-        result = super().execute_operation(serially)
-        if not isawaitable(result):
-            results[key] = (self.operation, result)
-        return result
 
 
 def field_of(mutation: Mutation) -> Any:

@@ -8,15 +8,22 @@ rather than a result followed by `complete`, which a client takes for a normal e
 from __future__ import annotations
 
 import asyncio
+import json
+from contextvars import ContextVar
+from dataclasses import dataclass
+from inspect import isawaitable
 from typing import Annotated, Any, AsyncGenerator, Optional
 
 import strawberry
+from graphql import parse
+from starlette.websockets import WebSocketDisconnect
 from strawberry.types.graphql import OperationType
 
 from projections import queries as q
 from service.feed import BATCH, Subscriber, SubscriberTooSlow
 from service.graphql import cursors, ids
 from service.graphql.context import Info
+from service.graphql.cost import LimitedExecution
 from service.graphql.errors import Code, refusal
 from service.graphql.types import EventRecord
 
@@ -33,6 +40,80 @@ async def opened(info: Info, partnership_id: str | None, types: list[str] | None
         raise refusal("`after` is beyond the end of the log: it is not a cursor of this record; resume with the "
                       "position of the last event received")
     return follow(info, ids.entity_of(partnership_id), types, last)
+
+
+class SharedResults(LimitedExecution):
+    """Runs a subscription's selection on a live event once for all subscribers with the same operation and
+    variables, rather than once each: they are handed the same EventRecord, whose fields read nothing of the
+    caller, so the result is the same for all. It is kept on the EventRecord while that is being delivered."""
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        results = getattr(self.root_value, "results", None)
+        if results is None:
+            return super().execute_operation(serially)
+        key = (id(self.operation), repr(sorted(self.variable_values.coerced.items())))
+        found = results.get(key)
+        if found is not None and found[0] is self.operation:  # (the operation kept, so its id is not reused)
+            return found[1]
+        result = super().execute_operation(serially)
+        if not isawaitable(result):
+            results[key] = (self.operation, result)
+        return result
+
+
+@dataclass(frozen=True)
+class Subscribing:
+    """A graphql-transport-ws subscribe message, as the operation's task sees it (set by the connection's handler,
+    service/app.py Session, in the context the task is created with)."""
+
+    id: str
+    query: str
+    variables: dict | None
+    operation_name: str | None
+    response_bytes: int
+
+
+SUBSCRIBING: ContextVar[Subscribing | None] = ContextVar("subscribing", default=None)
+
+
+class Frames:
+    """Live events sent as `next` frames by the subscription itself. Strawberry would run the operation for each
+    subscriber and event, and encode each answer: here each event's payload is run and encoded once for all
+    subscribers asking the same operation with the same variables (they are handed the same EventRecord, whose
+    fields read nothing of the caller), and each subscriber only puts its operation's id around it. An answer
+    that holds errors, or is over the size limit, goes the usual way (None: the caller yields the event)."""
+
+    def __init__(self, info: Info, subscribing: Subscribing):
+        self.websocket = info.context.request
+        self.key = ("frame", subscribing.query, subscribing.operation_name, json.dumps(subscribing.variables, sort_keys=True))
+        self.head = '{"id":' + json.dumps(subscribing.id) + ',"type":"next","payload":'
+        self.limit = subscribing.response_bytes - len(self.head) - 1
+        # (info.schema is strawberry's; graphql-core's is its _schema)
+        self.executor = LimitedExecution.build(info.schema._schema, parse(subscribing.query), context_value=info.context,
+                                            raw_variable_values=subscribing.variables,
+                                            operation_name=subscribing.operation_name)
+
+    @classmethod
+    def of(cls, info: Info) -> Frames | None:
+        subscribing = SUBSCRIBING.get()
+        return cls(info, subscribing) if subscribing is not None else None
+
+    async def payload(self, event: EventRecord) -> str | None:
+        found = event.results.get(self.key)
+        if found is None:
+            result = self.executor.build_per_event_executor(event).execute_operation(False)
+            result = await result if isawaitable(result) else result
+            text = None if result.errors else json.dumps({"data": result.data}, separators=(",", ":"))
+            found = event.results[self.key] = (text if text is not None and len(text) <= self.limit else None,)
+        return found[0]
+
+    async def sent(self, event: EventRecord) -> bool:
+        """Whether the event went as a frame (False: the caller yields it)."""
+        text = await self.payload(event)
+        if text is None:
+            return False
+        await self.websocket.send_text(self.head + text + "}")
+        return True
 
 
 async def follow(info: Info, partnership_id: str | None, types: list[str] | None, last: int | None) -> AsyncGenerator[EventRecord, None]:
@@ -55,12 +136,14 @@ async def follow(info: Info, partnership_id: str | None, types: list[str] | None
                 last = record["position"]
                 yield EventRecord.of(record)
         last = max(last or 0, subscriber.start)
+        frames = Frames.of(info)
         while True:
             position, event = await subscriber.next()
             if position > last:
                 last = position
-                yield event
-    except SubscriberTooSlow:
+                if frames is None or not await frames.sent(event):
+                    yield event
+    except (SubscriberTooSlow, WebSocketDisconnect):
         return
     finally:
         context.feed.unsubscribe(subscriber)

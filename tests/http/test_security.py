@@ -259,6 +259,25 @@ def test_3_answers_are_capped_in_size_and_queries_in_time(capped):
     refused(post(capped, slow, area.lead), "QUERY_TOO_COSTLY", "took longer than 0.05 seconds")
 
 
+
+def test_3_a_live_event_over_the_size_cap_is_refused_to_its_subscriber_who_goes_on(capped):
+    area = new_area(capped)
+    subscriber = capped.subscribe(area.lead, "subscription($p: ID) { events(partnershipId: $p) { type data } }",
+                                  {"p": area.partnership})
+    try:
+        for note in ("small", "x" * 3000, "small again"):
+            assert post(capped, REPORT.replace("event { position }", ""), area.lead,
+                        i={"actionId": area.action, "note": note})["data"]["reportActionProgress"]["userErrors"] == []
+        first = subscriber.next()
+        refusal = json.loads(subscriber.ws.recv(timeout=10))
+        third = subscriber.next()
+        assert (first["data"]["note"], third["data"]["note"]) == ("small", "small again")
+        assert refusal["type"] == "next" and refusal["payload"]["data"] is None
+        assert "the answer is larger than 2,000 bytes" in refusal["payload"]["errors"][0]["message"]
+    finally:
+        subscriber.close()
+
+
 # Item 7: edge inputs
 
 def test_7_a_cursor_beyond_64_bits_is_refused_clearly_everywhere(server):
