@@ -11,7 +11,11 @@ the limits allow:
   query may ask for, 48,000 actions on this log), and audit verifications;
 - and, on one more connection, the costliest query answered in the serving process (200 objects).
 
-    .venv/bin/python bench/neighbour.py [--requests 300] [--postgres]
+With --reports, the heavy caller asks instead for the termly report of its plan as a PDF, on three connections
+at once (a PDF is a second or more of the interpreter: reports are made in the costly-read process, at most two
+at once for a caller).
+
+    .venv/bin/python bench/neighbour.py [--requests 300] [--postgres] [--reports]
 
 Prints the neighbour's p50/p99 idle and under load, the ratio of the p99s (target: at most 3), and what the heavy
 caller got (answers, refusals, and how long they took).
@@ -47,6 +51,8 @@ COSTLY = ("query($id: ID!) { " + " ".join(f"p{n}: plan(id: $id) {{ ...all }}" fo
 VERIFY = "{ verifyAuditTrail { ok eventsChecked } }"
 INLINE = ("query($id: ID!) { a: plan(id: $id) { actions(first: 49) { edges { node { " + FIELDS + " } } } } "
           "b: plan(id: $id) { actions(first: 49) { edges { node { " + FIELDS + " } } } } }")
+PDF = "the termly report, as a PDF"
+KINDS = {id(COSTLY): "costly query", id(VERIFY): "verification", id(PDF): "report"}
 REPORT = "mutation($input: ReportActionProgressInput!) { reportActionProgress(input: $input) { userErrors { code } } }"
 
 
@@ -82,13 +88,16 @@ def heavy(url: str, bearer: str, requests: list[tuple[str, dict]], stop, outcome
         query, variables = requests[n % len(requests)]
         n += 1
         started = time.perf_counter()
-        connection.request("POST", parts.path, json.dumps({"query": query, "variables": variables}), headers)
+        if query is PDF:
+            connection.request("GET", f"/reports/plans/{variables['id']}?format=pdf", headers=headers)
+        else:
+            connection.request("POST", parts.path, json.dumps({"query": query, "variables": variables}), headers)
         raw = connection.getresponse().read()
         # An answer of megabytes is data (refusals are short): not parsed, as a hostile caller would not bother,
         # so that this machine's two cores go to the server rather than to the caller's own JSON.
-        errors = (json.loads(raw).get("errors") or []) if len(raw) < 1_000_000 else []
+        errors = (json.loads(raw).get("errors") or []) if raw.startswith(b"{") and len(raw) < 1_000_000 else []
         what = "answered" if not errors else errors[0].get("extensions", {}).get("code", "error")
-        kind = "costly query" if query is COSTLY else "verification" if query is VERIFY else "inline query"
+        kind = KINDS.get(id(query), "inline query")
         seen[f"{kind}: {what}"] += 1
         seen[f"{kind}: seconds"] += time.perf_counter() - started
     outcomes.put(dict(seen))
@@ -111,6 +120,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300, help="neighbour mutations timed, idle and under load")
     parser.add_argument("--postgres", action="store_true", help="on an embedded PostgreSQL instead of SQLite")
+    parser.add_argument("--reports", action="store_true", help="the heavy caller asks for PDF reports of its plan")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         postgres = None
@@ -120,13 +130,13 @@ def main() -> None:
             postgres = get_server(Path(directory) / "pg", cleanup_mode="delete")
             os.environ["DATABASE_URL"] = postgres.get_uri()
         try:
-            run(Path(directory), args.requests)
+            run(Path(directory), args.requests, args.reports)
         finally:
             if postgres is not None:
                 postgres.cleanup()
 
 
-def run(directory: Path, requests: int) -> None:
+def run(directory: Path, requests: int, reports: bool) -> None:
     started = time.perf_counter()
     plan, partnership, actions = build(directory)
     print(f"built the log in {time.perf_counter() - started:.0f} s: {AREAS * ACTIONS_PER_AREA:,} actions in the heavy plan")
@@ -138,7 +148,8 @@ def run(directory: Path, requests: int) -> None:
         neighbour_latencies(client, url, lead, actions, 30)  # warm-up
         idle = neighbour_latencies(client, url, lead, actions, requests)
         stop, outcomes = multiprocessing.Event(), multiprocessing.Queue()
-        streams = [[(COSTLY, {"id": plan}), (VERIFY, {})], [(VERIFY, {}), (COSTLY, {"id": plan})], [(INLINE, {"id": plan})]]
+        streams = ([[(PDF, {"id": plan})]] * 3 if reports else
+                   [[(COSTLY, {"id": plan}), (VERIFY, {})], [(VERIFY, {}), (COSTLY, {"id": plan})], [(INLINE, {"id": plan})]])
         callers = [multiprocessing.Process(target=heavy, args=(url, auditor, s, stop, outcomes)) for s in streams]
         for caller in callers:
             caller.start()
@@ -155,7 +166,7 @@ def run(directory: Path, requests: int) -> None:
     print(f"| while the heavy caller sends its heaviest requests | {p(loaded, 50):.1f} | {p(loaded, 99):.1f} |")
     print(f"\nratio of p99s (loaded / idle): {p(loaded, 99) / p(idle, 99):.2f} (target: at most 3)")
     print("\nthe heavy caller got:")
-    for kind in ("costly query", "verification", "inline query"):
+    for kind in (*KINDS.values(), "inline query"):
         counts = {k.split(": ")[1]: v for k, v in seen.items() if k.startswith(kind) and not k.endswith("seconds")}
         total = sum(counts.values())
         if total:

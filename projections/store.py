@@ -123,6 +123,9 @@ class StoreUnavailable(Exception):
         super().__init__("the record store is unavailable; please retry shortly "
                          "(a change retried with the same idempotencyKey is made once)")
 
+    def __reduce__(self) -> tuple:  # raised in the costly-read process, it reaches the serving process as it is
+        return StoreUnavailable, ()
+
 
 class ReadModel:
     """Runs the queries of projections/queries.py on one store: `run` in a worker thread, `ask` on the request path."""

@@ -34,7 +34,7 @@ from projections import queries as q
 from projections.store import StoreUnavailable
 from service import pages, reports
 from service.bootstrap import Services, bootstrap
-from service.costly import Answered, CostlyReads
+from service.costly import Answered, CostlyReads, Refused
 from service.feed import Feed
 from service.graphql.context import Context
 from service.graphql.cost import TOO_COSTLY
@@ -376,7 +376,7 @@ def readyz(services: Services, view: RecordsGraphQL) -> Any:
     return ready
 
 
-def report(services: Services) -> Any:
+def report(services: Services, view: RecordsGraphQL) -> Any:
     async def answer(request: Request) -> Response:
         """The termly report on a plan, for whoever may read the plan (404 for anyone else, as for no plan)."""
         try:
@@ -393,8 +393,11 @@ def report(services: Services) -> Any:
         except ValueError as error:
             return JSONResponse(refusal_body(str(error), 400), status_code=400)
         try:
-            body, media_type, name = await reports.make_report(services.commands, principal,
-                                                               request.path_params["plan_id"], as_at, since, form)
+            body, media_type, name = await view.costly.report(principal, request.path_params["plan_id"], as_at,
+                                                              since, form)
+        except Refused as refused:
+            return JSONResponse(refusal_body(refused.error.message, refused.status, Code.QUERY_TOO_COSTLY),
+                                status_code=refused.status)
         except reports.ReportNotFound:
             return JSONResponse(refusal_body("no such plan for this reader", 404), status_code=404)
         except StoreUnavailable as error:
@@ -462,7 +465,7 @@ def create_app(services: Services) -> ASGIApp:
         Route("/readyz", readyz(services, view)),
         Route("/schema.graphql", pages.sdl),
         Route("/readme", pages.readme),
-        Route("/reports/plans/{plan_id}", report(services)),
+        Route("/reports/plans/{plan_id}", report(services, view)),
         Route("/static/pages.css", pages.stylesheet),
         Route("/app", pages.viewer),
         Route("/app/sign-in", where_to_sign_in, methods=["GET"]),

@@ -4,9 +4,10 @@ hold up anyone else's requests (issue 14).
 The service answers every request on one event loop, and commands in its worker threads. A query that walks
 thousands of objects holds that loop for as long as its resolvers run, and a verification holds the interpreter
 lock while it hashes: either way the mutations of every other caller wait. So a query whose cost is over
-cost.INLINE_LIMIT, or that verifies the audit trail, is answered by another process on the same store (each
-`send-records serve` process has one, started with its first costly read), which gives back the answer's JSON
-text: the serving process only copies it to the client. A caller has at most PER_CALLER costly reads under way
+cost.INLINE_LIMIT, or that verifies the audit trail, and every termly report (a PDF is a second of the
+interpreter), is answered by another process on the same store (each `send-records serve` process has one, started
+with its first costly read), which gives back the answer's JSON text or the report's bytes: the serving process
+only copies them to the client. A caller has at most PER_CALLER costly reads under way
 at once; the others queue in that process's bounded pool (one process; its answers are limited in time too).
 
 Queries within cost.INLINE_LIMIT are answered in the serving process, but one caller sending them back to back
@@ -32,10 +33,11 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from datetime import datetime
 from multiprocessing import get_context
 from typing import Any
 
-from graphql import ExecutionResult
+from graphql import ExecutionResult, GraphQLError
 from strawberry.http import process_result
 
 from service.authorisation import Principal
@@ -48,6 +50,15 @@ BURST = 2_000  # objects one caller's queries may ask for in the serving process
 RATE = 100  # objects a second a caller's bucket fills at: what its queries may ask of the serving process, sustained
 QUEUED = 16  # queries of a caller over its share under way at once in the costly-read process
 SMALL = 50  # objects: a query of at most this many is always answered in the serving process, and takes nothing
+
+
+class Refused(Exception):
+    """A read not answered apart: its GraphQL error, and the HTTP status a request outside GraphQL is refused with
+    (429: too many under way; 503: it took too long)."""
+
+    def __init__(self, error: GraphQLError, status: int):
+        super().__init__(error.message)
+        self.error, self.status = error, status
 
 
 @dataclass(frozen=True)
@@ -72,19 +83,31 @@ class CostlyReads:
     async def answer(self, principal: Principal, query: str, variables: dict | None, operation_name: str | None,
                      costly: bool) -> ExecutionResult:
         """The answer to a costly query, or to a query of a caller over its share of the serving process."""
+        try:
+            text = await self.run(principal, costly, answer, principal, query, variables, operation_name)
+        except Refused as refused:
+            return ExecutionResult(None, [refused.error])
+        return ExecutionResult(Answered(text), None)
+
+    async def report(self, principal: Principal, plan_id: str, as_at: datetime | None, since: datetime | None,
+                     form: str) -> tuple[bytes, str, str]:
+        """A termly report (service/reports), made apart as a costly read: a PDF is a second of the interpreter."""
+        return await self.run(principal, True, report, principal, plan_id, as_at, since, form)
+
+    async def run(self, principal: Principal, costly: bool, function: Any, *arguments: Any) -> Any:
+        """function(*arguments) as run in the costly-read process; Refused if the caller has as many reads of the
+        kind under way as it may, or if the answer takes longer than the query time."""
         key = (principal.scope, costly)
         if self.under_way[key] >= (PER_CALLER if costly else QUEUED):
-            what = (f"a caller may have at most {PER_CALLER} costly reads" if costly else
+            what = (f"a caller may have at most {PER_CALLER} costly reads (reports included)" if costly else
                     f"a caller over its share of the serving process may have at most {QUEUED} queries")
-            return ExecutionResult(None, [too_costly(f"{what} under way at once: wait for an answer first")])
+            raise Refused(too_costly(f"{what} under way at once: wait for an answer first"), 429)
         self.under_way[key] += 1
         try:
             async with asyncio.timeout(self.seconds):
-                text = await asyncio.get_running_loop().run_in_executor(self.pool, answer, principal, query, variables,
-                                                                        operation_name)
-            return ExecutionResult(Answered(text), None)
+                return await asyncio.get_running_loop().run_in_executor(self.pool, function, *arguments)
         except TimeoutError:
-            return ExecutionResult(None, [took_too_long(self.seconds)])
+            raise Refused(took_too_long(self.seconds), 503) from None
         except BrokenProcessPool:  # the process died (out of memory, say): the next costly read starts another
             self.pool = self.start()
             raise
@@ -161,3 +184,13 @@ def answer(principal: Principal, query: str, variables: dict | None, operation_n
     result = loop.run_until_complete(schema.execute(query, variable_values=variables, context_value=context,
                                                     operation_name=operation_name))
     return json.dumps(process_result(result), separators=(",", ":"))
+
+
+def report(principal: Principal, plan_id: str, as_at: datetime | None, since: datetime | None,
+           form: str) -> tuple[bytes, str, str]:
+    """The renderers (ReportLab, openpyxl with numpy, Jinja2), the largest libraries the service uses, are loaded
+    here with the first report, never by a serving process."""
+    from service.reports import make_report
+
+    services, loop = opened
+    return loop.run_until_complete(make_report(services.commands, principal, plan_id, as_at, since, form))

@@ -50,7 +50,8 @@ CODES: dict[Code, str] = {
                           "(HTTP 401)",
     Code.FORBIDDEN: "the caller's role may not ask this",
     Code.NOT_FOUND: "no report on such a plan for this caller: there is none, or the caller may not read it (HTTP 404)",
-    Code.QUERY_TOO_COSTLY: "the query is over a limit: depth, tokens, aliases or cost",
+    Code.QUERY_TOO_COSTLY: "the query is over a limit: depth, tokens, aliases or cost; or the caller has as many costly "
+                           "reads (reports included) under way as it may, or one took too long (a report: HTTP 429, 503)",
     Code.REQUEST_TOO_LARGE: "the body, or the request's line and headers, are over their limits (HTTP 413, 431)",
     Code.REQUEST_TIMEOUT: "the request was sent too slowly (HTTP 408)",
     Code.STORE_UNAVAILABLE: "the record store cannot be reached: retry shortly (a mutation retried with the same "

@@ -1,12 +1,11 @@
 """The termly report on a plan: gathered through GraphQL as its reader may see it (gather.py), drawn (charts.py)
-and rendered (formats.py) as HTML, PDF, CSV or XLSX. Served at GET /reports/plans/{id} and by `send-records report`."""
+and rendered (formats.py) as HTML, PDF, CSV or XLSX. Served at GET /reports/plans/{id} (made in the costly-read
+process: service/costly.py) and by `send-records report`."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-
-from anyio import to_thread
 
 from service.authorisation import Principal
 from service.graphql.context import Context
@@ -31,14 +30,7 @@ async def make_report(commands: Any, principal: Principal, plan_id: str, as_at: 
         return result.data
 
     report = await gather(ask, commands.read_model, plan_id, as_at, since)
-    body = await to_thread.run_sync(rendered, report, form)  # a PDF takes a second of CPU: not on the event loop
+    from service.reports.formats import render  # the renderers load with a process's first report (see costly.py)
+
     stamp = report.as_at.strftime("%Y%m%dT%H%M%SZ")
-    return body, FORMATS[form], f"report-{plan_id}-{stamp}.{form}"
-
-
-def rendered(report: Any, form: str) -> bytes:
-    """The renderers (ReportLab, openpyxl with numpy, Jinja2) are loaded with the first report, in its worker
-    thread: they are the largest libraries the service uses, and most serving processes never make a report."""
-    from service.reports.formats import render
-
-    return render(report, form)
+    return render(report, form), FORMATS[form], f"report-{plan_id}-{stamp}.{form}"

@@ -7,6 +7,7 @@ import io
 import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from html.parser import HTMLParser
 
@@ -153,6 +154,21 @@ def test_a_reader_of_another_partnership_gets_not_found(demo):
         refused, before_everything, report(demo, demo.plan, "not a token"),
         report(demo, demo.plan, token("AUDITOR"), format="docx"), report(demo, demo.plan, token("AUDITOR"), asAt="soon"))]
     assert codes == ["NOT_FOUND", "NOT_FOUND", "UNAUTHENTICATED", "BAD_REQUEST", "BAD_REQUEST"]
+
+
+def test_reports_are_made_apart_at_most_two_at_once_for_a_caller(demo):
+    """A PDF is a second of the interpreter: it is made in the costly-read process, within the caller's share of
+    it, as costly queries are (the serving process goes on answering everyone else meanwhile)."""
+    caller, another, at = token("AUDITOR"), token("AUDITOR"), now()
+    with ThreadPoolExecutor(5) as pool:
+        answers = list(pool.map(lambda who: report(demo, demo.improvement, who, format="pdf", asAt=at), [caller] * 4 + [another]))
+    mine, theirs = answers[:4], answers[4]
+    turned_away = [a for a in mine if a.status_code == 429]
+    assert turned_away and all(a.status_code == 200 for a in mine if a not in turned_away) and theirs.status_code == 200
+    for answer in turned_away:
+        error = answer.json()["errors"][0]
+        assert error["extensions"]["code"] == "QUERY_TOO_COSTLY" and "at most 2 costly reads" in error["message"]
+    assert len({a.content for a in mine + [theirs] if a.status_code == 200}) == 1  # the same report for each reader
 
 
 def test_the_footer_is_the_chain_head_verify_finds_at_that_instant(demo):
