@@ -99,9 +99,10 @@ class CostlyReads:
         kind under way as it may, or if the answer takes longer than the query time."""
         key = (principal.scope, costly)
         if self.under_way[key] >= (PER_CALLER if costly else QUEUED):
-            what = (f"a caller may have at most {PER_CALLER} costly reads (reports included)" if costly else
-                    f"a caller over its share of the serving process may have at most {QUEUED} queries")
-            raise Refused(too_costly(f"{what} under way at once: wait for an answer first"), 429)
+            what = (f"a caller may have at most {PER_CALLER} costly reads under way at once (reports included)"
+                    if costly else f"a caller over its share of the serving process may have at most {QUEUED} "
+                    "queries under way at once")
+            raise Refused(too_costly(f"{what}: wait for an answer first"), 429)
         self.under_way[key] += 1
         try:
             async with asyncio.timeout(self.seconds):
