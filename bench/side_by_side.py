@@ -1,9 +1,11 @@
 """Two versions of the service side by side: the CPU one read costs each, measured at the same time.
 
-    .venv/bin/python bench/side_by_side.py BEFORE AFTER [--rounds 4] [--seconds 5]
+    .venv/bin/python bench/side_by_side.py BEFORE AFTER [--rounds 4] [--seconds 5] [--read record|list]
 
 BEFORE and AFTER are checkouts of the project (for one commit back: `git worktree add /tmp/before HEAD~1`; `.` is
-this one). Each version serves `action(id) { id title status dueOn }` in process: its ASGI app (`serving_app`, the
+this one). Each version serves `action(id) { id title status dueOn }` (with `--read list`, 50 actions of the
+plan: bench/peer.py's two reads) in process, to 1,000 auditors in turn (as bench/peer.py: one caller reading
+lists back to back would be over its share of the serving process): its ASGI app (`serving_app`, the
 same as `send-records serve` runs) is called directly by 16 concurrent clients, with no sockets, on its own copy
 of one embedded store holding a plan of 200 actions among 10^4 events. Both run at once, each pinned to one of
 the two cores, and the cores are swapped each round. On this machine a version's speed moves by half from one
@@ -28,10 +30,10 @@ import time
 from pathlib import Path
 
 CLIENTS = 16
-QUERY = "query($id: ID!) { action(id: $id) { id title status dueOn } }"
+READERS = 1000
 
 
-def serve_in_process(data_dir: str, ids_file: str, seconds: float) -> None:
+def serve_in_process(data_dir: str, ids_file: str, seconds: float, query: str) -> None:
     """In a child process, with the version's checkout first on the path: reads for `seconds` after a warm-up, then
     one line, "CPU <ms a read> <reads a second> <ms a read in the cyclic garbage collector>"."""
     os.environ["SEND_RECORDS_DATA_DIR"] = data_dir
@@ -42,10 +44,11 @@ def serve_in_process(data_dir: str, ids_file: str, seconds: float) -> None:
     from service.tokens import issue
 
     app = serving_app()
-    authorization = f"Bearer {issue(os.environ['SEND_RECORDS_JWT_SECRET'], Principal('bench', Role.AUDITOR))}".encode()
-    bodies = [json.dumps({"query": QUERY, "variables": {"id": i}}).encode() for i in json.loads(Path(ids_file).read_text())]
+    authorizations = [f"Bearer {issue(os.environ['SEND_RECORDS_JWT_SECRET'], Principal(f'reader-{n}', Role.AUDITOR))}"
+                      .encode() for n in range(READERS)]
+    bodies = [json.dumps({"query": query, "variables": {"id": i}}).encode() for i in json.loads(Path(ids_file).read_text())]
 
-    async def read(body: bytes) -> None:
+    async def read(body: bytes, authorization: bytes) -> None:
         scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
                  "path": "/graphql", "raw_path": b"/graphql", "root_path": "", "query_string": b"", "state": {},
                  "headers": [(b"host", b"127.0.0.1"), (b"content-type", b"application/json"),
@@ -70,7 +73,7 @@ def serve_in_process(data_dir: str, ids_file: str, seconds: float) -> None:
         async def client(n: int) -> None:
             nonlocal done
             while time.perf_counter() < deadline:
-                await read(bodies[n % len(bodies)])
+                await read(bodies[n % len(bodies)], authorizations[n % READERS])
                 n += CLIENTS
                 done += 1
 
@@ -103,13 +106,14 @@ def main() -> None:
     parser.add_argument("after", type=Path)
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=5.0)
-    if "--serve" in sys.argv:  # a child: data dir, ids file, seconds
-        data_dir, ids_file, seconds = sys.argv[sys.argv.index("--serve") + 1:][:3]
-        serve_in_process(data_dir, ids_file, float(seconds))
+    parser.add_argument("--read", choices=("record", "list"), default="record")
+    if "--serve" in sys.argv:  # a child: data dir, ids file, seconds, query
+        data_dir, ids_file, seconds, query = sys.argv[sys.argv.index("--serve") + 1:][:4]
+        serve_in_process(data_dir, ids_file, float(seconds), query)
         return
     args = parser.parse_args()
     from common import SECRET
-    from peer import fill_store
+    from peer import LIST, RECORD, fill_store
 
     os.environ.pop("DATABASE_URL", None)  # the embedded store
     os.environ["SEND_RECORDS_JWT_SECRET"] = SECRET
@@ -118,7 +122,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-side-by-side-") as directory:
         store, ids_file = Path(directory) / "store", Path(directory) / "ids.json"
         store.mkdir()
-        ids_file.write_text(json.dumps(fill_store(store, 10_000).actions))
+        filled = fill_store(store, 10_000)
+        ids_file.write_text(json.dumps([filled.plan] if args.read == "list" else filled.actions))
         for round_ in range(args.rounds):
             children = {}
             for core, (name, checkout) in enumerate(versions.items()):
@@ -127,7 +132,8 @@ def main() -> None:
                 shutil.copytree(store, copy)
                 core = (core + round_) % 2
                 children[name] = subprocess.Popen(
-                    [sys.executable, __file__, "--serve", str(copy), str(ids_file), str(args.seconds)],
+                    [sys.executable, __file__, "--serve", str(copy), str(ids_file), str(args.seconds),
+                     LIST if args.read == "list" else RECORD],
                     env={**os.environ, "PYTHONPATH": str(checkout)},
                     cwd=directory, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                     preexec_fn=lambda core=core: os.sched_setaffinity(0, {core % (os.cpu_count() or 1)}))
