@@ -260,6 +260,14 @@ def test_3_answers_are_capped_in_size_and_queries_in_time(capped):
 
 
 
+def test_3_a_report_taking_longer_than_the_query_time_is_refused_with_503(capped):
+    area = new_area(capped)
+    answer = httpx.get(f"{capped.url.removesuffix('/graphql')}/reports/plans/{area.plan}", params={"format": "pdf"},
+                       headers={"Authorization": f"Bearer {area.lead}"}, timeout=30)
+    assert answer.status_code == 503
+    refused(answer.json(), "QUERY_TOO_COSTLY", "took longer than 0.05 seconds")
+
+
 def test_3_a_live_event_over_the_size_cap_is_refused_to_its_subscriber_who_goes_on(capped):
     area = new_area(capped)
     subscriber = capped.subscribe(area.lead, "subscription($p: ID) { events(partnershipId: $p) { type data } }",
