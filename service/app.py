@@ -26,6 +26,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.types.unset import UNSET
@@ -201,11 +202,36 @@ class RecordsGraphQL(GraphQL):
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         try:
+            if isinstance(request, Request) and plain_post(request):
+                answered = await self.answer_plain(request)
+                if answered is not None:
+                    return answered
             return await super().run(request, context, root_value)
         except HTTPException as error:
             if error.status_code != 400:
                 raise
             return JSONResponse(refusal_body(error.reason, 400), status_code=400)
+
+    async def answer_plain(self, request: Request) -> Response | None:
+        """One operation in a JSON body (nearly every request), answered by strawberry's own steps without its
+        generic reading of the request: the content type parsed by the standard library's e-mail parser, the
+        Accept header searched for a streaming transport, a batch, an upload or the IDE looked for. None for any
+        other body, which strawberry then reads (the request keeps it) and answers or refuses as it would have."""
+        try:
+            data = self.parse_json(await request.body())
+        except (HTTPException, ValueError):
+            return None
+        if not (isinstance(data, dict) and isinstance(data.get("query"), str) and data.get("extensions") is None
+                and isinstance(data.get("variables"), (dict, type(None)))
+                and isinstance(data.get("operationName"), (str, type(None)))):
+            return None
+        sub_response = await self.get_sub_response(request)
+        context = await self.get_context(request, response=sub_response)
+        operation = GraphQLRequestData(query=data["query"], variables=data.get("variables"),
+                                       operation_name=data.get("operationName"), extensions=None)
+        result = await self.execute_single(request, self.request_adapter_class(request), sub_response, context, None,
+                                           operation)
+        return self.create_response(await self.process_result(request, result), sub_response)
 
     async def process_result(self, request: Request, result: Any) -> dict:
         """A request refused before execution (no error names a path in the result) has no `data` at all, as the
@@ -251,6 +277,13 @@ class Unauthenticated:
                 return
             scope.setdefault("state", {})["principal"] = identity.principal
         await self.app(scope, receive, send)
+
+
+def plain_post(request: Request) -> bool:
+    """A POST of JSON that does not ask for a streamed (multipart) answer."""
+    headers = request.headers
+    return (request.method == "POST" and "multipart" not in headers.get("accept", "")
+            and headers.get("content-type", "").partition(";")[0].strip().lower() == "application/json")
 
 
 def asks_query(scope: Scope) -> bool:
@@ -475,6 +508,17 @@ def create_app(services: Services) -> ASGIApp:
     if services.edge.graphiql:
         routes.append(Mount("/static/graphiql", StaticFiles(directory=pages.STATIC / "graphiql")))
     served = {route.path for route in routes} | set(pages.assets("app")) | set(pages.assets("graphiql") if services.edge.graphiql else ())
-    app = CORSMiddleware(Starlette(routes=routes, lifespan=lifespan), allow_origins=services.edge.cors_origins,
-                         allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"], max_age=600)
+    starlette = CORSMiddleware(Starlette(routes=routes, lifespan=lifespan), allow_origins=services.edge.cors_origins,
+                               allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"], max_age=600)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        """A POST to /graphql from a client that is not a browser (no Origin header: browsers send one with every
+        POST), nearly every request, goes straight to GraphQL: CORS is for browsers, and Starlette's routing and
+        error middleware add nothing to it (RequestLog answers what fails) but their cost to every request."""
+        if (scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == "/graphql"
+                and not any(name == b"origin" for name, _ in scope["headers"])):
+            await graphql(scope, receive, send)
+        else:
+            await starlette(scope, receive, send)
+
     return RequestLog(SecurityHeaders(BodyLimit(app)), served, [r for r in routes if isinstance(r, Route)])

@@ -97,6 +97,47 @@ def test_websocket_upgrades_from_other_origins_are_refused(edge):
         assert "403" in str(refused.value), origin
 
 
+
+def test_a_request_is_answered_alike_whichever_way_it_comes(edge):
+    """A POST of one operation in JSON from a client with no Origin takes a shorter way through the service than
+    a browser's (with an Origin), a GET, or a body strawberry must read itself (a batch, another content type):
+    each gets the same answer, refusals included."""
+    area, auditor = new_area(edge), token(Role.AUDITOR)
+    query = "query($id: ID!) { plan(id: $id) { title actions(first: 1) { totalCount } } } "
+    cases = [
+        {"query": query, "variables": {"id": area.plan}},
+        {"query": query, "variables": {"id": area.plan}, "operationName": None},
+        {"query": "{ partnerships { id nope } }"},  # invalid: refused in `errors`
+        {"query": "mutation { nothing }"},  # invalid too
+        {"query": "{ a } { b }"},  # two anonymous operations: invalid
+        {"query": "query A { partnerships { id } }", "operationName": "B"},  # no such operation: 400
+        {"query": "subscription { events { position } }"},  # refused in `errors`: over WebSocket only
+        {"variables": {}},  # no query: 400
+        {"query": query, "variables": "not an object"},  # 400
+        [{"query": "{ partnerships { id } }"}],  # a batch: 400
+    ]
+    statuses = []
+    for body in cases:
+        ways = {
+            "direct": httpx.post(edge.url, json=body, headers={"Authorization": f"Bearer {auditor}"}),
+            "browser": httpx.post(edge.url, json=body, headers={"Authorization": f"Bearer {auditor}", "Origin": PORTAL}),
+            "charset": httpx.post(edge.url, content=json.dumps(body), headers={
+                "Authorization": f"Bearer {auditor}", "Content-Type": "application/json; charset=utf-8"}),
+            # (a JSON type that strawberry takes for JSON and the service does not: strawberry reads the request)
+            "strawberry": httpx.post(edge.url, content=json.dumps(body), headers={
+                "Authorization": f"Bearer {auditor}", "Content-Type": "application/json-patch+json"}),
+        }
+        answers = {way: (r.status_code, r.json()) for way, r in ways.items()}
+        assert len({json.dumps(a, sort_keys=True) for a in answers.values()}) == 1, (body, answers)
+        assert all(r.headers["x-content-type-options"] == "nosniff" for r in ways.values())
+        assert "access-control-allow-origin" not in ways["direct"].headers
+        assert ways["browser"].headers["access-control-allow-origin"] == PORTAL
+        statuses.append(answers["direct"][0])
+    assert statuses == [200, 200, 200, 200, 200, 400, 200, 400, 400, 400], statuses
+    answer = httpx.post(edge.url, json=cases[0], headers={"Authorization": f"Bearer {auditor}"}).json()
+    assert "errors" not in answer and answer["data"]["plan"]["actions"]["totalCount"] >= 1
+
+
 # Security headers and the switches
 
 def test_every_response_carries_the_security_headers(edge):
