@@ -116,6 +116,13 @@ def tag(error: GraphQLError, code: Code | None = None) -> None:
         error.extensions = {**(error.extensions or {}), "code": (code or code_of(error)).value}
 
 
+def tag_invalid(errors: list[GraphQLError]) -> None:
+    """The codes of a document's validation errors."""
+    for error in errors:
+        # a scalar refusing a literal value is the caller's input; anything else does not fit the schema
+        tag(error, Code.BAD_USER_INPUT if error.original_error is not None else Code.GRAPHQL_VALIDATION_FAILED)
+
+
 class CodedErrors(MaskErrors):
     """Masks unexpected errors (`is_unexpected`) as INTERNAL, and gives every other error of a result its code,
     where it was not given one when it was raised. The schema's one extension (service/graphql/schema.py) builds
@@ -138,12 +145,6 @@ class CodedErrors(MaskErrors):
         found = getattr(result, "errors", None)
         if found:
             result.errors = self._process_errors(found)  # type: ignore[attr-defined]
-
-    def on_validate(self) -> Iterator[None]:
-        yield
-        for error in self.execution_context.pre_execution_errors or ():
-            # a scalar refusing a literal value is the caller's input; anything else does not fit the schema
-            tag(error, Code.BAD_USER_INPUT if error.original_error is not None else Code.GRAPHQL_VALIDATION_FAILED)
 
     def on_operation(self) -> Iterator[None]:
         yield from super().on_operation()
