@@ -8,6 +8,7 @@ import pytest
 from domain.vocabulary import Role
 from service.authorisation import Principal
 from service.graphql.context import Context
+from service.graphql.execution import PlainLeaves
 from service.graphql.schema import schema
 
 ADMIN = Principal("admin@example.org", Role.ADMIN)
@@ -93,3 +94,23 @@ def test_an_instant_after_the_request_is_answered_as_at_the_request_and_says_so(
     answered = datetime.fromisoformat(result.extensions["answeredAsAt"][asked])
     assert result.errors is None and result.data["partnerships"]
     assert answered <= datetime.now(timezone.utc)
+
+
+def test_answers_are_the_same_whether_plain_leaves_are_completed_in_one_step_or_field_by_field(ask, monkeypatch):
+    """The schema's executor completes a selection set of plain leaves in one step (service/graphql/execution.py):
+    a read of every kind of leaf (ids, text, enums, dates, instants, nulls, lists of text, aliases, __typename),
+    in objects, lists and connections, answers exactly as graphql-core's field-by-field way."""
+    _, area, action = plan_with_an_action_in_a_priority_area(ask.commands)
+    ask.commands.run(ADMIN, "reportActionProgress", action_id=action, note="Audit under way", rag="AMBER")
+    query = """query($id: ID!) { action(id: $id) {
+        __typename id entityId title description leadOfficer dueOn status rag completedOn evidence latestNote
+        version updatedAt originalDueOn rescheduleCount overdue again: title
+        priorityArea { __typename id title }
+        plan { id kind title status periodStart submissionDue version updatedAt
+               actions(first: 5) { edges { cursor node { id title status dueOn rag } } pageInfo { hasNextPage } } } } }"""
+    planned = ask(query, id=action)
+    monkeypatch.setattr(PlainLeaves, "plan", lambda *_: None)
+    field_by_field = ask(query, id=action)
+    assert planned.errors is None and field_by_field.errors is None
+    assert planned.data == field_by_field.data
+    assert planned.data["action"]["rag"] == "AMBER" and planned.data["action"]["priorityArea"]["__typename"] == "PriorityArea"

@@ -32,9 +32,8 @@ from graphql import (
     InlineFragmentNode, IntValueNode, OperationDefinitionNode, OperationType, SelectionSetNode, VariableNode,
     get_named_type, get_nullable_type, get_operation_ast, is_leaf_type, is_list_type,
 )
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-
 from service.graphql.cursors import DEFAULT_PAGE, MAX_PAGE
+from service.graphql.execution import PlainLeaves
 
 QUERY_LIMIT = 100_000
 INLINE_LIMIT = 200
@@ -244,7 +243,7 @@ class RequestCost:
                                                  self.costly)
 
 
-class LimitedExecution(StrawberryGraphQLCoreExecutionContext):
+class LimitedExecution(PlainLeaves):
     """Execution within the limits: no list longer than its bound, no query longer than its time."""
 
     def complete_list_value(self, return_type: Any, field_details: Any, info: Any, path: Any, result: Any,
