@@ -8,7 +8,7 @@ import pytest
 from domain.vocabulary import Role
 from service.authorisation import Principal
 from service.graphql.context import Context
-from service.graphql.execution import PlainLeaves
+from service.graphql.execution import PlainFields
 from service.graphql.schema import schema
 
 ADMIN = Principal("admin@example.org", Role.ADMIN)
@@ -109,7 +109,7 @@ def test_answers_are_the_same_whether_plain_leaves_are_completed_in_one_step_or_
         plan { id kind title status periodStart submissionDue version updatedAt
                actions(first: 5) { edges { cursor node { id title status dueOn rag } } pageInfo { hasNextPage } } } } }"""
     planned = ask(query, id=action)
-    monkeypatch.setattr(PlainLeaves, "plan", lambda *_: None)
+    monkeypatch.setattr(PlainFields, "plan", lambda *_: None)
     field_by_field = ask(query, id=action)
     assert planned.errors is None and field_by_field.errors is None
     assert planned.data == field_by_field.data

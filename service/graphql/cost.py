@@ -28,12 +28,13 @@ from inspect import isawaitable
 from typing import Any, Iterator
 
 from graphql import (
-    DocumentNode, ExecutionResult, FieldNode, FragmentDefinitionNode, FragmentSpreadNode, GraphQLError, GraphQLSchema,
-    InlineFragmentNode, IntValueNode, OperationDefinitionNode, OperationType, SelectionSetNode, VariableNode,
+    DocumentNode, ExecutionResult, FieldNode, FragmentDefinitionNode, FragmentSpreadNode, GraphQLError,
+    GraphQLObjectType, GraphQLSchema, InlineFragmentNode, IntValueNode, OperationDefinitionNode, OperationType,
+    SelectionSetNode, VariableNode,
     get_named_type, get_nullable_type, get_operation_ast, is_leaf_type, is_list_type,
 )
 from service.graphql.cursors import DEFAULT_PAGE, MAX_PAGE
-from service.graphql.execution import PlainLeaves
+from service.graphql.execution import PlainFields
 
 QUERY_LIMIT = 100_000
 INLINE_LIMIT = 200
@@ -243,13 +244,17 @@ class RequestCost:
                                                  self.costly)
 
 
-class LimitedExecution(PlainLeaves):
+class LimitedExecution(PlainFields):
     """Execution within the limits: no list longer than its bound, no query longer than its time."""
+
+    def list_bound(self, parent_type: GraphQLObjectType, field_name: str, item_type: Any) -> int | None:
+        bound = bound_of(f"{parent_type.name}.{field_name}", item_type.name)
+        return bound if isinstance(bound, int) else None
 
     def complete_list_value(self, return_type: Any, field_details: Any, info: Any, path: Any, result: Any,
                             *rest: Any) -> Any:
-        bound = bound_of(f"{info.parent_type.name}.{info.field_name}", get_named_type(return_type).name)
-        if isinstance(bound, int) and isinstance(result, Sized) and len(result) > bound:
+        bound = self.list_bound(info.parent_type, info.field_name, get_named_type(return_type))
+        if bound is not None and isinstance(result, Sized) and len(result) > bound:
             raise too_costly(f"this {info.parent_type.name} has more than {bound} {info.field_name}, the most one "
                              "answer lists (see the README's Security section)")
         return super().complete_list_value(return_type, field_details, info, path, result, *rest)

@@ -1,98 +1,158 @@
-"""Plain leaves completed in one step: graphql-core's executor spends on every field of every object a path, a
-resolve info, a call of strawberry's default resolver and a walk down the field's type (non-null? list? leaf?). For
-a selection set made only of plain leaves (scalars and enums strawberry reads as attributes: no resolver, no
-arguments, no field extensions), all of that is known when the schema is built, and the same for each object of a
-list: the executor here plans such a selection set once per request and completes each object with one attribute
-read and one coercion per field. Anything the plan cannot answer as graphql-core would (a null where the type is
-non-null, a value its type cannot coerce) is answered by graphql-core's own way, which then raises the error it
-always raises, at its path."""
+"""Plain fields completed in one step. graphql-core's executor spends on every field of every object a path, a
+resolve info, a call of strawberry's default resolver and a walk down the field's type (non-null? list? leaf?).
+For a plain field (one strawberry reads as an attribute: no resolver, no arguments, no field extensions) all of
+that is known once the operation's fields are collected, and is the same for every object of a list. So the
+executor here plans a selection set made only of plain fields once per request: for each field, the attribute,
+whether null is allowed, and how its value is completed (a leaf coerced by its type; an object of a concrete type
+by its own plan, after graphql-core's `is_type_of` check; a list item by item, within the list's bound). A page of
+a connection (edges, their nodes, its page info) is then completed in one step.
+
+Anything a plan cannot answer as graphql-core would (a null where the type is non-null, a value its type cannot
+coerce, an object of another type, a list over its bound) is answered by graphql-core's own way, which raises the
+error it always raises, at its path. Fields with resolvers, arguments or directives on lists (`@stream`), abstract
+types and deferred fragments are always left to graphql-core."""
 
 from __future__ import annotations
 
 from typing import Any, Callable, NamedTuple
 
-from graphql import FieldNode, GraphQLObjectType, Undefined, get_nullable_type, is_leaf_type, is_non_null_type
+from graphql import (
+    GraphQLField, GraphQLObjectType, GraphQLOutputType, Undefined, get_named_type, get_nullable_type, is_leaf_type,
+    is_list_type, is_non_null_type, is_object_type,
+)
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
-
-class Leaf(NamedTuple):
-    key: str  # the response key (the alias, else the field's name)
-    attribute: str | None  # None: the type's name (`__typename`)
-    coerce: Callable[[Any], Any]
-    non_null: bool
-
-
-def leaf_of(parent_type: GraphQLObjectType, key: str, node: FieldNode) -> Leaf | None:
-    """The field a node asks for, if it is a plain leaf; else None."""
-    if node.name.value == "__typename":
-        return Leaf(key, None, str, True)
-    field = parent_type.fields.get(node.name.value)
-    if (field is None or node.arguments or field.args or not getattr(field.resolve, "_is_default", False)
-            or not is_leaf_type(get_nullable_type(field.type))):
-        return None
-    definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
-    if definition is None or not definition.is_basic_field or definition.default_resolver is not getattr:
-        return None
-    return Leaf(key, definition.python_name, get_nullable_type(field.type).coerce_output_value,
-                is_non_null_type(field.type))
-
-
-def planned(parent_type: GraphQLObjectType, grouped_field_set: Any) -> tuple[Leaf, ...] | None:
-    leaves = []
-    for key, details in grouped_field_set.items():
-        leaf = leaf_of(parent_type, key, details[0].node)
-        if leaf is None:
-            return None
-        leaves.append(leaf)
-    return tuple(leaves)
+Completion = Callable[[Any], Any]  # a value that is not null to its answer; raises Unplanned if it cannot
 
 
 class Unplanned(Exception):
     """A value the plan does not answer: graphql-core's own way answers it (with the error it raises there)."""
 
 
-def complete(leaves: tuple[Leaf, ...], type_name: str, source: Any) -> dict[str, Any]:
+class Plain(NamedTuple):
+    key: str  # the response key (the alias, else the field's name)
+    attribute: str | None  # None: the type's name (`__typename`)
+    non_null: bool
+    complete: Completion
+
+
+def completed(fields: tuple[Plain, ...], type_name: str, source: Any) -> dict[str, Any]:
     results = {}
-    for key, attribute, coerce, non_null in leaves:
+    for key, attribute, non_null, complete in fields:
         value = type_name if attribute is None else getattr(source, attribute, Undefined)
         if value is None:
             if non_null:
                 raise Unplanned
+        elif value is Undefined:
+            raise Unplanned
         else:
-            try:
-                value = coerce(value)
-            except Exception as error:
-                raise Unplanned from error
-            if value is None or value is Undefined:
-                raise Unplanned
+            value = complete(value)
         results[key] = value
     return results
 
 
-class PlainLeaves(StrawberryGraphQLCoreExecutionContext):
+def leaf(coerce: Callable[[Any], Any]) -> Completion:
+    def complete(value: Any) -> Any:
+        try:
+            value = coerce(value)
+        except Exception as error:
+            raise Unplanned from error
+        if value is None or value is Undefined:
+            raise Unplanned
+        return value
+    return complete
+
+
+def object_of(type_: GraphQLObjectType, fields: tuple[Plain, ...]) -> Completion:
+    is_type_of, name = type_.is_type_of, type_.name
+
+    def complete(value: Any) -> dict[str, Any]:
+        if is_type_of is not None and is_type_of(value, None) is not True:  # (strawberry's reads no info)
+            raise Unplanned
+        return completed(fields, name, value)
+    return complete
+
+
+def items(item: Completion, non_null: bool, bound: int | None) -> Completion:
+    def complete(value: Any) -> list[Any]:
+        if type(value) not in (list, tuple) or (bound is not None and len(value) > bound):
+            raise Unplanned
+        answer = []
+        for v in value:
+            if v is not None:
+                answer.append(item(v))
+            elif non_null:
+                raise Unplanned
+            else:
+                answer.append(None)
+        return answer
+    return complete
+
+
+def attribute_of(field: GraphQLField | None) -> str | None:
+    """The attribute strawberry reads a field from, if it is a plain field; else None."""
+    if field is None or field.args or not getattr(field.resolve, "_is_default", False):
+        return None
+    definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if definition is None or not definition.is_basic_field or definition.default_resolver is not getattr:
+        return None
+    return definition.python_name
+
+
+class PlainFields(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.plans: dict[int, tuple[Any, tuple[Leaf, ...] | None]] = {}
+        self.plans: dict[int, tuple[Any, tuple[Plain, ...] | None]] = {}
 
     def execute_fields(self, parent_type: GraphQLObjectType, source: Any, path: Any, grouped_field_set: Any,
                        position_context: Any) -> Any:
-        leaves = self.plan(parent_type, grouped_field_set)
-        if leaves is not None:
+        fields = self.plan(parent_type, grouped_field_set)
+        if fields is not None:
             try:
-                return complete(leaves, parent_type.name, source)
+                return completed(fields, parent_type.name, source)
             except Unplanned:
                 pass
         return super().execute_fields(parent_type, source, path, grouped_field_set, position_context)
 
-    def plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> tuple[Leaf, ...] | None:
-        """The selection set's leaves, or None if any field is not a plain leaf. The executor collects a selection
-        set once for all objects of a list, so the plan is kept by the collected set's identity (the set is kept
-        with it, so that the identity is not reused while the request runs)."""
+    def list_bound(self, parent_type: GraphQLObjectType, field_name: str, item_type: GraphQLOutputType) -> int | None:
+        """The most items a list field may answer (None: no bound of its own)."""
+        return None
+
+    def plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> tuple[Plain, ...] | None:
+        """A selection set's plain fields, or None if any of its fields is not plain. The executor collects a
+        selection set once for all objects of a list, so the plan is kept by the collected set's identity (the set
+        is kept with it, so that the identity is not reused while the request runs)."""
         kept = self.plans.get(id(grouped_field_set))
         if kept is not None and kept[0] is grouped_field_set:
             return kept[1]
-        wrapped = self.middleware_manager is not None and self.middleware_manager.middlewares  # resolve hooks
-        plan = None if wrapped else planned(parent_type, grouped_field_set)
-        self.plans[id(grouped_field_set)] = (grouped_field_set, plan)
-        return plan
+        fields: tuple[Plain, ...] | None = None
+        if not (self.middleware_manager and self.middleware_manager.middlewares):  # (resolve hooks wrap every field)
+            steps = [self.plain(parent_type, key, details) for key, details in grouped_field_set.items()]
+            fields = None if None in steps else tuple(steps)
+        self.plans[id(grouped_field_set)] = (grouped_field_set, fields)
+        return fields
+
+    def plain(self, parent_type: GraphQLObjectType, key: str, details: Any) -> Plain | None:
+        node = details[0].node
+        if node.name.value == "__typename":
+            return Plain(key, None, True, str)
+        field = parent_type.fields.get(node.name.value)
+        attribute = None if node.arguments else attribute_of(field)
+        complete = None if attribute is None else self.completion(field.type, parent_type, details)
+        return None if complete is None else Plain(key, attribute, is_non_null_type(field.type), complete)
+
+    def completion(self, type_: GraphQLOutputType, parent_type: GraphQLObjectType, details: Any) -> Completion | None:
+        type_ = get_nullable_type(type_)
+        if is_leaf_type(type_):
+            return leaf(type_.coerce_output_value)
+        if is_list_type(type_):
+            node = details[0].node
+            item = None if node.directives else self.completion(type_.of_type, parent_type, details)
+            return None if item is None else items(
+                item, is_non_null_type(type_.of_type), self.list_bound(parent_type, node.name.value, get_named_type(type_)))
+        if is_object_type(type_):
+            grouped_field_set, deferred, _ = self.collect_subfields(type_, details)
+            fields = None if deferred else self.plan(type_, grouped_field_set)
+            return None if fields is None else object_of(type_, fields)
+        return None

@@ -1,16 +1,18 @@
-"""Plain leaves completed in one step (service/graphql/execution.py) answer exactly as graphql-core's own way does,
-errors included: each case is executed both ways and the answers compared."""
+"""Plain fields completed in one step (service/graphql/execution.py) answer exactly as graphql-core's own way does,
+errors included: each case is executed both ways, by the service's executor (with its list bounds) with and
+without its plans, and the answers compared."""
 
 import asyncio
 import enum
+from types import SimpleNamespace
 from typing import Optional
 
 import pytest
 import strawberry
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from service.graphql import execution
-from service.graphql.execution import PlainLeaves
+from service.graphql import cost, execution
+from service.graphql.cost import LimitedExecution
+from service.graphql.execution import PlainFields
 
 
 @strawberry.enum
@@ -20,54 +22,100 @@ class Colour(enum.Enum):
 
 
 @strawberry.type
-class Thing:
+class Part:
+    label: str
+
+
+@strawberry.interface
+class Named:  # an interface: strawberry checks an object's type (is_type_of) before its fields
     name: str
+
+
+@strawberry.type
+class Thing(Named):
     size: Optional[int]
     colour: Colour
+    tags: list[str]
+    part: Optional[Part]
+    parts: list[Optional[Part]]
+    twin: Optional["Thing"]
 
     @strawberry.field
     def shout(self, times: int = 1) -> str:
         return self.name.upper() * times
 
 
+def thing(name="a", size=1, colour=Colour.RED, tags=("x",), part=Part(label="p"), parts=(Part(label="q"),), twin=None):
+    return Thing(name=name, size=size, colour=colour, tags=list(tags), part=part, parts=list(parts), twin=twin)
+
+
 @strawberry.type
 class Query:
     @strawberry.field
     def things(self) -> list[Optional[Thing]]:  # an item with an error is null, the others stand
-        return [Thing(name="a", size=1, colour=Colour.RED), Thing(name="b", size=None, colour=Colour.BLUE),
-                Thing(name=None, size=3, colour=Colour.RED),  # null where the type is non-null
-                Thing(name="d", size="many", colour=Colour.BLUE),  # not an Int
-                Thing(name="e", size=5, colour="green")]  # not a Colour
+        return [thing(), thing(name="b", size=None, part=None, parts=[None]), thing(twin=thing(name="t")),
+                thing(name=None),  # null where the type is non-null
+                thing(size="many"),  # not an Int
+                thing(colour="green"),  # not a Colour
+                thing(tags=["x", None]),  # a null item of a list of non-null items
+                thing(part=Colour.RED),  # not an object of its type
+                thing(twin=SimpleNamespace(name="impostor")),  # not a Thing, though it has its fields
+                thing(parts=[Part(label=str(n)) for n in range(3)])]  # over the bound (2, below)
 
 
-def answer(execution_context_class, query):
-    schema = strawberry.Schema(query=Query, execution_context_class=execution_context_class)
-    result = asyncio.run(schema.execute(query))
+def answer(query):
+    result = asyncio.run(strawberry.Schema(query=Query, execution_context_class=LimitedExecution).execute(query))
     return result.data, [(error.message, error.path) for error in result.errors or ()]
+
+
+@pytest.fixture(autouse=True)
+def bounded(monkeypatch):
+    monkeypatch.setitem(cost.BOUNDS, "Thing.parts", 2)
+
+
+def both_ways(query, monkeypatch):
+    planned = answer(query)
+    with monkeypatch.context() as field_by_field:
+        field_by_field.setattr(PlainFields, "plan", lambda *_: None)
+        assert planned == answer(query)
+    return planned
 
 
 @pytest.mark.parametrize("query", [
     "{ things { name size colour } }",
-    "{ things { __typename n: name size s: size colour } }",
+    "{ things { __typename n: name size s: size colour tags } }",
+    "{ things { name part { label __typename } parts { label } twin { name twin { name } } } }",
     "{ things { name shout } }",  # a field with a resolver: graphql-core's way for the whole set
-    "{ things { shout(times: 2) size } }",
+    "{ things { shout(times: 2) size part { label } } }",
     "{ things { name @skip(if: true) size } }",
     "{ things { ... on Thing { size colour } colour } }",
 ])
-def test_plain_leaves_answer_as_graphql_core_does(query):
-    assert answer(PlainLeaves, query) == answer(StrawberryGraphQLCoreExecutionContext, query)
+def test_plain_fields_answer_as_graphql_core_does(query, monkeypatch):
+    both_ways(query, monkeypatch)
 
 
-def test_a_value_the_plan_cannot_answer_gets_graphql_cores_error_at_its_path():
-    data, errors = answer(PlainLeaves, "{ things { name size colour } }")
-    assert [path for _, path in errors] == [["things", 2, "name"], ["things", 3, "size"], ["things", 4, "colour"]]
-    assert data["things"][1:3] == [{"name": "b", "size": None, "colour": "BLUE"}, None]
+def test_a_value_the_plan_cannot_answer_gets_graphql_cores_error_at_its_path(monkeypatch):
+    data, errors = both_ways("{ things { name size colour tags part { label } twin { name } parts { label } } }",
+                             monkeypatch)
+    assert [path for _, path in errors] == [
+        ["things", 3, "name"], ["things", 4, "size"], ["things", 5, "colour"], ["things", 6, "tags", 1],
+        ["things", 7, "part", "label"], ["things", 8, "twin"], ["things", 9, "parts"]]
+    assert "more than 2 parts" in errors[-1][0]
+    assert data["things"][1:3] == [
+        {"name": "b", "size": None, "colour": "RED", "tags": ["x"], "part": None, "twin": None, "parts": [None]},
+        {"name": "a", "size": 1, "colour": "RED", "tags": ["x"], "part": {"label": "p"}, "twin": {"name": "t"},
+         "parts": [{"label": "q"}]}]
+    # an error on a non-null field nulls its thing; on a nullable one (size, part, twin), the field alone
+    assert [t is None for t in data["things"][3:]] == [True, False, True, True, False, False, True]
+    assert data["things"][4]["size"] is None and data["things"][7]["part"] is None
 
 
-def test_the_plan_is_taken_for_plain_leaves_only(monkeypatch):
+def test_the_plan_is_taken_for_plain_fields_only(monkeypatch):
     completed = []
-    monkeypatch.setattr(execution, "complete", lambda leaves, *rest: completed.append(leaves) or {})
-    answer(PlainLeaves, "{ things { name shout } }")
-    assert completed == []
-    answer(PlainLeaves, "{ things { name size } }")
-    assert len(completed) == 5 and [leaf.key for leaf in completed[0]] == ["name", "size"]
+    original = execution.completed
+    monkeypatch.setattr(execution, "completed", lambda fields, name, source: completed.append(name) or original(fields, name, source))
+    answer("{ things { name shout part { label } } }")
+    assert "Thing" not in completed and "Part" in completed  # each thing goes graphql-core's way, its part not
+    completed.clear()
+    answer("{ things { name part { label } } }")
+    assert completed[:2] == ["Thing", "Part"]
