@@ -37,6 +37,7 @@ from service import pages, reports
 from service.bootstrap import Services, bootstrap
 from service.costly import Answered, CostlyReads, Refused
 from service.feed import Feed
+from service.graphql.answers import json_text, size
 from service.graphql.context import Context
 from service.graphql.cost import TOO_COSTLY
 from service.graphql.errors import Code, refusal_body
@@ -187,15 +188,15 @@ class RecordsGraphQL(GraphQL):
         if isinstance(payload, dict) and isinstance(payload.get("data"), Answered):
             data = {**data, "payload": json.loads(payload["data"].text)}
         answered = data.get("data") if isinstance(data, dict) else None
-        text = answered.text if isinstance(answered, Answered) else super().encode_json(data)
+        text = answered.text if isinstance(answered, Answered) else json_text(data)
         limit = self.services.edge.response_bytes
-        if len(text) <= limit:
+        if size(text) <= limit:
             return text
         refusal = {"message": f"the answer is larger than {limit:,} bytes, the most one may be: ask for less at once",
                    "extensions": TOO_COSTLY}
         if "payload" in data:  # a message of a WebSocket operation
-            return super().encode_json({**data, "payload": {"data": None, "errors": [refusal]}})
-        return super().encode_json({"data": None, "errors": [refusal]})
+            return json_text({**data, "payload": {"data": None, "errors": [refusal]}})
+        return json_text({"data": None, "errors": [refusal]})
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return pages.graphiql_page()

@@ -24,7 +24,6 @@ process, however many a caller sends. A portal's page of a few queries never emp
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import threading
@@ -41,6 +40,7 @@ from graphql import ExecutionResult, GraphQLError
 from strawberry.http import process_result
 
 from service.authorisation import Principal
+from service.graphql.answers import json_text
 from service.graphql.cost import took_too_long, too_costly
 
 logger = logging.getLogger(__name__)
@@ -184,7 +184,7 @@ def answer(principal: Principal, query: str, variables: dict | None, operation_n
                       query_seconds=services.edge.query_seconds)
     result = loop.run_until_complete(schema.execute(query, variable_values=variables, context_value=context,
                                                     operation_name=operation_name))
-    return json.dumps(process_result(result), separators=(",", ":"))
+    return json_text(process_result(result))
 
 
 def report(principal: Principal, plan_id: str, as_at: datetime | None, since: datetime | None,

@@ -22,6 +22,7 @@ from strawberry.types.graphql import OperationType
 from projections import queries as q
 from service.feed import BATCH, Subscriber, SubscriberTooSlow
 from service.graphql import cursors, ids
+from service.graphql.answers import json_text, size
 from service.graphql.context import Info
 from service.graphql.cost import LimitedExecution
 from service.graphql.errors import Code, refusal
@@ -103,8 +104,8 @@ class Frames:
         if found is None:
             result = self.executor.build_per_event_executor(event).execute_operation(False)
             result = await result if isawaitable(result) else result
-            text = None if result.errors else json.dumps({"data": result.data}, separators=(",", ":"))
-            found = event.results[self.key] = (text if text is not None and len(text) <= self.limit else None,)
+            text = None if result.errors else json_text({"data": result.data})
+            found = event.results[self.key] = (text if text is not None and size(text) <= self.limit else None,)
         return found[0]
 
     async def sent(self, event: EventRecord) -> bool:

@@ -254,6 +254,12 @@ def test_3_answers_are_capped_in_size_and_queries_in_time(capped):
     large = post(capped, "mutation($i: ReportActionProgressInput!) { reportActionProgress(input: $i) { event { data } } }",
                  area.lead, i={"actionId": area.action, "note": "x" * 3000})
     refused(large, "QUERY_TOO_COSTLY", "the answer is larger than 2,000 bytes")
+    # Counted in bytes as sent (UTF-8): 1,000 "é" are 1,000 characters, 2,000 bytes; 500 of them are within the cap.
+    accented = "mutation($i: ReportActionProgressInput!) { reportActionProgress(input: $i) { event { data } } }"
+    refused(post(capped, accented, area.lead, i={"actionId": area.action, "note": "é" * 1000}), "QUERY_TOO_COSTLY",
+            "the answer is larger than 2,000 bytes")
+    within = post(capped, accented, area.lead, i={"actionId": area.action, "note": "é" * 500})
+    assert within["data"]["reportActionProgress"]["event"]["data"]["note"] == "é" * 500
     fields = "position entityId entityType type version recordedAt effectiveOn actor { subject role agencyId } reason data"
     slow = "{ " + " ".join(f"e{n}: events(first: 100) {{ edges {{ cursor node {{ {fields} }} }} }}" for n in range(30)) + " }"
     refused(post(capped, slow, area.lead), "QUERY_TOO_COSTLY", "took longer than 0.05 seconds")
