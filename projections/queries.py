@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from projections.shapes import decode
+from projections.shapes import Stored, decode
 
 # The columns lists of entities are taken by.
 LIST_COLUMNS = {"partnership_id", "plan_id", "inspection_id", "subject_id"}
@@ -43,15 +43,15 @@ def entities_by_id(ids: Sequence[str]) -> Query:
 
 def entities(kind: str, column: str | None, values: Sequence[str], partnership_ids: Sequence[str] | None) -> Query:
     """The current states of the entities of a kind where column is one of these values (or all of them, with no
-    column), within the given partnerships (None: all), oldest first."""
+    column), within the given partnerships (None: all), oldest first: each decoded when first read (Stored)."""
     where, params = ["type = ?"], [kind]
     if column is not None:
         assert column in LIST_COLUMNS
         where.append(f"{column} IN {_in(values)}")
         params.extend(values)
     _readable(partnership_ids, where, params)
-    return Query(f"SELECT seq, state FROM entities WHERE {' AND '.join(where)} ORDER BY seq", params,
-                 lambda rows: [decode(kind, r["state"], r["seq"]) for r in rows])
+    return Query(f"SELECT seq, state, {column or 'NULL'} AS listed_by FROM entities WHERE {' AND '.join(where)} ORDER BY seq",
+                 params, lambda rows: Stored(kind, [(r["seq"], r["state"], r["listed_by"]) for r in rows]))
 
 
 def states_at(kind: str, ids: Sequence[str], as_at: str) -> Query:

@@ -14,6 +14,7 @@ answered at a past view through its owner's state at that view.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Callable
@@ -320,6 +321,38 @@ def decode(kind: str, state: str | bytes, seq: int = 0) -> State:
     decoded = DECODERS[kind].decode(state)
     decoded.seq = seq
     return decoded
+
+
+class Stored(Sequence):
+    """Entities of one kind as stored, in order, each state decoded when it is first read: a page of 50 of a plan's
+    200 actions decodes its 50 (and what finds where the page starts), `len` none. Rows are (seq, stored state,
+    the value of the column the entities were listed by)."""
+
+    def __init__(self, kind: str, rows: list[tuple[int, Any, Any]]):
+        self.kind, self.rows = kind, rows
+        self.states: list[State | None] = [None] * len(rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self.rows)))]
+        state = self.states[index]
+        if state is None:
+            seq, stored, _ = self.rows[index]
+            state = self.states[index] = decode(self.kind, stored, seq)
+        return state
+
+    def __iter__(self) -> Iterator[State]:
+        return iter([self[i] if state is None else state for i, state in enumerate(self.states)])
+
+    def by_column(self) -> dict[Any, Stored]:
+        """These entities parted by the value of the column they were listed by, each part in order."""
+        parts: dict[Any, list] = {}
+        for row in self.rows:
+            parts.setdefault(row[2], []).append(row)
+        return {value: Stored(self.kind, rows) for value, rows in parts.items()}
 
 
 def children(state: AggregateState, kind: Kind) -> list[tuple[str, State]]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Sequence
 
 from strawberry.dataloader import DataLoader
 
@@ -58,7 +58,7 @@ class Reader:
         found = await self.locate(entity_id, view)
         return found[1] if found is not None and (not kinds or found[0] in kinds) else None
 
-    async def entities(self, kind: str, column: str | None = None, value: str | None = None, view: View = NOW) -> list[State]:
+    async def entities(self, kind: str, column: str | None = None, value: str | None = None, view: View = NOW) -> Sequence[State]:
         """Entities of a kind (where column = value) the caller may read, at the view, oldest first."""
         return await self.lists.load((kind, column, value, view))
 
@@ -111,13 +111,16 @@ class Batches:
                 found[(state.id, view)] = (kind, state)
         return [found.get(key) for key in keys]
 
-    async def lists(self, keys: list[ListKey]) -> list[list[State]]:
+    async def lists(self, keys: list[ListKey]) -> list[Sequence[State]]:
         groups: dict[tuple[str, str | None, View], list[str | None]] = defaultdict(list)
         for kind, column, value, view in keys:
             groups[(kind, column, view)].append(value)
-        found: dict[ListKey, list[State]] = defaultdict(list)
+        found: dict[ListKey, Sequence[State]] = defaultdict(list)
         for (kind, column, view), values in groups.items():
             current = await self.read_model.ask(q.entities(kind, column, list(dict.fromkeys(values)), self.principal.readable))
+            if view.current:  # as stored, each decoded when read
+                found.update({(kind, column, value, view): part for value, part in current.by_column().items()})
+                continue
             for _, state in await self._at_view([(kind, s) for s in current], view):
                 found[(kind, column, getattr(state, column) if column else None, view)].append(state)
         return [found[key] for key in keys]

@@ -114,3 +114,35 @@ def test_answers_are_the_same_whether_plain_leaves_are_completed_in_one_step_or_
     assert planned.errors is None and field_by_field.errors is None
     assert planned.data == field_by_field.data
     assert planned.data["action"]["rag"] == "AMBER" and planned.data["action"]["priorityArea"]["__typename"] == "PriorityArea"
+
+
+def test_a_page_of_actions_decodes_only_its_own_and_the_pages_hold_every_action_once_in_order(ask):
+    """Listed actions come as stored, each decoded when first read (projections/shapes.py Stored): a page of a long
+    list reads its own actions, and a few more to find where it starts. Followed by their cursors, with or without a
+    filter, the pages hold every action admitted once, in the order added, and say where they lie."""
+    from projections import queries as q
+    from service.graphql.types import ActionConnection, ActionFilter
+
+    _, _, first = plan_with_an_action_in_a_priority_area(ask.commands)
+    plan = ask.commands.read_model.run(q.entity(first))[1].plan_id
+    owner = ask.commands.read_model.run(q.entity(first))[1].owner_agency_id
+    for n in range(39):
+        ask.commands.run(ADMIN, "addAction", plan_id=plan, title=f"Action {n}", owner_agency_id=owner,
+                         due_on=date(2020 + n % 2 * 20, 1, 1))
+    listed = lambda: ask.commands.read_model.run(q.entities("Action", "plan_id", [plan], None))  # noqa: E731
+
+    stored = listed()
+    page = ActionConnection.of(stored, None, 5, None)
+    assert [e.node.title for e in page.edges] == ["Audit", "Action 0", "Action 1", "Action 2", "Action 3"]
+    assert 5 <= sum(state is not None for state in stored.states) <= 5 + 7  # the page, and a binary search's reads
+
+    for filter in (None, ActionFilter(overdue=True)):
+        admitted = [a.id for a in listed() if filter is None or filter.admits(a, date.today())]
+        pages, after = [], None
+        while not pages or pages[-1].page_info.has_next_page:
+            pages.append(ActionConnection.of(listed(), filter, 7, after))
+            after = pages[-1].page_info.end_cursor
+        assert [e.node.entity_id for page in pages for e in page.edges] == admitted
+        assert [len(page.edges) for page in pages[:-1]] == [7] * (len(pages) - 1) and 0 < len(pages[-1].edges) <= 7
+        assert [page.page_info.has_previous_page for page in pages] == [False] + [True] * (len(pages) - 1)
+        assert {page.total_count for page in pages} == {len(admitted)}

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from bisect import bisect_right
 from datetime import date, datetime, timezone
 from functools import cache
-from typing import Annotated, Any, Optional
+from operator import attrgetter
+from typing import Annotated, Any, Optional, Sequence
 
 import msgspec
 import strawberry
@@ -398,6 +400,8 @@ class ActionFilter:
         )
 
 
+seq_of = attrgetter("seq")  # an entity's place in its list, in the order added
+
 First = Annotated[Optional[int], strawberry.argument(description="How many to answer: 1 to 100, default 50.")]
 After = Annotated[Optional[str], strawberry.argument(
     description="A cursor from an earlier page (endCursor, an edge's cursor, an event's position): answer what comes "
@@ -420,14 +424,16 @@ class ActionConnection:
                                         "page.")
 
     @classmethod
-    def of(cls, actions: list[Any], filter: ActionFilter | None, first: int | None, after: str | None,
+    def of(cls, actions: Sequence[Any], filter: ActionFilter | None, first: int | None, after: str | None,
            view: View = NOW) -> ActionConnection:
+        """The page after the cursor of the actions (in order of seq) the filter admits. Without a filter, only the
+        page's actions (and the few a binary search for its start reads) are decoded (projections/shapes.py Stored)."""
         size, start, on = cursors.page_size(first), cursors.decode("a", after), view.day
-        chosen = [a for a in actions if filter is None or filter.admits(a, on)]
-        page = [a for a in chosen if a.seq > start]
-        edges = [ActionEdge(cursor=cursors.encode("a", a.seq), node=Action.of(a, view)) for a in page[:size]]
+        chosen = actions if filter is None else [a for a in actions if filter.admits(a, on)]
+        begins = bisect_right(chosen, start, key=seq_of)
+        edges = [ActionEdge(cursor=cursors.encode("a", a.seq), node=Action.of(a, view)) for a in chosen[begins:begins + size]]
         return cls(edges=edges, total_count=len(chosen),
-                   page_info=PageInfo.of([e.cursor for e in edges], len(page) > size, len(page) < len(chosen)))
+                   page_info=PageInfo.of([e.cursor for e in edges], len(chosen) - begins > size, begins > 0))
 
 
 @strawberry.type(description="A plan's actions counted by status, on the view's day.")
