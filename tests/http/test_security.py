@@ -63,12 +63,12 @@ def refused(body: dict, code: str, says: str) -> None:
     assert [(e["extensions"]["code"], says in e["message"]) for e in body["errors"]] == [(code, True)], body["errors"]
 
 
-def subscribe(server: Server, bearer: str, query: str, variables: dict) -> dict:
+def subscribe(server: Server, bearer: str, query: str, variables: dict, id: str = "1") -> dict:
     """The first message the server answers a subscription with."""
     with connect(server.url.replace("http", "ws"), subprotocols=["graphql-transport-ws"], open_timeout=10) as ws:
         ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {bearer}"}}))
         assert json.loads(ws.recv(timeout=10))["type"] == "connection_ack"
-        ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables}}))
+        ws.send(json.dumps({"id": id, "type": "subscribe", "payload": {"query": query, "variables": variables}}))
         return json.loads(ws.recv(timeout=10))
 
 
@@ -324,6 +324,12 @@ def test_7_a_lone_surrogate_is_refused_clearly_on_every_path(server):
         refused(post(server, query, area.lead, **variables), "BAD_USER_INPUT", "is not Unicode text")
     answer = subscribe(server, area.lead, "subscription($p: ID) { events(partnershipId: $p) { position } }", {"p": lone})
     assert answer["type"] == "error" and "is not Unicode text" in answer["payload"][0]["message"]
+    # Quoted back where it was not a value: a name of an input's field or a variable's key, an operation's id.
+    refused(post(server, REPORT, area.lead, i={"actionId": area.action, "note": "a note", lone: 1}), "BAD_USER_INPUT",
+            f"unknown field '{lone}'")
+    refused(post(server, "{ __typename }", area.lead, x={"\udfff": lone}), "BAD_USER_INPUT", "$x.\udfff is not Unicode text")
+    answer = subscribe(server, area.lead, "{ __typename }", {}, id=lone)
+    assert (answer["type"], answer["id"], answer["payload"]) == ("next", lone, {"data": {"__typename": "Query"}})
     assert log_end(server) == end  # nothing recorded
 
 
