@@ -14,6 +14,7 @@ types and deferred fragments are always left to graphql-core."""
 
 from __future__ import annotations
 
+from inspect import isawaitable
 from typing import Any, Callable, NamedTuple
 
 from graphql import (
@@ -40,7 +41,10 @@ class Plain(NamedTuple):
 def completed(fields: tuple[Plain, ...], type_name: str, source: Any) -> dict[str, Any]:
     results = {}
     for key, attribute, non_null, complete in fields:
-        value = type_name if attribute is None else getattr(source, attribute, Undefined)
+        try:
+            value = type_name if attribute is None else getattr(source, attribute, Undefined)
+        except Exception as error:  # (a property that fails: graphql-core puts its error on the field)
+            raise Unplanned from error
         if value is None:
             if non_null:
                 raise Unplanned
@@ -52,15 +56,20 @@ def completed(fields: tuple[Plain, ...], type_name: str, source: Any) -> dict[st
     return results
 
 
+PLAIN_VALUES = (str, int, float, bool)
+
+
 def leaf(coerce: Callable[[Any], Any]) -> Completion:
     def complete(value: Any) -> Any:
         try:
-            value = coerce(value)
+            coerced = coerce(value)
         except Exception as error:
             raise Unplanned from error
-        if value is None or value is Undefined:
+        if coerced is None or coerced is Undefined:
             raise Unplanned
-        return value
+        if coerced is value and type(value) not in PLAIN_VALUES and (isinstance(value, Exception) or isawaitable(value)):
+            raise Unplanned  # a scalar that answers what it is given (JSON): graphql-core raises or awaits these
+        return coerced
     return complete
 
 

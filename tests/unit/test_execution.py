@@ -9,6 +9,7 @@ from typing import Optional
 
 import pytest
 import strawberry
+from strawberry.scalars import JSON
 
 from service.graphql import cost, execution
 from service.graphql.cost import LimitedExecution
@@ -39,14 +40,31 @@ class Thing(Named):
     part: Optional[Part]
     parts: list[Optional[Part]]
     twin: Optional["Thing"]
+    blob: Optional[JSON]  # a scalar that answers what it is given
 
     @strawberry.field
     def shout(self, times: int = 1) -> str:
         return self.name.upper() * times
 
 
-def thing(name="a", size=1, colour=Colour.RED, tags=("x",), part=Part(label="p"), parts=(Part(label="q"),), twin=None):
-    return Thing(name=name, size=size, colour=colour, tags=list(tags), part=part, parts=list(parts), twin=twin)
+def thing(name="a", size=1, colour=Colour.RED, tags=("x",), part=Part(label="p"), parts=(Part(label="q"),), twin=None,
+          blob=None):
+    return Thing(name=name, size=size, colour=colour, tags=list(tags), part=part, parts=list(parts), twin=twin,
+                 blob={"a": 1} if blob is None else blob)
+
+
+class Shaky:
+    @property
+    def label(self):
+        raise ValueError("shaky")
+
+
+class Later:
+    """A value to await."""
+
+    def __await__(self):
+        return {"a": 2}
+        yield
 
 
 @strawberry.type
@@ -60,7 +78,10 @@ class Query:
                 thing(tags=["x", None]),  # a null item of a list of non-null items
                 thing(part=Colour.RED),  # not an object of its type
                 thing(twin=SimpleNamespace(name="impostor")),  # not a Thing, though it has its fields
-                thing(parts=[Part(label=str(n)) for n in range(3)])]  # over the bound (2, below)
+                thing(parts=[Part(label=str(n)) for n in range(3)]),  # over the bound (2, below)
+                thing(part=Shaky()),  # an attribute that fails when read
+                thing(blob=ValueError("not a value")),  # an error given as the value
+                thing(blob=Later())]
 
 
 def answer(query):
@@ -95,18 +116,21 @@ def test_plain_fields_answer_as_graphql_core_does(query, monkeypatch):
 
 
 def test_a_value_the_plan_cannot_answer_gets_graphql_cores_error_at_its_path(monkeypatch):
-    data, errors = both_ways("{ things { name size colour tags part { label } twin { name } parts { label } } }",
+    data, errors = both_ways("{ things { name size colour tags part { label } twin { name } parts { label } blob } }",
                              monkeypatch)
     assert [path for _, path in errors] == [
         ["things", 3, "name"], ["things", 4, "size"], ["things", 5, "colour"], ["things", 6, "tags", 1],
-        ["things", 7, "part", "label"], ["things", 8, "twin"], ["things", 9, "parts"]]
-    assert "more than 2 parts" in errors[-1][0]
+        ["things", 7, "part", "label"], ["things", 8, "twin"], ["things", 9, "parts"], ["things", 10, "part", "label"],
+        ["things", 11, "blob"]]
+    assert "more than 2 parts" in errors[6][0] and errors[7][0] == "shaky" and errors[8][0] == "not a value"
+    assert data["things"][12]["blob"] == {"a": 2} and data["things"][0]["blob"] == {"a": 1}
     assert data["things"][1:3] == [
-        {"name": "b", "size": None, "colour": "RED", "tags": ["x"], "part": None, "twin": None, "parts": [None]},
+        {"name": "b", "size": None, "colour": "RED", "tags": ["x"], "part": None, "twin": None, "parts": [None],
+         "blob": {"a": 1}},
         {"name": "a", "size": 1, "colour": "RED", "tags": ["x"], "part": {"label": "p"}, "twin": {"name": "t"},
-         "parts": [{"label": "q"}]}]
+         "parts": [{"label": "q"}], "blob": {"a": 1}}]
     # an error on a non-null field nulls its thing; on a nullable one (size, part, twin), the field alone
-    assert [t is None for t in data["things"][3:]] == [True, False, True, True, False, False, True]
+    assert [t is None for t in data["things"][3:]] == [True, False, True, True, False, False, True, False, False, False]
     assert data["things"][4]["size"] is None and data["things"][7]["part"] is None
 
 
