@@ -1,7 +1,7 @@
-"""An answer's JSON text, and its size on the wire. msgspec's encoder takes an eighth of the standard library's time
-on a page of 50 actions; text outside ASCII is written as UTF-8 rather than escaped, so an answer's size in bytes is
-counted as encoded. Text no encoding can write (a lone surrogate, which a caller can send in JSON and an error may
-quote back) is escaped by the standard library's encoder instead."""
+"""An answer's JSON text, and its size on the wire. msgspec's encoder, faster than the standard library's; text
+outside ASCII is written as UTF-8 rather than escaped, so an answer's size in bytes is counted as encoded. Text no
+encoding can write (a lone surrogate, which a caller can send in JSON and an error may quote back) is escaped by the
+standard library's encoder instead."""
 
 from __future__ import annotations
 

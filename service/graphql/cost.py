@@ -33,6 +33,7 @@ from graphql import (
     SelectionSetNode, VariableNode,
     get_named_type, get_nullable_type, get_operation_ast, is_leaf_type, is_list_type,
 )
+
 from service.graphql.cursors import DEFAULT_PAGE, MAX_PAGE
 from service.graphql.execution import PlainFields
 
