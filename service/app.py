@@ -8,7 +8,6 @@ import gc
 import json
 import logging
 import os
-import sys
 import time
 from collections import Counter
 from contextlib import asynccontextmanager, suppress
@@ -335,19 +334,12 @@ async def too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> N
 class RequestLog:
     """One JSON line per request: method, path, status, duration and caller's role; never a token, a body or a
     path the service does not serve. An exception is logged as its type and where it happened (its message may
-    quote the request), and never reaches the server's own error log.
+    quote the request), and never reaches the server's own error log."""
 
-    Lines go to standard error, where the logging module's handlers write, without being made into records and
-    passed through the handlers, and those of the requests of up to LOG_SECONDS are written at once (Lines): a
-    line made and written for each request cost a read of one record some 10% of the serving process's CPU
-    (bench/side_by_side.py --served). The `send_records.access` logger's level still decides whether lines are
-    written (set above INFO, there is no access log)."""
-
-    def __init__(self, app: ASGIApp, paths: set[str], routes: list[Route], lines: Lines):
+    def __init__(self, app: ASGIApp, paths: set[str], routes: list[Route]):
         self.app = app
         self.paths = paths
         self.patterns = [(route.path, route.path_regex) for route in routes if "{" in route.path]  # logged as patterns
-        self.lines = lines
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -377,52 +369,13 @@ class RequestLog:
             principal = state.get("principal")
             path = scope["path"] if scope["path"] in self.paths else next(
                 (pattern for pattern, regex in self.patterns if regex.match(scope["path"])), "(not served)")
-            if access.isEnabledFor(logging.INFO):
-                self.lines.add(json_text({
-                    "method": scope.get("method", "WEBSOCKET"), "path": path, "status": status or 500,
-                    "ms": round((time.perf_counter() - started) * 1000, 2),
-                    "role": str(principal.role) if principal else None,
-                    "outcome": "failed" if state.get("failed") or status == 500 else
-                               "ok" if status and status < 400 or scope["type"] == "websocket" else "refused",
-                }))
-
-
-LOG_SECONDS = 0.05
-PIPE_BUF = 4096  # the most bytes POSIX writes to a pipe at once, never interleaved with other writers' bytes
-
-
-class Lines:
-    """Lines for standard error (ASCII), written LOG_SECONDS after the first of them, with any that come meanwhile:
-    under load, one write for the lines of some forty requests. Each write is of whole lines and at most PIPE_BUF
-    bytes, so that the lines of processes sharing a pipe (`--workers`) never interleave. Once closed (the app's
-    shutdown), each line is written at once."""
-
-    def __init__(self) -> None:
-        self.waiting: list[str] = []
-        self.closed = False
-
-    def add(self, line: str) -> None:
-        if self.closed:
-            sys.stderr.write(line + "\n")
-            return
-        if not self.waiting:
-            asyncio.get_running_loop().call_later(LOG_SECONDS, self.write)
-        self.waiting.append(line + "\n")
-
-    def write(self) -> None:
-        chunk, size = [], 0
-        for line in self.waiting:
-            if size + len(line) > PIPE_BUF and chunk:
-                sys.stderr.write("".join(chunk))
-                chunk, size = [], 0
-            chunk.append(line)
-            size += len(line)
-        sys.stderr.write("".join(chunk))
-        self.waiting = []
-
-    def close(self) -> None:
-        self.write()
-        self.closed = True
+            access.info(json.dumps({
+                "method": scope.get("method", "WEBSOCKET"), "path": path, "status": status or 500,
+                "ms": round((time.perf_counter() - started) * 1000, 2),
+                "role": str(principal.role) if principal else None,
+                "outcome": "failed" if state.get("failed") or status == 500 else
+                           "ok" if status and status < 400 or scope["type"] == "websocket" else "refused",
+            }))
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -513,7 +466,6 @@ def serving_app() -> ASGIApp:
 def create_app(services: Services) -> ASGIApp:
     keep_request_text_out_of_logs()
     view = RecordsGraphQL(services)
-    lines = Lines()
     graphql = Unauthenticated(view, services)
 
     @asynccontextmanager
@@ -537,7 +489,6 @@ def create_app(services: Services) -> ASGIApp:
             view.costly.close()
             services.commands.listeners.remove(view.feed.wake)
             await services.store.close()
-            lines.close()
 
     where_to_sign_in, redeem_sign_in = sign_in(services.tokens)
     routes = [
@@ -571,4 +522,4 @@ def create_app(services: Services) -> ASGIApp:
         else:
             await starlette(scope, receive, send)
 
-    return RequestLog(SecurityHeaders(BodyLimit(app)), served, [r for r in routes if isinstance(r, Route)], lines)
+    return RequestLog(SecurityHeaders(BodyLimit(app)), served, [r for r in routes if isinstance(r, Route)])
