@@ -142,6 +142,7 @@ def test_a_request_is_answered_alike_whichever_way_it_comes(edge):
 def test_every_response_carries_the_security_headers(edge):
     for response in [httpx.get(f"{origin_of(edge)}/"), httpx.get(edge.url, headers={"Accept": "text/html"}),
                      httpx.post(edge.url, json={"query": "{ partnerships { id } }"}),  # 401
+                     httpx.post(edge.url, content=b" " * 1_000_001),  # 413
                      httpx.get(f"{origin_of(edge)}/nowhere")]:
         csp = response.headers["content-security-policy"]
         assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp and "script-src 'self'" in csp
