@@ -16,7 +16,8 @@ went to the cyclic garbage collector), the medians, and AFTER / BEFORE.
 With `--served`, the two versions are served as in production instead: each by `send-records serve` (one process)
 on one embedded PostgreSQL holding the same store, loaded by wrk in turns as bench/peer.py loads them (16
 connections, 1,000 auditors, `--seconds` each, the order swapped each round). Prints each turn's requests/s and the
-server's CPU milliseconds a request, the medians, and AFTER / BEFORE of both. Needs wrk.
+server's CPU milliseconds a request, the medians, and AFTER / BEFORE of both; and the median of each round's AFTER /
+BEFORE (its two turns are next to each other in time, so the machine's drift moves it least). Needs wrk.
 """
 
 from __future__ import annotations
@@ -196,10 +197,13 @@ def served(versions: dict[str, Path], args: argparse.Namespace) -> None:
             postgres.cleanup()
     rate, cpu = ({name: statistics.median(getattr(m, what) for m in loads[name]) for name in versions}
                  for what in ("requests_per_second", "server_cpu_ms"))
+    # Each round's two turns are next to each other in time: their ratio is what the machine's drift moves least.
+    paired = {what: statistics.median(getattr(a, what) / getattr(b, what) for b, a in zip(loads["before"], loads["after"]))
+              for what in ("requests_per_second", "server_cpu_ms")}
     print(f"\nmedian requests/s: before {rate['before']:.0f}, after {rate['after']:.0f}; after / before "
           f"{rate['after'] / rate['before']:.2f}\nmedian server CPU a request: before {cpu['before']:.3f} ms, after "
-          f"{cpu['after']:.3f} ms; after / before {cpu['after'] / cpu['before']:.2f}")
-
+          f"{cpu['after']:.3f} ms; after / before {cpu['after'] / cpu['before']:.2f}\nmedian of the rounds' after / "
+          f"before: requests/s {paired['requests_per_second']:.2f}, server CPU a request {paired['server_cpu_ms']:.2f}")
 
 if __name__ == "__main__":
     main()
