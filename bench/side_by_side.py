@@ -1,6 +1,7 @@
 """Two versions of the service side by side: the CPU one read costs each, measured at the same time.
 
     .venv/bin/python bench/side_by_side.py BEFORE AFTER [--rounds 4] [--seconds 5] [--read record|list]
+                                           [--served | --instructions]
 
 BEFORE and AFTER are checkouts of the project (for one commit back: `git worktree add /tmp/before HEAD~1`; `.` is
 this one). Each version serves `action(id) { id title status dueOn }` (with `--read list`, 50 actions of the
@@ -18,6 +19,9 @@ on one embedded PostgreSQL holding the same store, loaded by wrk in turns as ben
 connections, 1,000 auditors, `--seconds` each, the order swapped each round). Prints each turn's requests/s and the
 server's CPU milliseconds a request, the medians, and AFTER / BEFORE of both; and the median of each round's AFTER /
 BEFORE (its two turns are next to each other in time, so the machine's drift moves it least). Needs wrk.
+
+With `--instructions`, each version's reads in process are counted in instructions, by valgrind: a measure that
+moves some 0.5% from run to run, for changes too small for the time a read takes to show on this machine.
 """
 
 from __future__ import annotations
@@ -37,11 +41,14 @@ from pathlib import Path
 
 CLIENTS = 16
 READERS = 1000
+WARM_READS = 192
+COUNTS = {"record": (96, 576), "list": (32, 192)}  # reads in the two runs of each version under valgrind
 
 
-def serve_in_process(data_dir: str, ids_file: str, seconds: float, query: str) -> None:
+def serve_in_process(data_dir: str, ids_file: str, seconds: float, query: str, reads: int | None = None) -> None:
     """In a child process, with the version's checkout first on the path: reads for `seconds` after a warm-up, then
-    one line, "CPU <ms a read> <reads a second> <ms a read in the cyclic garbage collector>"."""
+    one line, "CPU <ms a read> <reads a second> <ms a read in the cyclic garbage collector>". With `reads`, that
+    many reads after WARM_READS, whatever the time they take (under valgrind, for --instructions)."""
     os.environ["SEND_RECORDS_DATA_DIR"] = data_dir
     # Only the version's own modules: bench/common.py would put this checkout first on the path.
     from domain.vocabulary import Role
@@ -73,15 +80,16 @@ def serve_in_process(data_dir: str, ids_file: str, seconds: float, query: str) -
         if sent[0]["status"] != 200 or b'"errors"' in sent[1]["body"]:
             raise RuntimeError(f"a read failed: {sent}")
 
-    async def load(seconds: float) -> int:
+    async def load(seconds: float, count: int | None = None) -> int:
+        """Reads by CLIENTS clients at once: for `seconds`, or `count` of them."""
         done, deadline = 0, time.perf_counter() + seconds
 
         async def client(n: int) -> None:
             nonlocal done
-            while time.perf_counter() < deadline:
+            while done < count if count else time.perf_counter() < deadline:
+                done += 1  # (counted as it starts: every read started is finished before load returns)
                 await read(bodies[n % len(bodies)], authorizations[n % READERS])
                 n += CLIENTS
-                done += 1
 
         await asyncio.gather(*(client(n) for n in range(CLIENTS)))
         return done
@@ -92,12 +100,12 @@ def serve_in_process(data_dir: str, ids_file: str, seconds: float, query: str) -
         lifespan = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, inbox.get, outbox.put))
         if (await outbox.get())["type"] != "lifespan.startup.complete":
             raise RuntimeError("the app did not start")
-        await load(2)
+        await load(2, WARM_READS if reads else None)
         collecting = [0.0, 0.0]  # seconds in collections; when the one under way began
         gc.callbacks.append(lambda phase, _: collecting.__setitem__(*(
             (1, time.process_time()) if phase == "start" else (0, collecting[0] + time.process_time() - collecting[1]))))
         cpu, started = time.process_time(), time.perf_counter()
-        done = await load(seconds)
+        done = await load(seconds, reads)
         print(f"CPU {(time.process_time() - cpu) / done * 1000:.4f} {done / (time.perf_counter() - started):.0f} "
               f"{collecting[0] / done * 1000:.4f}", flush=True)
         await inbox.put({"type": "lifespan.shutdown"})
@@ -114,9 +122,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--read", choices=("record", "list"), default="record")
     parser.add_argument("--served", action="store_true", help="served by send-records serve on PostgreSQL, loaded by wrk")
-    if "--serve" in sys.argv:  # a child: data dir, ids file, seconds, query
-        data_dir, ids_file, seconds, query = sys.argv[sys.argv.index("--serve") + 1:][:4]
-        serve_in_process(data_dir, ids_file, float(seconds), query)
+    parser.add_argument("--instructions", action="store_true",
+                        help="the instructions a read takes in process, counted by valgrind: the same in every run")
+    if "--serve" in sys.argv:  # a child: data dir, ids file, seconds, query[, reads]
+        data_dir, ids_file, seconds, query, *reads = sys.argv[sys.argv.index("--serve") + 1:]
+        serve_in_process(data_dir, ids_file, float(seconds), query, int(reads[0]) if reads else None)
         return
     args = parser.parse_args()
     from common import SECRET
@@ -127,6 +137,9 @@ def main() -> None:
     versions = {"before": args.before.resolve(), "after": args.after.resolve()}
     if args.served:
         served(versions, args)
+        return
+    if args.instructions:
+        instructions(versions, args)
         return
     measured: dict[str, list[float]] = {name: [] for name in versions}
     with tempfile.TemporaryDirectory(prefix="bench-side-by-side-") as directory:
@@ -159,6 +172,45 @@ def main() -> None:
             print(f"round {round_ + 1}: " + ", ".join(line), flush=True)
     before, after = (statistics.median(measured[name]) for name in versions)
     print(f"\nmedian CPU a read: before {before:.3f} ms, after {after:.3f} ms; after / before {after / before:.2f}")
+
+
+def instructions(versions: dict[str, Path], args: argparse.Namespace) -> None:
+    """Each version's reads in process (as above) under valgrind's callgrind, twice, with COUNTS reads: the
+    difference of the two runs' instructions over the difference of their reads is the instructions of one read,
+    start-up and warm-up left out. The same store, hash seed and reads in every run, so the count moves little
+    from run to run (some 0.5%), where time on this machine moves by a tenth within the hour. Instructions are
+    not time (a cache miss costs more than an addition), and the kernel's work (system calls) is not counted."""
+    from peer import LIST, RECORD, fill_store
+
+    if shutil.which("valgrind") is None:
+        sys.exit("bench/side_by_side.py --instructions needs valgrind (apt-get install valgrind)")
+    counts = COUNTS[args.read]
+    with tempfile.TemporaryDirectory(prefix="bench-side-by-side-") as directory:
+        store, ids_file = Path(directory) / "store", Path(directory) / "ids.json"
+        store.mkdir()
+        filled = fill_store(store, 10_000)
+        ids_file.write_text(json.dumps([filled.plan] if args.read == "list" else filled.actions))
+        per_read = {}
+        for name, checkout in versions.items():
+            children = []
+            for reads in counts:  # both at once, one on each core
+                copy = Path(directory) / f"{name}-{reads}"
+                shutil.copytree(store, copy)
+                children.append(subprocess.Popen(
+                    ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, __file__,
+                     "--serve", str(copy), str(ids_file), "0", LIST if args.read == "list" else RECORD, str(reads)],
+                    env={**os.environ, "PYTHONPATH": str(checkout), "PYTHONHASHSEED": "0"}, cwd=directory,
+                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
+            collected = []
+            for child in children:
+                _, err = child.communicate()
+                found = [line.split()[-1] for line in err.splitlines() if "Collected :" in line]
+                if child.returncode != 0 or not found:
+                    sys.exit(f"the {name} version ({checkout}) failed to serve its reads under valgrind:\n{err[-2000:]}")
+                collected.append(int(found[0]))
+            per_read[name] = (collected[1] - collected[0]) / (counts[1] - counts[0])
+            print(f"{name}: {per_read[name]:,.0f} instructions a read", flush=True)
+    print(f"\ninstructions a read, after / before: {per_read['after'] / per_read['before']:.3f}")
 
 
 def served(versions: dict[str, Path], args: argparse.Namespace) -> None:
