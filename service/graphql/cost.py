@@ -23,6 +23,7 @@ Refusals are GraphQL errors with `extensions.code` QUERY_TOO_COSTLY (of the vari
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Sized
 from inspect import isawaitable
 from typing import Any, Iterator
@@ -160,13 +161,16 @@ def count(schema: GraphQLSchema, document: DocumentNode, operation_name: str | N
     return operation, estimate.objects(operation.selection_set, schema.get_root_type(operation.operation)), estimate
 
 
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def unfit(variables: dict) -> str | None:
     """Why the variables cannot be taken, if they cannot: a value nested deeper than MAX_NESTING, or text holding
     a lone surrogate. (Walked without recursion: a hostile value must not exhaust the stack.)"""
     stack = [(f"${name}", value, 1) for name, value in reversed(variables.items())]
     while stack:
         path, value, depth = stack.pop()
-        if isinstance(value, str) and any("\ud800" <= c <= "\udfff" for c in value):
+        if isinstance(value, str) and not value.isascii() and SURROGATE.search(value):
             return (f"variable {path} is not Unicode text: it holds a lone surrogate (\\ud800 to \\udfff), "
                     "which is no character")
         if isinstance(value, (dict, list)):
