@@ -116,6 +116,36 @@ def test_answers_are_the_same_whether_plain_leaves_are_completed_in_one_step_or_
     assert planned.data["action"]["rag"] == "AMBER" and planned.data["action"]["priorityArea"]["__typename"] == "PriorityArea"
 
 
+def test_plans_kept_for_later_requests_answer_each_requests_own_fields(ask, monkeypatch):
+    """A document's plans are kept for later requests (service/graphql/execution.py), where the fields collected
+    for a selection set cannot change: a document with directives is planned for each request (its variables
+    include or skip fields), and a selection set's plan is kept by every node collected into it (one fragment's
+    fields merged with others' are another set)."""
+    _, _, action = plan_with_an_action_in_a_priority_area(ask.commands)
+    built = []
+    planned = PlainFields.planned
+    monkeypatch.setattr(PlainFields, "planned", lambda self, *a: built.append(a[0].name) or planned(self, *a))
+    query = f'{{ action(id: "{action}") {{ id title plan {{ title status }} }} }}'  # (a text no other test asks)
+    first = ask(query)
+    kept = len(built)
+    assert ask(query).data == first.data and len(built) == kept and "Plan" in built  # none built again
+
+    # (a connection's edges and their nodes are plain fields, planned with the connection's set: the nested sets
+    # below differ while the connection's own set is the same)
+    included = """query($id: ID!, $with: Boolean!) { action(id: $id) { plan { actions(first: 5) {
+        edges { node { id title @include(if: $with) } } } } } }"""
+    for with_ in (True, False, True):
+        node = ask(included, id=action, **{"with": with_}).data["action"]["plan"]["actions"]["edges"][0]["node"]
+        assert node == ({"id": action, "title": "Audit"} if with_ else {"id": action})
+
+    merged = """query($id: ID!) { action(id: $id) { plan {
+        a: actions(first: 5) { ...F } b: actions(first: 5) { ...F edges { node { title } } } } } }
+        fragment F on ActionConnection { edges { node { id } } }"""
+    for _ in range(2):
+        plan = ask(merged, id=action).data["action"]["plan"]
+        assert plan == {"a": {"edges": [{"node": {"id": action}}]}, "b": {"edges": [{"node": {"id": action, "title": "Audit"}}]}}
+
+
 def test_a_page_of_actions_decodes_only_its_own_and_the_pages_hold_every_action_once_in_order(ask):
     """Listed actions come as stored, each decoded when first read (projections/shapes.py Stored): a page of a long
     list reads its own actions, and a few more to find where it starts. Followed by their cursors, with or without a

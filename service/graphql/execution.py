@@ -2,10 +2,11 @@
 resolve info, a call of strawberry's default resolver and a walk down the field's type (non-null? list? leaf?).
 For a plain field (one strawberry reads as an attribute: no resolver, no arguments, no field extensions) all of
 that is known once the operation's fields are collected, and is the same for every object of a list. So the
-executor here plans a selection set made only of plain fields once per request: for each field, the attribute,
-whether null is allowed, and how its value is completed (a leaf coerced by its type; an object of a concrete type
-by its own plan, after graphql-core's `is_type_of` check; a list item by item, within the list's bound). A page of
-a connection (edges, their nodes, its page info) is then completed in one step.
+executor here plans a selection set made only of plain fields once (for later requests of the same document too,
+where it has no directives): for each field, the attribute, whether null is allowed, and how its value is
+completed (a leaf coerced by its type; an object of a concrete type by its own plan, after graphql-core's
+`is_type_of` check; a list item by item, within the list's bound). A page of a connection (edges, their nodes, its
+page info) is then completed in one step.
 
 Anything a plan cannot answer as graphql-core would (a null where the type is non-null, a value its type cannot
 coerce, an object of another type, a list over its bound) is answered by graphql-core's own way, which raises the
@@ -109,10 +110,18 @@ def attribute_of(field: GraphQLField | None) -> str | None:
     return definition.python_name
 
 
+SHARED = 256  # documents whose plans are kept for later requests (as many as service/graphql/schema.py parses)
+# Plans kept from one request to the next, for documents without directives (in which the fields collected for a
+# selection set of a type are always the same): by the executor's class and the operation's identity, with the
+# operation itself, which keeps its nodes (and so the identities that key its plans) alive as long as they are kept.
+shared_plans: dict[tuple[type, int], tuple[Any, dict[tuple, tuple[Plain, ...] | None]]] = {}
+
+
 class PlainFields(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.plans: dict[int, tuple[Any, tuple[Plain, ...] | None]] = {}
+        self.kept = kept_plans(type(self), self.operation)
 
     def execute_fields(self, parent_type: GraphQLObjectType, source: Any, path: Any, grouped_field_set: Any,
                        position_context: Any) -> Any:
@@ -131,16 +140,26 @@ class PlainFields(StrawberryGraphQLCoreExecutionContext):
     def plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> tuple[Plain, ...] | None:
         """A selection set's plain fields, or None if any of its fields is not plain. The executor collects a
         selection set once for all objects of a list, so the plan is kept by the collected set's identity (the set
-        is kept with it, so that the identity is not reused while the request runs)."""
-        kept = self.plans.get(id(grouped_field_set))
-        if kept is not None and kept[0] is grouped_field_set:
-            return kept[1]
-        fields: tuple[Plain, ...] | None = None
-        if not (self.middleware_manager and self.middleware_manager.middlewares):  # (resolve hooks wrap every field)
-            steps = [self.plain(parent_type, key, details) for key, details in grouped_field_set.items()]
-            fields = None if None in steps else tuple(steps)
+        is kept with it, so that the identity is not reused while the request runs); and, where the document has
+        no directives, for later requests, by the type and the collected fields' nodes."""
+        planned = self.plans.get(id(grouped_field_set))
+        if planned is not None and planned[0] is grouped_field_set:
+            return planned[1]
+        if self.middleware_manager and self.middleware_manager.middlewares:  # (resolve hooks wrap every field)
+            fields = None
+        elif self.kept is None:
+            fields = self.planned(parent_type, grouped_field_set)
+        else:
+            key = (parent_type, *(id(d.node) for details in grouped_field_set.values() for d in details))
+            fields = self.kept.get(key, Unplanned)
+            if fields is Unplanned:
+                fields = self.kept[key] = self.planned(parent_type, grouped_field_set)
         self.plans[id(grouped_field_set)] = (grouped_field_set, fields)
         return fields
+
+    def planned(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> tuple[Plain, ...] | None:
+        steps = [self.plain(parent_type, key, details) for key, details in grouped_field_set.items()]
+        return None if None in steps else tuple(steps)
 
     def plain(self, parent_type: GraphQLObjectType, key: str, details: Any) -> Plain | None:
         node = details[0].node
@@ -165,3 +184,18 @@ class PlainFields(StrawberryGraphQLCoreExecutionContext):
             fields = None if deferred else self.plan(type_, grouped_field_set)
             return None if fields is None else object_of(type_, fields)
         return None
+
+
+def kept_plans(executor: type, operation: Any) -> dict[tuple, tuple[Plain, ...] | None] | None:
+    """Where an executor's plans of an operation are kept for later requests; None if its document has directives
+    (whose variables may include or skip fields, or defer them)."""
+    kept = shared_plans.get((executor, id(operation)))
+    if kept is not None and kept[0] is operation:
+        return kept[1]
+    if operation.loc is None or "@" in operation.loc.source.body:
+        return None
+    plans: dict[tuple, tuple[Plain, ...] | None] = {}
+    shared_plans[executor, id(operation)] = (operation, plans)
+    if len(shared_plans) > SHARED:
+        del shared_plans[next(iter(shared_plans))]
+    return plans
