@@ -154,7 +154,11 @@ def refuse_over_http(context: Any) -> None:
     """Refuses a subscription sent over HTTP, which would otherwise run as a query and fail: the service follows
     the log for subscribers over WebSocket only (checked by the schema's extension before execution)."""
     over = getattr(getattr(context.context, "request", None), "scope", {}).get("type")
-    if context.operation_type is OperationType.SUBSCRIPTION and over == "http":
+    try:
+        kind = context.operation_type
+    except RuntimeError:  # no such operation: strawberry refuses it as the request's error
+        return
+    if kind is OperationType.SUBSCRIPTION and over == "http":
         raise refusal("subscriptions are followed over WebSocket (graphql-transport-ws) at this path, not over HTTP",
                       Code.BAD_REQUEST)
 
