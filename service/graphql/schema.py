@@ -11,6 +11,7 @@ from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse, validate
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.name_converter import NameConverter
 from strawberry.tools import create_type
 
 from service.commands import Mutation, declared, documented
@@ -109,6 +110,21 @@ def field_of(mutation: Mutation) -> Any:
     return strawberry.mutation(resolver=resolve, name=mutation.name, description=documented(mutation))
 
 
+class Names(NameConverter):
+    """strawberry's GraphQL names of Python names, each worked out once: it works out an argument's name again on
+    every request that gives the argument (its argument conversion)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: dict[str, str] = {}
+
+    def apply_naming_config(self, name: str) -> str:
+        named = self.names.get(name)
+        if named is None:
+            named = self.names[name] = super().apply_naming_config(name)
+        return named
+
+
 class RecordsSchema(strawberry.Schema):
     """The schema with its description (the error codes), which strawberry's printer leaves out of the SDL."""
 
@@ -128,7 +144,7 @@ schema = RecordsSchema(
                                      "nothing recorded (who may make each: docs/roles.md)."),
     subscription=Subscription,
     types=list(TYPES.values()),
-    config=StrawberryConfig(scalar_map=SCALARS),
+    config=StrawberryConfig(scalar_map=SCALARS, name_converter=Names()),
     extensions=[Rules],
     execution_context_class=SharedResults,
 )
