@@ -6,7 +6,8 @@ executor here plans a selection set made only of plain fields once (for later re
 where it has no directives): for each field, the attribute, whether null is allowed, and how its value is
 completed (a leaf coerced by its type; an object of a concrete type by its own plan, after graphql-core's
 `is_type_of` check; a list item by item, within the list's bound). A page of a connection (edges, their nodes, its
-page info) is then completed in one step.
+page info) is then completed in one step. graphql-core's collected subfields of an object (what its executor
+works out for the object a resolver answers) are kept for later requests in the same way.
 
 Anything a plan cannot answer as graphql-core would (a null where the type is non-null, a value its type cannot
 coerce, an object of another type, a list over its bound) is answered by graphql-core's own way, which raises the
@@ -114,7 +115,7 @@ SHARED = 256  # documents whose plans are kept for later requests (as many as se
 # Plans kept from one request to the next, for documents without directives (in which the fields collected for a
 # selection set of a type are always the same): by the executor's class and the operation's identity, with the
 # operation itself, which keeps its nodes (and so the identities that key its plans) alive as long as they are kept.
-shared_plans: dict[tuple[type, int], tuple[Any, dict[tuple, tuple[Plain, ...] | None]]] = {}
+shared_plans: dict[tuple[type, int], tuple[Any, dict[tuple, Any]]] = {}
 
 
 class PlainFields(StrawberryGraphQLCoreExecutionContext):
@@ -132,6 +133,17 @@ class PlainFields(StrawberryGraphQLCoreExecutionContext):
             except Unplanned:
                 pass
         return super().execute_fields(parent_type, source, path, grouped_field_set, position_context)
+
+    def collect_subfields(self, return_type: GraphQLObjectType, field_details_list: Any) -> Any:
+        """graphql-core's collected subfields of an object, kept for later requests like the plans (where the
+        document has no directives), by the type and every node of the field's group."""
+        if self.kept is None:
+            return super().collect_subfields(return_type, field_details_list)
+        key = ("collected", return_type, *(id(details.node) for details in field_details_list))
+        collected = self.kept.get(key)
+        if collected is None:
+            collected = self.kept[key] = super().collect_subfields(return_type, field_details_list)
+        return collected
 
     def list_bound(self, parent_type: GraphQLObjectType, field_name: str, item_type: GraphQLOutputType) -> int | None:
         """The most items a list field may answer (None: no bound of its own)."""
@@ -186,7 +198,7 @@ class PlainFields(StrawberryGraphQLCoreExecutionContext):
         return None
 
 
-def kept_plans(executor: type, operation: Any) -> dict[tuple, tuple[Plain, ...] | None] | None:
+def kept_plans(executor: type, operation: Any) -> dict[tuple, Any] | None:
     """Where an executor's plans of an operation are kept for later requests; None if its document has directives
     (whose variables may include or skip fields, or defer them)."""
     kept = shared_plans.get((executor, id(operation)))
@@ -194,7 +206,7 @@ def kept_plans(executor: type, operation: Any) -> dict[tuple, tuple[Plain, ...] 
         return kept[1]
     if operation.loc is None or "@" in operation.loc.source.body:
         return None
-    plans: dict[tuple, tuple[Plain, ...] | None] = {}
+    plans: dict[tuple, Any] = {}
     shared_plans[executor, id(operation)] = (operation, plans)
     if len(shared_plans) > SHARED:
         del shared_plans[next(iter(shared_plans))]
