@@ -46,8 +46,8 @@ def validated(schema: GraphQLSchema, query: str, rules: tuple) -> list[GraphQLEr
 
 class Rules(RequestCost, errors.CodedErrors):
     """The service's rules for every request, in one extension with one hook (strawberry spends some 20 µs a
-    request on each extension, and builds a context manager for each hook on every request: a hook for execution
-    as well cost a read of one record 3% of its instructions):
+    request on each extension, and builds a context manager for each hook on every request: a second hook, for
+    execution, cost a read of one record 2% of its instructions):
 
     - documents parsed and validated once for the same text (a document that does not parse is left for
       strawberry to parse again, which answers it as a request error);

@@ -55,8 +55,10 @@ def test_a_query_cancelled_by_anything_else_is_cancelled_not_stopped_for_its_tim
 def test_a_query_cancelled_as_its_time_runs_out_is_cancelled_too():
     async def run():
         loop = asyncio.get_running_loop()
-        task = asyncio.create_task(query(Deadlines.of(loop), 0.05, 5, []))
-        await asyncio.sleep(0.05)  # its deadline and its client's going, in the same turn of the loop
+        deadlines = Deadlines.of(loop)
+        task = asyncio.create_task(query(deadlines, 0, 5, []))
+        await asyncio.sleep(0)  # it starts, and its deadline is already past
+        deadlines.expire()  # its deadline cancels it, and in the same turn of the loop its client goes
         task.cancel()
         return await task
 
