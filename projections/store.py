@@ -5,19 +5,24 @@ are its adapters). `EventLogStore` holds the SQL on the library's events table
 that both write the same way, given each one's name for a position and its
 encoding of ids. `ReadModel` runs the queries of projections/queries.py on a
 store, synchronously in a worker thread or asynchronously on the request path,
-turning a store that cannot be reached into StoreUnavailable.
+turning a store that cannot be reached into StoreUnavailable. On the request
+path, the current states that concurrent requests ask for by id, or listed by
+a column, in one turn of the event loop are read by one query (`Gathering`).
 """
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import AbstractContextManager
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Awaitable, Callable, Hashable, Mapping, Protocol, Sequence
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
 from projections.audit import ChainRow
+from projections import queries as q
 from projections.queries import Query
+from projections.shapes import State, Stored
 from projections.writes import Writer
 
 
@@ -127,11 +132,46 @@ class StoreUnavailable(Exception):
         return StoreUnavailable, ()
 
 
+GATHERED = 100  # values (ids, or values of a column) in one query of a gathering
+
+
+class Gathering:
+    """The values asked for by requests in one turn of the event loop, for one query that takes many: when the turn
+    ends, the query is asked once for all of them, and each request is answered its own values' part of the answer
+    (a mapping from value to what the query found for it). Concurrent requests so share one round trip to the store,
+    one statement and the decoding of the states they both read."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, ask: Callable[[list], Awaitable[Mapping]]):
+        self.loop, self.ask = loop, ask
+        self.values: dict[Hashable, None] = {}  # in the order asked, once each
+        self.asking: list[tuple[Sequence[Hashable], asyncio.Future]] = []  # each request's values, and its answer
+
+    def add(self, values: Sequence[Hashable]) -> asyncio.Future:
+        self.values.update(dict.fromkeys(values))
+        answer = self.loop.create_future()
+        self.asking.append((values, answer))
+        return answer
+
+    async def answer(self) -> None:
+        try:
+            found = await self.ask(list(self.values))
+        except Exception as error:
+            for _, answer in self.asking:
+                if not answer.done():
+                    answer.set_exception(error)
+            return
+        for values, answer in self.asking:
+            if not answer.done():  # (its request went)
+                answer.set_result({value: found[value] for value in values if value in found})
+
+
 class ReadModel:
     """Runs the queries of projections/queries.py on one store: `run` in a worker thread, `ask` on the request path."""
 
     def __init__(self, store: Store):
         self.store = store
+        self.gatherings: dict[Hashable, Gathering] = {}  # by query, those still taking values
+        self.answering: set[asyncio.Task] = set()
 
     def run(self, query: Query) -> Any:
         try:
@@ -144,6 +184,40 @@ class ReadModel:
             return query.answer(await self.store.fetch(query.sql, query.params))
         except self.store.unavailable as error:
             raise StoreUnavailable() from error
+
+    def current(self, ids: Sequence[str]) -> Awaitable[dict[str, tuple[str, State]]]:
+        """The current state of each of these entities there is, by id, with its kind (gathered)."""
+        return self._gathered(("by id",), ids, lambda gathered: self.ask(q.entities_by_id(gathered)))
+
+    def listed(self, kind: str, column: str | None, values: Sequence[str | None],
+               partnership_ids: Sequence[str] | None) -> Awaitable[dict[str | None, Stored]]:
+        """The current states of the entities of a kind where the column is one of these values (or all of them
+        with no column: the value None), within these partnerships (None: all), oldest first, by value (gathered)."""
+        readable = None if partnership_ids is None else tuple(partnership_ids)
+
+        async def ask(gathered: list) -> dict[str | None, Stored]:
+            return (await self.ask(q.entities(kind, column, gathered, readable))).by_column()
+
+        return self._gathered(("listed", kind, column, readable), values, ask)
+
+    def _gathered(self, key: Hashable, values: Sequence[Hashable], ask: Callable[[list], Awaitable[Mapping]]) -> asyncio.Future:
+        """These values' part of the answer of the gathering for this query that is taking values (one is started,
+        to be asked when this turn of the event loop ends, when none is or when it is full). Its states are
+        shared by the requests that asked for them: they are read, never changed."""
+        loop = asyncio.get_running_loop()
+        gathering = self.gatherings.get(key)
+        if (gathering is None or gathering.loop is not loop
+                or (gathering.values and len(gathering.values) + len(values) > GATHERED)):
+            gathering = self.gatherings[key] = Gathering(loop, ask)
+            loop.call_soon(self._ask, key, gathering)
+        return gathering.add(values)
+
+    def _ask(self, key: Hashable, gathering: Gathering) -> None:
+        if self.gatherings.get(key) is gathering:
+            del self.gatherings[key]  # values asked from now on are gathered for a query of their own
+        task = gathering.loop.create_task(gathering.answer())
+        self.answering.add(task)  # (the loop keeps only a weak reference to a task)
+        task.add_done_callback(self.answering.discard)
 
     async def stored_events(self, entity_ids: Sequence[str]) -> dict[str, list[StoredEvent]]:
         """Aggregates' stored events, each one's in version order (for folding them at a view)."""

@@ -6,7 +6,10 @@ DataLoaders keyed by (id, view) and (kind, column, value, view): every lookup or
 list asked for while a level of the query is resolved is answered by one store
 query per kind and view (projections/queries.py), whatever the number of
 entities, and answers at a past view come from projections/temporal.py in the
-same batches. What a request has read is kept for the rest of it.
+same batches. What a request has read is kept for the rest of it. The current
+states that concurrent requests look up in one turn of the event loop are read
+by one query for all of them (projections/store.py `ReadModel.current` and
+`listed`); each request then keeps only what its caller may see.
 """
 
 from __future__ import annotations
@@ -105,7 +108,7 @@ class Batches:
             by_view[view].append(entity_id)
         found: dict[tuple[str, View], Located] = {}
         for view, ids in by_view.items():
-            current = await self.read_model.ask(q.entities_by_id(list(dict.fromkeys(ids))))
+            current = await self.read_model.current(list(dict.fromkeys(ids)))
             readable = [(kind, state) for kind, state in current.values() if self.principal.can_read(state.partnership_id)]
             for kind, state in await self._at_view(readable, view):
                 found[(state.id, view)] = (kind, state)
@@ -117,11 +120,11 @@ class Batches:
             groups[(kind, column, view)].append(value)
         found: dict[ListKey, Sequence[State]] = defaultdict(list)
         for (kind, column, view), values in groups.items():
-            current = await self.read_model.ask(q.entities(kind, column, list(dict.fromkeys(values)), self.principal.readable))
+            parts = await self.read_model.listed(kind, column, list(dict.fromkeys(values)), self.principal.readable)
             if view.current:  # as stored, each decoded when read
-                found.update({(kind, column, value, view): part for value, part in current.by_column().items()})
+                found.update({(kind, column, value, view): part for value, part in parts.items()})
                 continue
-            for _, state in await self._at_view([(kind, s) for s in current], view):
+            for _, state in await self._at_view([(kind, s) for part in parts.values() for s in part], view):
                 found[(kind, column, getattr(state, column) if column else None, view)].append(state)
         return [found[key] for key in keys]
 

@@ -1,11 +1,13 @@
 """Reads through the schema in-process: what `history`, `events` and the DateTime scalar answer at their edges."""
 
+import asyncio
 import gc
 from datetime import date, datetime, timezone
 
 import pytest
 
 from domain.vocabulary import Role
+from projections.store import StoreUnavailable
 from service.authorisation import Principal
 from service.graphql.context import Context
 from service.graphql.execution import PlainFields
@@ -23,6 +25,7 @@ def ask(session):
                                        context_value=Context(commands=commands, principal=ADMIN)))
 
     ask.commands = commands
+    ask.loop = loop
     return ask
 
 
@@ -176,3 +179,69 @@ def test_a_page_of_actions_decodes_only_its_own_and_the_pages_hold_every_action_
         assert [len(page.edges) for page in pages[:-1]] == [7] * (len(pages) - 1) and 0 < len(pages[-1].edges) <= 7
         assert [page.page_info.has_previous_page for page in pages] == [False] + [True] * (len(pages) - 1)
         assert {page.total_count for page in pages} == {len(admitted)}
+
+
+def test_concurrent_requests_share_one_store_query_and_each_sees_only_its_partnership(ask, monkeypatch):
+    """Lookups by id, and lists, that concurrent requests ask for in one turn of the event loop are read by one
+    store query for all of them; each request is answered only what it asked and may see."""
+    commands = ask.commands
+    first, _, first_action = plan_with_an_action_in_a_priority_area(commands)
+    second, _, second_action = plan_with_an_action_in_a_priority_area(commands)
+    store = commands.read_model.store
+    asked = []
+    fetch = store.fetch
+
+    async def counted(sql, params):
+        asked.append(sql)
+        return await fetch(sql, params)
+
+    monkeypatch.setattr(store, "fetch", counted)
+    query = """query($a: ID!, $b: ID!) { a: action(id: $a) { id plan { actions(first: 5) { edges { node { id } } } } }
+                                          b: action(id: $b) { id } }"""
+    callers = [Principal("one", Role.PARTNER, first), Principal("two", Role.PARTNER, second), ADMIN]
+
+    async def together():
+        return await asyncio.gather(*(
+            schema.execute(query, variable_values={"a": first_action, "b": second_action},
+                           context_value=Context(commands=commands, principal=caller)) for caller in callers))
+
+    one, two, admin = ask.loop.run(together())
+    assert [r.errors for r in (one, two, admin)] == [None] * 3
+    nodes = lambda found: [e["node"]["id"] for e in found["plan"]["actions"]["edges"]]  # noqa: E731
+    assert one.data["a"]["id"] == first_action and nodes(one.data["a"]) == [first_action] and one.data["b"] is None
+    assert two.data == {"a": None, "b": {"id": second_action}}
+    assert admin.data["a"]["id"] == first_action and admin.data["b"] == {"id": second_action}
+    lookups = [sql for sql in asked if sql.startswith("SELECT type, seq, state FROM entities WHERE id IN")]
+    lists = [sql for sql in asked if sql.startswith("SELECT seq, state, plan_id AS listed_by FROM entities")]
+    # Three requests: one lookup of both actions, then one of the plan; then a list of the plan's actions for
+    # each set of partnerships that may be read (the first partner's, the administrator's: the second partner
+    # does not see the action), not one a request and level.
+    assert len(lookups) == 2 and len(lists) == 2, asked
+
+
+def test_a_gathered_lookup_answers_each_request_that_is_still_waiting_and_a_failure_reaches_each(ask, monkeypatch):
+    """A request that went (cancelled: its deadline, its client gone) does not keep the others of its gathering
+    from their answers; a store that cannot be reached is each one's StoreUnavailable."""
+    commands = ask.commands
+    _, _, action = plan_with_an_action_in_a_priority_area(commands)
+    read_model = commands.read_model
+
+    async def one_gone():
+        going, staying = read_model.current([action]), read_model.current([action, "no-such-id"])
+        going.cancel()
+        return await asyncio.wait_for(staying, 10)
+
+    found = ask.loop.run(one_gone())
+    assert list(found) == [action] and found[action][0] == "Action"
+
+    async def unreachable(sql, params):
+        raise read_model.store.unavailable[0]("the store went")
+
+    monkeypatch.setattr(read_model.store, "fetch", unreachable)
+
+    async def both():
+        return await asyncio.wait_for(asyncio.gather(
+            read_model.current([action]), read_model.listed("Action", "plan_id", ["p"], None),
+            read_model.current(["other"]), return_exceptions=True), 10)
+
+    assert [type(error) for error in ask.loop.run(both())] == [StoreUnavailable] * 3
