@@ -143,3 +143,26 @@ def test_the_plan_is_taken_for_plain_fields_only(monkeypatch):
     completed.clear()
     answer("{ things { name part { label } } }")
     assert completed[:2] == ["Thing", "Part"]
+
+
+def test_a_node_is_built_from_its_state_as_its_init_would_build_it_and_a_field_no_state_fills_is_refused():
+    """Node.of sets a node's attributes without calling the dataclass's __init__: the same attributes as
+    __init__ sets, and a type with a field that neither its state nor Node.of fills is an error, as __init__'s
+    missing argument would be."""
+    from domain.vocabulary import AgencyKind
+    from projections.shapes import AgencyState
+    from projections.temporal import NOW
+    from service.graphql.types import Agency, Node
+
+    state = AgencyState(id="a1", partnership_id="p1", name="Lancashire County Council", kind=AgencyKind.LOCAL_AUTHORITY)
+    built = Agency.of(state, NOW)
+    by_init = Agency(id="a1", name=state.name, kind=state.kind, state=state, view=NOW, id_at_view="a1", entity_id="a1")
+    assert vars(built) == vars(by_init) and isinstance(built, Agency)
+
+    @strawberry.type
+    class Coloured(Node):
+        name: str
+        colour: str
+
+    with pytest.raises(TypeError, match="colour"):
+        Coloured.of(state, NOW)
