@@ -20,8 +20,8 @@ from inspect import isawaitable
 from typing import Any, Callable, NamedTuple
 
 from graphql import (
-    GraphQLField, GraphQLObjectType, GraphQLOutputType, Undefined, get_named_type, get_nullable_type, is_leaf_type,
-    is_list_type, is_non_null_type, is_object_type,
+    GraphQLEnumType, GraphQLField, GraphQLLeafType, GraphQLObjectType, GraphQLOutputType, Undefined, get_named_type,
+    get_nullable_type, is_leaf_type, is_list_type, is_non_null_type, is_object_type,
 )
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -73,6 +73,19 @@ def leaf(coerce: Callable[[Any], Any]) -> Completion:
             raise Unplanned  # a scalar that answers what it is given (JSON): graphql-core raises or awaits these
         return coerced
     return complete
+
+
+def coercion(type_: GraphQLLeafType) -> Callable[[Any], Any]:
+    """A leaf type's coercion of a value. For an enum of strawberry's (which finds a member's name by comparing it
+    with each value in turn), its members' names are looked up; anything else is coerced by the type itself."""
+    coerce, wrapped = type_.coerce_output_value, getattr(type_, "wrapped_cls", None)
+    if not isinstance(type_, GraphQLEnumType) or wrapped is None:
+        return coerce
+    names = {member: name for member in wrapped for name, value in type_.values.items() if member.value == value.value}
+
+    def coerced(value: Any) -> Any:
+        return names[value] if type(value) is wrapped and value in names else coerce(value)
+    return coerced
 
 
 def object_of(type_: GraphQLObjectType, fields: tuple[Plain, ...]) -> Completion:
@@ -185,7 +198,7 @@ class PlainFields(StrawberryGraphQLCoreExecutionContext):
     def completion(self, type_: GraphQLOutputType, parent_type: GraphQLObjectType, details: Any) -> Completion | None:
         type_ = get_nullable_type(type_)
         if is_leaf_type(type_):
-            return leaf(type_.coerce_output_value)
+            return leaf(coercion(type_))
         if is_list_type(type_):
             node = details[0].node
             item = None if node.directives else self.completion(type_.of_type, parent_type, details)
