@@ -19,8 +19,8 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
-from projections.audit import ChainRow
 from projections import queries as q
+from projections.audit import ChainRow
 from projections.queries import Query
 from projections.shapes import State, Stored
 from projections.writes import Writer

@@ -51,8 +51,8 @@ def encode(kind: str, number: int) -> str:
 
 
 def encode_many(kind: str, numbers: Sequence[int]) -> list[str]:
-    """The cursors of a page, encrypted in one call (each block on its own, as ECB does): about half the time of
-    one call each."""
+    """The cursors of a page, encrypted in one call to the cipher (each block on its own, as ECB does), not one
+    call a cursor."""
     sealed = crypt(False, b"".join(block(kind, number) for number in numbers))
     return [base64.urlsafe_b64encode(sealed[at:at + 16]).decode().rstrip("=") for at in range(0, len(sealed), 16)]
 
