@@ -19,6 +19,7 @@ from service.graphql import errors
 from service.graphql.context import Info
 from service.graphql.cost import RequestCost
 from service.graphql.queries import Query
+from service.graphql.resolvers import call_resolvers_directly
 from service.graphql.scalars import SCALARS
 from service.graphql.subscriptions import SharedResults, Subscription, refuse_over_http
 from service.graphql.types import TYPES
@@ -148,3 +149,4 @@ schema = RecordsSchema(
     extensions=[Rules],
     execution_context_class=SharedResults,
 )
+call_resolvers_directly(schema)
