@@ -1,23 +1,25 @@
 """The read side of one request: what the caller may see of the record, now or at a past view.
 
 Lookups of another partnership's entities answer None and lists skip them, so a
-caller never learns of data outside its partnership. Reads are batched with
-DataLoaders keyed by (id, view) and (kind, column, value, view): every lookup or
-list asked for while a level of the query is resolved is answered by one store
-query per kind and view (projections/queries.py), whatever the number of
-entities, and answers at a past view come from projections/temporal.py in the
-same batches. What a request has read is kept for the rest of it. The current
-states that concurrent requests look up in one turn of the event loop are read
-by one query for all of them (projections/store.py `ReadModel.current` and
-`listed`); each request then keeps only what its caller may see.
+caller never learns of data outside its partnership. The current states that
+requests look up by id, or list by a column, in one turn of the event loop (a
+level of one query, and those of concurrent requests) are read by one query
+for all of them (projections/store.py `ReadModel.current` and `listed`); each
+request then keeps only what its caller may see. Reads at a past view are
+batched with DataLoaders keyed by (id, view) and (kind, column, value, view):
+every lookup or list asked for while a level of the query is resolved is
+answered by one store query per kind and view (projections/queries.py),
+whatever the number of entities, and is folded at the view by
+projections/temporal.py. What a request has read is kept for the rest of it.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any, Awaitable, Mapping, Sequence
 
 from strawberry.dataloader import DataLoader
 
@@ -38,9 +40,12 @@ class Reader:
         self.read_model = read_model
         self.principal = principal
         batches = Batches(read_model, principal, mapper)  # (the loaders hold it, not the reader: see Batches)
-        self.located = DataLoader(batches.locate, max_batch_size=BATCH)
-        self.lists = DataLoader(batches.lists, max_batch_size=BATCH)
+        self.located = DataLoader(batches.locate, max_batch_size=BATCH)  # at past views
+        self.lists = DataLoader(batches.lists, max_batch_size=BATCH)  # at past views
         self.recorded = DataLoader(batches.recorded, max_batch_size=BATCH)
+        # the current view's answers this request has asked for: by id, and by (kind, column, value)
+        self.current: dict[str, Awaitable[Mapping[str, Located]]] = {}
+        self.listed: dict[tuple[str, str | None, str | None], Awaitable[Mapping[str | None, Sequence[State]]]] = {}
         self.answered_as_at: dict[str, str] = {}  # asAt asked -> the instant answered, where they differ
 
     async def view(self, as_at: datetime | None = None, as_of: Any = None) -> View:
@@ -54,7 +59,15 @@ class Reader:
 
     async def locate(self, entity_id: str | None, view: View = NOW) -> Located | None:
         """The kind and state of the entity with this id at the view, if the caller may read it."""
-        return await self.located.load((entity_id, view)) if is_id(entity_id) else None
+        if not is_id(entity_id):
+            return None
+        if not view.current:
+            return await self.located.load((entity_id, view))
+        asked = self.current.get(entity_id)
+        if asked is None:
+            asked = self.current[entity_id] = self.read_model.current([entity_id])
+        found = (await asked).get(entity_id)
+        return found if found is not None and self.principal.can_read(found[1].partnership_id) else None
 
     async def entity(self, entity_id: str | None, *kinds: str, view: View = NOW) -> State | None:
         """The state of the entity with this id at the view, if it is one of these kinds and the caller may read it."""
@@ -63,7 +76,12 @@ class Reader:
 
     async def entities(self, kind: str, column: str | None = None, value: str | None = None, view: View = NOW) -> Sequence[State]:
         """Entities of a kind (where column = value) the caller may read, at the view, oldest first."""
-        return await self.lists.load((kind, column, value, view))
+        if not view.current:
+            return await self.lists.load((kind, column, value, view))
+        asked = self.listed.get((kind, column, value))
+        if asked is None:
+            asked = self.listed[kind, column, value] = self.read_model.listed(kind, column, [value], self.principal.readable)
+        return (await asked).get(value, [])
 
     async def recorded_at(self, entity_id: str, version: int) -> datetime:
         """When one version of an aggregate was recorded (the log's word for it)."""
@@ -86,9 +104,12 @@ class Reader:
         known without reading it back."""
         for loader in (self.located, self.lists, self.recorded):
             loader.clear_all()
-        for entity_id, (kind, state) in written.items():
-            if self.principal.can_read(state.partnership_id):
-                self.located.prime((entity_id, NOW), (kind, state))
+        self.current.clear()
+        self.listed.clear()
+        loop = asyncio.get_running_loop()
+        for entity_id, located in written.items():
+            self.current[entity_id] = known = loop.create_future()
+            known.set_result({entity_id: located})
 
 
 @dataclass(frozen=True)
@@ -103,6 +124,7 @@ class Batches:
     mapper: Any
 
     async def locate(self, keys: list[tuple[str, View]]) -> list[Located | None]:
+        """At past views."""
         by_view: dict[View, list[str]] = defaultdict(list)
         for entity_id, view in keys:
             by_view[view].append(entity_id)
@@ -115,23 +137,20 @@ class Batches:
         return [found.get(key) for key in keys]
 
     async def lists(self, keys: list[ListKey]) -> list[Sequence[State]]:
+        """At past views: the current lists' entities, each folded at the view (and kept if it exists there)."""
         groups: dict[tuple[str, str | None, View], list[str | None]] = defaultdict(list)
         for kind, column, value, view in keys:
             groups[(kind, column, view)].append(value)
         found: dict[ListKey, Sequence[State]] = defaultdict(list)
         for (kind, column, view), values in groups.items():
             parts = await self.read_model.listed(kind, column, list(dict.fromkeys(values)), self.principal.readable)
-            if view.current:  # as stored, each decoded when read
-                found.update({(kind, column, value, view): part for value, part in parts.items()})
-                continue
             for _, state in await self._at_view([(kind, s) for part in parts.values() for s in part], view):
                 found[(kind, column, getattr(state, column) if column else None, view)].append(state)
         return [found[key] for key in keys]
 
     async def _at_view(self, located: list[Located], view: View) -> list[Located]:
-        """These entities' states at the view, for those that exist there, in the order given (each keeps its seq)."""
-        if view.current:
-            return located
+        """These entities' states at the (past) view, for those that exist there, in the order given (each keeps its
+        seq)."""
         by_kind: dict[str, list[State]] = defaultdict(list)
         for kind, state in located:
             by_kind[kind].append(state)
