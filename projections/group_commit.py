@@ -8,7 +8,10 @@ transaction (one lock, one flush), and hands each waiting writer its own
 answer. Positions are still given in commit order, and a change is acknowledged
 only once its transaction has committed.
 
-When a batch breaks a uniqueness rule (a stale version, an idempotency key used
+A change made on a version of its aggregate already taken (another process had
+changed the copy it was decided on) is found out before anything is written and
+refused alone: the store answers it with a conflict, and the rest of the batch is
+stored. When a batch breaks another uniqueness rule (an idempotency key used
 twice), the whole transaction is rolled back and each of its changes is
 committed alone, so that only the offending ones are refused. Any other failure
 (the database away) is every change's failure: none of them was stored.
@@ -20,7 +23,7 @@ import threading
 from datetime import datetime
 from typing import Any, Callable, Generic, Sequence, TypeVar
 
-from eventsourcing.persistence import IntegrityError, Mapper
+from eventsourcing.persistence import IntegrityError, Mapper, RecordConflictError
 
 from projections.writes import Change, Committed
 
@@ -39,8 +42,8 @@ class _Waiting(Generic[Item, Answer]):
 
 
 class GroupCommit(Generic[Item, Answer]):
-    def __init__(self, commit: Callable[[Sequence[Item]], Sequence[Answer]]):
-        self.commit = commit  # stores items in one transaction, answering each in order
+    def __init__(self, commit: Callable[[Sequence[Item]], Sequence[Answer | Exception]]):
+        self.commit = commit  # stores items in one transaction, answering each in order (or refusing it alone)
         self.queue: list[_Waiting[Item, Answer]] = []
         self.leading = False
         self.turn = threading.Condition()
@@ -69,7 +72,10 @@ class GroupCommit(Generic[Item, Answer]):
     def _commit(self, batch: list[_Waiting[Item, Answer]]) -> None:
         try:
             for waiting, answer in zip(batch, self.commit([w.item for w in batch]), strict=True):
-                waiting.answer = answer
+                if isinstance(answer, Exception):  # refused alone
+                    waiting.error = answer
+                else:
+                    waiting.answer = answer
         except IntegrityError as error:
             if len(batch) == 1:
                 batch[0].error = error
@@ -87,10 +93,10 @@ class GroupCommit(Generic[Item, Answer]):
 class GroupCommitRecorder:
     """Mixed into a store's recorder: a command's change (its aggregate's new events, its idempotency key) goes
     through the group commit; a batch goes to the recorder's `insert_all`, which stamps, encodes and stores the
-    batch with its read models in one transaction (projections/writes.py) and answers the events' positions and
-    the instant the batch was recorded at."""
+    batch with its read models in one transaction (projections/writes.py) and answers the events' positions, the
+    instant the batch was recorded at, and the changes it refused because their versions were taken."""
 
-    insert_all: Callable[[Sequence[Change]], tuple[Sequence[int], datetime]]
+    insert_all: Callable[[Sequence[Change]], tuple[Sequence[int], datetime, set[int]]]
     mapper: Mapper  # encodes events once they are stamped; the application gives it
 
     def __init__(self, *args: Any, **kwargs: Any):
@@ -101,10 +107,15 @@ class GroupCommitRecorder:
         """The change's positions and recorded instant, once it is committed."""
         return self.group_commit(change)
 
-    def _commit_batch(self, changes: Sequence[Change]) -> list[Committed]:
-        positions, recorded_at = self.insert_all(changes)
-        answers, at = [], 0
-        for change in changes:
+    def _commit_batch(self, changes: Sequence[Change]) -> list[Committed | RecordConflictError]:
+        positions, recorded_at, refused = self.insert_all(changes)
+        answers: list[Committed | RecordConflictError] = []
+        at = 0
+        for n, change in enumerate(changes):
+            if n in refused:
+                answers.append(RecordConflictError(f"version {change.events[0].originator_version} of "
+                                                   f"{change.aggregate.id} is taken"))
+                continue
             answers.append(Committed(positions[at:at + len(change.events)], recorded_at))
             at += len(change.events)
         return answers

@@ -21,7 +21,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from projections.group_commit import GroupCommitRecorder
 from projections.store import EventLogStore
 from projections.tables import create_tables
-from projections.writes import CHAIN_HEAD, Change, Writer, chain_head, encode, stamp, write_changes
+from projections.writes import CHAIN_HEAD, Change, Writer, chain_head, encode, stamp, taken, write_changes
 
 
 class RecordsRecorder(GroupCommitRecorder, SQLiteApplicationRecorder):
@@ -29,18 +29,23 @@ class RecordsRecorder(GroupCommitRecorder, SQLiteApplicationRecorder):
         super()._create_table(c)
         create_tables(cursor_writer(c), bigint=SQLiteStore.bigint)
 
-    def insert_all(self, changes: Sequence[Change]) -> tuple[Sequence[int], Any]:
+    def insert_all(self, changes: Sequence[Change]) -> tuple[Sequence[int], Any, set[int]]:
         with self.datastore.transaction(commit=True) as c:
             w = cursor_writer(c)
             # A write first, so that the transaction holds the database's write lock from its start: the clock is
             # read under it, and no reader's seal (or other writer) comes in between.
             clock = w.fetch("UPDATE log_clock SET instant = instant RETURNING instant", ())[0]["instant"]
             prev_hash = chain_head(w.fetch(CHAIN_HEAD, ()))
+            latest = w.fetch(f"SELECT originator_id, MAX(originator_version) AS version FROM {self.events_table_name}"
+                             f" WHERE originator_id IN ({','.join('?' * len(changes))}) GROUP BY originator_id",
+                             [change.aggregate.id.hex for change in changes])
+            refused = taken(changes, {UUID(row["originator_id"]): row["version"] for row in latest})
+            changes = [change for n, change in enumerate(changes) if n not in refused]
             recorded_at = stamp(changes, clock)
             stored = encode(changes, self.mapper)
             positions = SQLiteApplicationRecorder._insert_events(self, c, stored)
             write_changes(w, positions, stored, changes, prev_hash, recorded_at)
-        return positions, recorded_at
+        return positions, recorded_at, refused
 
 
 def cursor_writer(c: SQLiteCursor) -> Writer:

@@ -4,6 +4,9 @@ A change (one command's) is its aggregate, the aggregate's new events and its
 idempotency key. The store's recorder commits changes many at a time (the group
 commit), holding the writers' lock; inside it, and only there:
 
+0. a change made on a version of its aggregate that is no longer the latest (a
+   copy another process had changed since, or a change before it in the batch)
+   is refused alone (`taken`), and the others are stored without it;
 1. the batch is stamped: every event gets one recorded instant, later than the
    log clock's (so instants follow commit order, and no commit can land at or
    before an instant that has already been answered for), and the clock moves to it;
@@ -17,7 +20,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
+from uuid import UUID
 
 from eventsourcing.persistence import Mapper, StoredEvent
 
@@ -60,6 +64,21 @@ class Writer:
     execute: Callable[[str, Sequence[Any]], Any]
     executemany: Callable[[str, list], Any]
     fetch: Callable[[str, Sequence[Any]], list]
+
+
+def taken(changes: Sequence[Change], latest: Mapping[UUID, int]) -> set[int]:
+    """The changes (by their place in the batch) whose first event's version is already taken: by an event stored
+    before (`latest`: the last stored version of each aggregate there is), or by a change before it in the batch.
+    Storing one would break the log's rule of one event a version, and fail the whole transaction."""
+    following: dict[UUID, int] = {}
+    refused = set()
+    for n, change in enumerate(changes):
+        aggregate_id = change.aggregate.id
+        if change.events[0].originator_version != following.get(aggregate_id, latest.get(aggregate_id, 0) + 1):
+            refused.add(n)
+        else:
+            following[aggregate_id] = change.events[-1].originator_version + 1
+    return refused
 
 
 # The audit chain's last link, read in the transaction that adds links after it (writers are serialised there).

@@ -77,16 +77,51 @@ def test_changes_waiting_for_a_commit_are_stored_in_one_transaction(services):
     assert verify_log(services.store).ok
 
 
-def test_a_change_breaking_a_rule_among_them_is_refused_alone(services):
+def test_a_change_on_a_version_already_taken_is_refused_alone_and_the_rest_stored_together(services):
     mine = actions(services)
     n = len(mine)
     twice = report(mine[0], expected_version=mine[0].version)  # the same version of one action, twice
     outcomes, tried = queued_behind_a_commit(services, [report(a) for a in mine[1:]] + [twice, twice])
     conflicts = [o for o in outcomes if o.errors]
     assert [e.code for o in conflicts for e in o.errors] == ["CONFLICT"]
-    assert sorted(tried) == [1] * (n + 1) + [n]  # the first alone, the others that waited for it together, then each alone
+    assert sorted(tried) == [1, n]  # the first alone, then the others together: nothing was tried twice
     stored = [o for o in outcomes if not o.errors]
     assert len(stored) == n and len({o.event["position"] for o in stored}) == n
+    assert_sound(services)
+
+
+def test_a_copy_another_process_changed_is_found_out_in_the_batch_and_the_change_made_again(services):
+    """Another process (another application on the same store) changed an action after this one last saw it: this
+    process's change to it, decided on its copy, is refused in the batch without holding up the others, and made
+    again on the latest version."""
+    mine = actions(services)
+    n = len(mine)
+    name, fields = report(mine[0])
+    assert not services.commands.run(ADMIN, name, **fields).errors  # this process's copy: the version after
+    other = bootstrap()
+    assert not other.commands.run(ADMIN, name, **{**fields, "note": "From the other process"}).errors
+    outcomes, tried = queued_behind_a_commit(services, [report(a) for a in mine[1:]] + [report(mine[0])])
+    assert all(not o.errors for o in outcomes)
+    assert sorted(tried) == [1, 1, n - 1]  # the first alone, the others together, the stale one again on its own
+    assert outcomes[-1].event["version"] == mine[0].version + 3
+    assert_sound(services)
+
+
+def test_a_batch_breaking_another_rule_is_tried_again_change_by_change(services):
+    """Two changes with one idempotency key (and different inputs) in one batch: the key can be stored once, so the
+    transaction fails; each change is then committed alone, and only the second is refused."""
+    mine = actions(services)
+    n = len(mine)
+    keyed = [report(a, idempotency_key="termly-update-1") for a in mine[:2]]
+    outcomes, tried = queued_behind_a_commit(services, [report(a) for a in mine[2:]] + keyed)
+    refused = [o for o in outcomes if o.errors]
+    assert [e.code for o in refused for e in o.errors] == ["INVALID"]  # the key was used with a different input
+    assert sorted(tried) == [1] * n + [n - 1]  # the first alone, the others together, then each alone
+    assert_sound(services)
+
+
+def assert_sound(services) -> None:
+    """The log verifies, and the read models are what a rebuild from it makes."""
     assert verify_log(services.store).ok
     db = Database(services)
     live = db.snapshot()
