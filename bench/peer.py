@@ -59,7 +59,8 @@ PEER_LIST = """query($id: String!) { allEntities(condition: {planId: $id, type: 
   nodes { id type state } } }"""
 
 # wrk posts the requests of a file in turn (a line each: its Authorization header, a tab, its JSON body), checks
-# every answer (a 200 without GraphQL errors) and prints one line for this script to read.
+# every answer (a 200 without GraphQL errors, and for a mutation without userErrors) and prints one line for this
+# script to read.
 WRK_SCRIPT = r"""
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
@@ -80,7 +81,9 @@ function request()
   return requests[n]
 end
 function response(status, headers, body)
-  if status ~= 200 or body:find('"errors"', 1, true) then failed = failed + 1 end
+  if status ~= 200 or body:find('"errors"', 1, true) or body:find('"userErrors":[{', 1, true) then
+    failed = failed + 1
+  end
 end
 function done(summary, latency, requests)
   local failed = 0

