@@ -60,19 +60,26 @@ PEER_LIST = """query($id: String!) { allEntities(condition: {planId: $id, type: 
 
 # wrk posts the requests of a file in turn (a line each: its Authorization header, a tab, its JSON body), checks
 # every answer (a 200 without GraphQL errors, and for a mutation without userErrors) and prints one line for this
-# script to read.
+# script to read. With N threads (each of them one connection, then), thread k posts lines k, k + N, k + 2N, ...
 WRK_SCRIPT = r"""
 local threads = {}
-function setup(thread) table.insert(threads, thread) end
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
 function init(args)
   failed = 0
   requests = {}
   wrk.method = "POST"
+  local every, i = tonumber(args[2]), 0
   for line in io.lines(args[1]) do
-    local authorization, body = line:match("^([^\t]*)\t(.*)$")
-    local headers = {["Content-Type"] = "application/json"}
-    if authorization ~= "" then headers["Authorization"] = authorization end
-    table.insert(requests, wrk.format(nil, nil, headers, body))
+    if i % every == id then
+      local authorization, body = line:match("^([^\t]*)\t(.*)$")
+      local headers = {["Content-Type"] = "application/json"}
+      if authorization ~= "" then headers["Authorization"] = authorization end
+      table.insert(requests, wrk.format(nil, nil, headers, body))
+    end
+    i = i + 1
   end
   n = 0
 end
@@ -179,9 +186,10 @@ def server_processes(port: str) -> list[psutil.Process]:
 
 
 def wrk(url: str, bodies: list[bytes], authorization: str | list[str], seconds: int,
-        work: Path) -> tuple[list[int], float]:
+        work: Path, own_bodies: bool = False) -> tuple[list[int], float]:
     """One wrk run, the bodies posted in turn with the authorization, or with each of a list of them in turn: requests,
-    microseconds, p50 and p99 in microseconds, failures; and wrk's CPU seconds."""
+    microseconds, p50 and p99 in microseconds, failures; and wrk's CPU seconds. With own_bodies, each connection
+    posts its own (connection k bodies k, k + 16, ...), as a client with its own work would: one thread each."""
     script, lines = work / "load.lua", work / "requests.txt"
     script.write_text(WRK_SCRIPT)
     authorizations = [authorization] if isinstance(authorization, str) else authorization
@@ -189,8 +197,9 @@ def wrk(url: str, bodies: list[bytes], authorization: str | list[str], seconds: 
     lines.write_bytes(b"".join(authorizations[n % len(authorizations)].encode() + b"\t" + bodies[n % len(bodies)] + b"\n"
                                for n in range(turns)))
     before = os.times()
-    run = subprocess.run(["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), url,
-                          "--", str(lines)], capture_output=True, text=True)
+    threads = CONNECTIONS if own_bodies else 1
+    run = subprocess.run(["wrk", f"-t{threads}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script),
+                          url, "--", str(lines), str(threads)], capture_output=True, text=True)
     after = os.times()
     if run.returncode != 0:
         raise RuntimeError(f"wrk failed: {run.stderr or run.stdout}")
@@ -199,12 +208,13 @@ def wrk(url: str, bodies: list[bytes], authorization: str | list[str], seconds: 
                                                 - before.children_user - before.children_system)
 
 
-def load(url: str, bodies: list[bytes], authorization: str | list[str], seconds: int, work: Path, pg_data: Path) -> Load:
+def load(url: str, bodies: list[bytes], authorization: str | list[str], seconds: int, work: Path, pg_data: Path,
+         own_bodies: bool = False) -> Load:
     """wrk against one server: a short warm-up (new connections), then the measured run."""
     port = url.split(":")[2].split("/")[0]
-    wrk(url, bodies, authorization, 2, work)
+    wrk(url, bodies, authorization, 2, work, own_bodies)
     pg_before, server_before = cpu(postgres_processes(pg_data)), cpu(server_processes(port))
-    (requests, duration_us, p50_us, p99_us, failed), client = wrk(url, bodies, authorization, seconds, work)
+    (requests, duration_us, p50_us, p99_us, failed), client = wrk(url, bodies, authorization, seconds, work, own_bodies)
     pg_cpu, server_cpu = spent(pg_before, postgres_processes(pg_data)), spent(server_before, server_processes(port))
     if failed:
         raise RuntimeError(f"{failed} of {requests} requests to {url} failed")

@@ -1,11 +1,12 @@
 """Where a read's time goes: py-spy samples `send-records serve` (one process) under load.
 
-    .venv/bin/python bench/profile_read.py [--read record|list] [--seconds 40] [--out DIR]
+    .venv/bin/python bench/profile_read.py [--read record|list|write] [--seconds 40] [--out DIR]
     .venv/bin/python bench/profile_read.py --analyse DIR/record.raw    (the breakdown of a profile taken before)
 
 Fills an embedded PostgreSQL as bench/peer.py does, serves it with `send-records serve` (one process), loads it
 with wrk (16 connections) with one of bench/peer.py's reads (by default one record, `action(id) { id title status
-dueOn }`; `--read list`: 50 actions of a 200-action plan), and meanwhile samples the server with `py-spy record
+dueOn }`; `--read list`: 50 actions of a 200-action plan; `--read write`: `reportActionProgress` on those 200
+actions, each connection writing its own, as bench/throughput.py writes), and meanwhile samples the server with `py-spy record
 --native --format raw` (C frames too, so that system calls and the garbage collector show). Each sample of the
 event loop's thread is put in one part of the request's path, by its innermost frame of the service or of a
 library (`part`), and the parts are printed as percentages. The raw profile (collapsed stacks: speedscope.app or
@@ -35,6 +36,7 @@ from common import SECRET, server, token
 from peer import CACHE, LIST, READS, RECORD, body, check, fill_store, free_port, load, readers
 
 ROOT = Path(__file__).resolve().parent.parent
+WRITE = "mutation($i: ReportActionProgressInput!) { reportActionProgress(input: $i) { event { position } userErrors { code } } }"
 PY_SPY = Path(sys.executable).parent / "py-spy"
 FRAME = re.compile(r"^(?P<function>.*) \((?P<path>.*?)(?::\d+)?\)$")
 
@@ -151,7 +153,7 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=20,
                         help="samples a second (each pauses the server while every thread's stack is unwound: "
                              "at 100 a second the server slows to a fraction of its speed)")
-    parser.add_argument("--read", choices=READS, default="record")
+    parser.add_argument("--read", choices=[*READS, "write"], default="record")
     parser.add_argument("--events", type=int, default=10_000, help="events in the store")
     parser.add_argument("--out", type=Path, default=CACHE.parent / "profiles", help="where the profiles are written")
     parser.add_argument("--analyse", type=Path, help="print the breakdown of a raw profile taken before, and stop")
@@ -177,12 +179,18 @@ def main() -> None:
             data_dir.mkdir()
             fixture = fill_store(data_dir, args.events)
             auditor = f"Bearer {token('AUDITOR')}"
-            query, ids, rows = (RECORD, fixture.actions, 1) if args.read == "record" else (LIST, [fixture.plan], 50)
-            bodies = [body(query, id=i) for i in ids]
+            writing = args.read == "write"
+            if writing:
+                bodies = [body(WRITE, i={"actionId": a, "note": "On track", "rag": "GREEN"}) for a in fixture.actions]
+                callers: str | list[str] = f"Bearer {token('ADMIN')}"
+            else:
+                query, ids, rows = (RECORD, fixture.actions, 1) if args.read == "record" else (LIST, [fixture.plan], 50)
+                bodies, callers = [body(query, id=i) for i in ids], readers()
             with server(data_dir, free_port(), 1) as url:
-                check(url, query, {"id": ids[0]}, auditor, rows)
+                if not writing:
+                    check(url, query, {"id": ids[0]}, auditor, rows)
                 serve = next(p for p in psutil.Process().children() if "serve" in p.cmdline())
-                plain = load(url, bodies, readers(), 10, data_dir, pg_data)
+                plain = load(url, bodies, callers, 10, data_dir, pg_data, own_bodies=writing)
                 raw, svg = args.out / f"{args.read}.raw", args.out / f"{args.read}.svg"
 
                 def sampled(output: Path, kind: str, seconds: int):
@@ -190,7 +198,7 @@ def main() -> None:
                     spy = subprocess.Popen([str(PY_SPY), "record", "--pid", str(serve.pid), "--native", "--full-filenames",
                                             "--format", kind, "--output", str(output), "--duration", str(seconds + 2),
                                             "--rate", str(args.rate)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                    measured = load(url, bodies, readers(), seconds, data_dir, pg_data)
+                    measured = load(url, bodies, callers, seconds, data_dir, pg_data, own_bodies=writing)
                     if spy.wait() != 0:
                         sys.exit("py-spy failed (it needs ptrace rights over the server: root, or CAP_SYS_PTRACE)")
                     return measured
@@ -199,7 +207,7 @@ def main() -> None:
                 sampled(svg, "flamegraph", 10)
         finally:
             postgres.cleanup()
-    print(f"{READS[args.read]}, wrk 16 connections: {plain.requests_per_second:.0f} requests/s unprofiled, "
+    print(f"{READS.get(args.read, 'reportActionProgress')}, wrk 16 connections: {plain.requests_per_second:.0f} requests/s unprofiled, "
           f"{measured.requests_per_second:.0f} while sampled; server CPU {measured.server_cpu_ms:.2f} ms a request "
           f"({measured.server_cpu_ms * measured.requests_per_second / 1000:.2f} of a core)")
     print(f"raw profile: {raw}\nflame graph: {svg}")
