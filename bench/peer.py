@@ -54,6 +54,7 @@ CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "send
 
 RECORD = "query($id: ID!) { action(id: $id) { id title status dueOn } }"
 LIST = "query($id: ID!) { plan(id: $id) { actions(first: 50) { edges { node { id title status dueOn } } } } }"
+WRITE = "mutation($i: ReportActionProgressInput!) { reportActionProgress(input: $i) { event { position } userErrors { code } } }"
 PEER_RECORD = "query($id: String!) { allEntities(condition: {id: $id}) { nodes { id type state } } }"
 PEER_LIST = """query($id: String!) { allEntities(condition: {planId: $id, type: "Action"}, orderBy: SEQ_ASC, first: 50) {
   nodes { id type state } } }"""
@@ -228,6 +229,11 @@ def readers(n: int = READERS) -> list[str]:
     reading 50 actions hundreds of times a second is over its share of the serving process by design (100 objects a
     second: the README's Security section), and its reads would wait in the costly-read process."""
     return [f"Bearer {token('AUDITOR', f'reader-{n}')}" for n in range(n)]
+
+
+def writes(actions: list[str]) -> list[bytes]:
+    """WRITE's bodies: progress reported on each of these actions in turn."""
+    return [body(WRITE, i={"actionId": a, "note": "On track", "rag": "GREEN"}) for a in actions]
 
 
 def body(query: str, **variables) -> bytes:

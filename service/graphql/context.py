@@ -17,7 +17,7 @@ from service.reader import Reader
 class Context:
     commands: Commands
     principal: Principal | None = None
-    limiter: Any = None
+    command_threads: Any = None  # where commands run (None: the event loop's default executor)
     feed: Any = None
     request: Any = None
     response: Any = None

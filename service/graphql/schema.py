@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from functools import lru_cache
 from typing import Annotated, Any, AsyncIterator
 
 import strawberry
-from anyio import to_thread
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse, validate
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
@@ -100,8 +100,8 @@ def field_of(mutation: Mutation) -> Any:
 
     async def resolve(info: Info, input: Any) -> Any:
         context = info.context
-        outcome = await to_thread.run_sync(context.commands.execute, context.principal, mutation.name, input,
-                                           limiter=context.limiter)
+        outcome = await asyncio.get_running_loop().run_in_executor(
+            context.command_threads, context.commands.execute, context.principal, mutation.name, input)
         context.reader.forget(outcome.written)
         return await mutation.payload.of(info, outcome)
 
