@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import nullcontext
 from functools import lru_cache
 from typing import Annotated, Any, AsyncIterator
 
 import strawberry
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse, validate
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.name_converter import NameConverter
 from strawberry.tools import create_type
@@ -126,12 +128,38 @@ class Names(NameConverter):
         return named
 
 
+UNUSED_HOOKS = ("on_parse", "on_validate", "on_execute")  # (the runner's parsing, validation and executing)
+NOTHING = nullcontext()
+
+
+class Runner(SchemaExtensionsRunner):
+    """strawberry's runner of the schema's extensions, without a context manager for each hook no extension has:
+    strawberry builds one for every hook on every request, each looking for the hook on every extension. The schema
+    refuses an extension with one of these hooks."""
+
+    def parsing(self) -> Any:
+        return NOTHING
+
+    def validation(self) -> Any:
+        return NOTHING
+
+    def executing(self) -> Any:
+        return NOTHING
+
+
 class RecordsSchema(strawberry.Schema):
     """The schema with its description (the error codes), which strawberry's printer leaves out of the SDL."""
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self._schema.description = errors.DESCRIPTION  # for introspection
+        hooked = [f"{e.__name__}.{hook}" for e in self.extensions for hook in UNUSED_HOOKS
+                  if getattr(e, hook) is not getattr(SchemaExtension, hook)]
+        if hooked:
+            raise TypeError(f"{', '.join(hooked)}: the schema's Runner runs no such hook")
+
+    def create_extensions_runner(self, execution_context: Any, extensions: list) -> SchemaExtensionsRunner:
+        return Runner(execution_context, extensions)
 
     def as_str(self) -> str:
         roots = "\n".join(f"  {kind}: {kind.title()}" for kind in ("query", "mutation", "subscription"))
