@@ -40,7 +40,7 @@ class Conversions:
 
     def __init__(self, scalars: Any, config: Any):
         self.scalars, self.config = scalars, config
-        self.known: dict[Any, Convert] = {}
+        self.known: dict[Any, Convert | None] = {}  # None: left to strawberry
 
     def of(self, type_: Any) -> Convert:
         """The type's conversion (of a value that may be null or unset, which are kept as they are)."""
