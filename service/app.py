@@ -177,8 +177,8 @@ class RecordsGraphQL(GraphQL):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         # Over HTTP the caller was authenticated on the way in; over WebSocket, at connection_init.
         principal = request.scope.get("state", {}).get("principal")
-        return Context(commands=self.services.commands, principal=principal, command_threads=self.command_threads, feed=self.feed,
-                       request=request, response=response, introspection=self.services.edge.introspection,
+        return Context(commands=self.services.commands, principal=principal, command_threads=self.command_threads,
+                       feed=self.feed, request=request, response=response, introspection=self.services.edge.introspection,
                        webhook_secrets=self.webhook_secrets, query_seconds=self.services.edge.query_seconds,
                        costly=self.costly)
 
