@@ -12,12 +12,11 @@ On one embedded PostgreSQL server it measures, one after another:
   reads: `action(id)` queries through this service (one process), 16 connections;
   (d) the same HTTP + strawberry stack answering `action(id)` from memory (the framework's ceiling here);
 and prints commands/s for each with the ratios (c)/(a), (c)/(b) and reads/(d).
-Targets: (c)/(a) >= 1.5; reads/(d) >= 0.7. Writes, reads and (d) all come from wrk (one thread, 16 connections,
-as bench/peer.py), which takes a few hundredths of a core where a Python client took much of one of the machine's
-two. The writes are of 160 actions of 16 partnerships' plans, each connection writing its own partnership's ten
-in turn (a client with work of its own, as the Python client this replaced); every answer is checked (no errors,
-no userErrors). The
-reads and (d) are measured in turns, --rounds slices of each one after the other, so that both see the machine as
+Targets: (c)/(a) >= 1.5; reads/(d) >= 0.7. Writes, reads and (d) all come from wrk (16 connections, as
+bench/peer.py; one thread for the reads, one a connection for the writes), which takes a few hundredths of a core
+where a Python client took much of one of the machine's two. The writes are of 160 actions of 16 partnerships'
+plans, each connection writing its own partnership's ten in turn (a client with work of its own, as the Python
+client this replaced); every answer is checked (no errors, no userErrors). The reads and (d) are measured in turns, --rounds slices of each one after the other, so that both see the machine as
 it is at the time (its speed moves by half from one minute to the next here): reads/(d) is the median of the
 rounds' ratios.
 """
@@ -26,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
 import sys
@@ -42,7 +40,7 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
 from common import SECRET, server, token
-from peer import CONNECTIONS as CLIENTS, free_port, started as started_process, wrk
+from peer import CONNECTIONS as CLIENTS, body, free_port, started as started_process, wrk, writes
 
 ROOT = Path(__file__).resolve().parent.parent
 CPUS = os.cpu_count() or 1
@@ -99,10 +97,6 @@ async def raw_inserts(url: str, seconds: float) -> float:
     return rate
 
 
-def body(query: str, **variables) -> bytes:
-    return json.dumps({"query": query, "variables": variables}).encode()
-
-
 def service_load(data_dir: Path, seconds: float, workers: int, ceiling_url: str | None = None,
                  rounds: int = 0) -> tuple[float, list[tuple[float, float]]]:
     """(c) mutations through `send-records serve --workers N` on the database, 16 connections; then, given the bare
@@ -121,22 +115,20 @@ def service_load(data_dir: Path, seconds: float, workers: int, ceiling_url: str 
             area.actions = [area.action] + [
                 helper.ok("addAction", {"planId": area.plan, "title": f"Action {n}", "ownerAgencyId": area.council,
                                         "dueOn": "2030-01-01"}, area.lead, "action { id }")["action"]["id"] for n in range(9)]
-        mutation = "mutation($i: ReportActionProgressInput!) { reportActionProgress(input: $i) { event { position } userErrors { code } } }"
         # the areas in turn: each connection writes its own area's actions
-        writes = [body(mutation, i={"actionId": area.actions[n], "note": "On track", "rag": "GREEN"})
-                  for n in range(len(areas[0].actions)) for area in areas]
+        reports = writes([area.actions[n] for n in range(len(areas[0].actions)) for area in areas])
         lead = f"Bearer {token('ADMIN')}"
-        wrk(endpoint, writes, lead, 2, data_dir, own_bodies=True)  # (new connections)
-        (requests, duration_us, *_, failed), _ = wrk(endpoint, writes, lead, round(seconds), data_dir, own_bodies=True)
+        wrk(endpoint, reports, lead, 2, data_dir, own_bodies=True)  # (new connections)
+        (requests, duration_us, *_, failed), _ = wrk(endpoint, reports, lead, round(seconds), data_dir, own_bodies=True)
         if failed:
             raise RuntimeError(f"{failed} of {requests} mutations failed")
-        writes = requests / duration_us * 1e6
+        rate = requests / duration_us * 1e6
         if ceiling_url is None:
-            return writes, []
+            return rate, []
         ours = [body(READ, id=a) for area in areas for a in area.actions]
         theirs = [body(READ, id=str(UUID(int=n))) for n in range(CLIENTS)]
-        return writes, in_turns([(endpoint, ours, f"Bearer {token('AUDITOR')}"), (ceiling_url, theirs, "")],
-                                seconds, rounds, data_dir)
+        return rate, in_turns([(endpoint, ours, f"Bearer {token('AUDITOR')}"), (ceiling_url, theirs, "")],
+                              seconds, rounds, data_dir)
 
 
 def in_turns(servers: list[tuple[str, list[bytes], str]], seconds: float, rounds: int, work: Path) -> list[tuple[float, ...]]:
