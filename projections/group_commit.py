@@ -1,12 +1,13 @@
 """Group commit: concurrent changes stored in one transaction.
 
 Every transaction that stores events holds the events table's lock until its
-commit is flushed to disk, so writers queue behind one another. Here a writer
-that finds no commit under way becomes the leader: it commits its own change
-together with every change queued while the previous commit ran, in one
-transaction (one lock, one flush), and hands each waiting writer its own
-answer. Positions are still given in commit order, and a change is acknowledged
-only once its transaction has committed.
+commit is flushed to disk, so writers queue behind one another. Here a change
+is queued and one thread, the group commit's own, stores every change queued
+while the previous commit ran, in one transaction (one lock, one flush), and
+answers each with its own future. Positions are still given in commit order,
+and a change is acknowledged only once its transaction has committed. A thread
+waits for its future; the event loop awaits it, holding no thread at all, and
+nothing is handed from thread to thread per change, only per batch.
 
 A change made on a version of its aggregate already taken (another process had
 changed the copy it was decided on) is found out before anything is written and
@@ -14,12 +15,15 @@ refused alone: the store answers it with a conflict, and the rest of the batch i
 stored. When a batch breaks another uniqueness rule (an idempotency key used
 twice), the whole transaction is rolled back and each of its changes is
 committed alone, so that only the offending ones are refused. Any other failure
-(the database away) is every change's failure: none of them was stored.
+(the database away) is every change's failure: none of them was stored. A change
+whose caller gave up (its future cancelled) before its batch was taken is not
+stored.
 """
 
 from __future__ import annotations
 
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, Callable, Generic, Sequence, TypeVar
 
@@ -31,63 +35,57 @@ Item = TypeVar("Item")
 Answer = TypeVar("Answer")
 
 
-class _Waiting(Generic[Item, Answer]):
-    __slots__ = ("item", "answer", "error", "done")
-
-    def __init__(self, item: Item):
-        self.item = item
-        self.answer: Answer | None = None
-        self.error: Exception | None = None
-        self.done = False
-
-
 class GroupCommit(Generic[Item, Answer]):
     def __init__(self, commit: Callable[[Sequence[Item]], Sequence[Answer | Exception]]):
         self.commit = commit  # stores items in one transaction, answering each in order (or refusing it alone)
-        self.queue: list[_Waiting[Item, Answer]] = []
-        self.leading = False
-        self.turn = threading.Condition()
+        self.queue: list[tuple[Item, Future[Answer]]] = []
+        self.lock = threading.Lock()
+        self.writing = False  # the writer is taking batches until the queue is empty
+        # (its idle thread ends when this group commit is collected)
+        self.writer = ThreadPoolExecutor(1, thread_name_prefix="group-commit")
+
+    def submit(self, item: Item) -> Future[Answer]:
+        """The item queued for the next commit: its future is answered once it is stored (or refused)."""
+        future: Future[Answer] = Future()
+        with self.lock:
+            self.queue.append((item, future))
+            if not self.writing:
+                self.writing = True
+                self.writer.submit(self._write)
+        return future
 
     def __call__(self, item: Item) -> Answer:
-        waiting: _Waiting[Item, Answer] = _Waiting(item)
-        with self.turn:
-            self.queue.append(waiting)
-            while self.leading and not waiting.done:
-                self.turn.wait()
-            lead = not waiting.done  # no commit under way: lead one, of everything queued (this change with it)
-            if lead:
-                self.leading = True
-                batch, self.queue = self.queue, []
-        if lead:
-            try:
-                self._commit(batch)
-            finally:
-                with self.turn:
-                    self.leading = False
-                    self.turn.notify_all()
-        if waiting.error is not None:
-            raise waiting.error
-        return waiting.answer  # type: ignore[return-value]
+        return self.submit(item).result()
 
-    def _commit(self, batch: list[_Waiting[Item, Answer]]) -> None:
+    def _write(self) -> None:
+        while True:
+            with self.lock:
+                batch, self.queue = self.queue, []
+                if not batch:
+                    self.writing = False
+                    return
+            self._commit([(item, future) for item, future in batch if future.set_running_or_notify_cancel()])
+
+    def _commit(self, batch: list[tuple[Item, Future[Answer]]]) -> None:
+        if not batch:
+            return
         try:
-            for waiting, answer in zip(batch, self.commit([w.item for w in batch]), strict=True):
-                if isinstance(answer, Exception):  # refused alone
-                    waiting.error = answer
-                else:
-                    waiting.answer = answer
+            answers = self.commit([item for item, _ in batch])
         except IntegrityError as error:
             if len(batch) == 1:
-                batch[0].error = error
+                batch[0][1].set_exception(error)
             else:
                 for waiting in batch:
                     self._commit([waiting])
         except Exception as error:
-            for waiting in batch:
-                waiting.error = error
-        finally:
-            for waiting in batch:
-                waiting.done = True
+            for _, future in batch:
+                future.set_exception(error)
+        else:
+            for (_, future), answer in zip(batch, answers, strict=True):
+                if isinstance(answer, Exception):  # refused alone
+                    future.set_exception(answer)
+                else:
+                    future.set_result(answer)
 
 
 class GroupCommitRecorder:
@@ -103,9 +101,9 @@ class GroupCommitRecorder:
         super().__init__(*args, **kwargs)
         self.group_commit = GroupCommit(self._commit_batch)
 
-    def commit(self, change: Change) -> Committed:
+    def commit(self, change: Change) -> Future[Committed]:
         """The change's positions and recorded instant, once it is committed."""
-        return self.group_commit(change)
+        return self.group_commit.submit(change)
 
     def _commit_batch(self, changes: Sequence[Change]) -> list[Committed | RecordConflictError]:
         positions, recorded_at, refused = self.insert_all(changes)

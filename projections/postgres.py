@@ -123,7 +123,7 @@ class PostgresRecordsRecorder(GroupCommitRecorder, PostgresApplicationRecorder):
 
     @contextmanager
     def _writer(self) -> Iterator[Any]:
-        """The connection batches are written on (one at a time: the group commit has one leader), kept from one
+        """The connection batches are written on (one at a time: the group commit has one writer), kept from one
         batch to the next, since taking one from the pool costs a round trip (the pool checks it). One kept idle
         for a second or more is checked the same way before use, so that it is as sound after a restart of
         PostgreSQL as one fresh from the pool. If a batch fails on it, it goes back to the pool (which drops a

@@ -53,9 +53,9 @@ from service.webhooks.engine import DeliveryEngine
 from service.webhooks.outbound import Secrets
 
 MAX_BODY_BYTES = 1_000_000
-# Commands run in worker threads, at most this many at once. Most of them wait in the group commit
-# (projections/group_commit.py) for one transaction to store them all, so more threads make larger batches; few
-# hold a database connection at once.
+# Commands that must read the store (service/commands.py, `perform`) run in worker threads, at most this many at
+# once; most of them wait in the group commit (projections/group_commit.py) with the others, and few hold a
+# database connection at once.
 COMMAND_THREADS = 32
 
 

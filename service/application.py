@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from copy import deepcopy
 from datetime import date
 from typing import Any
@@ -45,7 +46,13 @@ class RecordsApplication(Application):
     def record(self, change: Change) -> Committed:
         """Store the change's events with their read models, in one transaction (stamped with the instant they
         are recorded at as they commit), and keep the aggregate as it now stands."""
-        committed = self.recorder.commit(change)
+        return self.recorded(change, self.recorder.commit(change).result())
+
+    async def record_from_loop(self, change: Change) -> Committed:
+        """`record`, awaited on the event loop (no thread waits for the commit)."""
+        return self.recorded(change, await asyncio.wrap_future(self.recorder.commit(change)))
+
+    def recorded(self, change: Change, committed: Committed) -> Committed:
         self.repository.cache.put(change.aggregate.id, change.aggregate)  # the next change to it starts from here
         return committed
 

@@ -15,6 +15,10 @@ helpers are derived from these declarations.
 4. decide again on the latest, where a copy may have been out of date or before refusing;
 5. commit, retrying on a concurrent writer (unless expectedVersion was given).
 
+`Commands.perform` is the same from the event loop, where GraphQL calls it: stages 2, 3 and 5 are done on the
+loop when they read nothing but the idempotency key (every aggregate the handler loads is held here, and
+nothing is refused), the commit awaited; anything else is done as `execute` does it, in a worker thread.
+
 A handler only loads, authorises, calls the domain and says what to save. Any
 refusal (unknown id, forbidden, stale expectedVersion, a rule of the domain)
 comes back as a user error with nothing recorded.
@@ -22,12 +26,14 @@ comes back as a user error with nothing recorded.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 import json
 import random
 import time
 import types
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from enum import StrEnum
@@ -44,7 +50,7 @@ from projections import queries as q
 from projections.shapes import State, children, kind_of
 from projections.store import ReadModel, StoreUnavailable
 from projections.views import camel, event_record, plain
-from projections.writes import INSERT_KEY, Change, IdempotencyKey, idempotency_row
+from projections.writes import INSERT_KEY, Change, Committed, IdempotencyKey, idempotency_row
 from service.application import RecordsApplication
 from service.authorisation import PARTNER, Principal, RolesBy, article
 
@@ -218,12 +224,13 @@ class Scope:
     whenever the copy of any other aggregate counted, and before refusing anything.
     """
 
-    def __init__(self, commands: Commands, request: Request, cached: bool = False):
+    def __init__(self, commands: Commands, request: Request, cached: bool = False, offline: bool = False):
         self.app = commands.app
         self.read_model = commands.read_model
         self.request = request
         self.principal = request.principal
         self.use_cached = cached
+        self.offline = offline  # nothing may be read from the store (the event loop decides): raise WouldRead
         self.cached: set[UUID] = set()
 
     def load(self, cls: type[Record], entity_id: str | None, field_name: str) -> Any:
@@ -234,6 +241,8 @@ class Scope:
             aggregate = self.app.cached(aggregate_id) if self.use_cached else None
             if aggregate is not None:
                 self.cached.add(aggregate_id)
+            elif self.offline:
+                raise WouldRead()
             else:
                 aggregate = self.app.load(aggregate_id)
         except (ValueError, AggregateNotFoundError):
@@ -247,6 +256,8 @@ class Scope:
 
     def locate(self, entity_id: str, field_name: str) -> tuple[str, State]:
         """The kind and current state of any entity the caller may read: aggregates and the children in them."""
+        if self.offline:
+            raise WouldRead()
         found = self.read_model.run(q.entity(entity_id)) if is_id(entity_id) else None
         if found is None or not self.principal.can_read(found[1].partnership_id):
             raise Refused(ErrorCode.NOT_FOUND, f"nothing has id {entity_id!r}", field_name)
@@ -271,6 +282,10 @@ class Scope:
         if expected is not None and entity is not None and entity.version != expected:
             raise Refused(ErrorCode.CONFLICT,
                           f"expected version {expected} but the record is at version {entity.version}", "expected_version")
+
+
+class WouldRead(Exception):
+    """A decision made offline (Scope) needs something read from the store."""
 
 
 def words(kind: str) -> str:
@@ -352,8 +367,24 @@ class Commands:
 
     def execute(self, principal: Principal, name: str, input: Any) -> Outcome:
         request = Request(principal, declared()[name], input)
+        return self.check_input(request) or self.settle(request)
+
+    async def perform(self, principal: Principal, name: str, input: Any, threads: Executor | None) -> Outcome:
+        """`execute`, from the event loop. The decision on this process's copies (stage 3) is made on the loop where
+        it reads nothing, and its commit awaited. Anything more (a replay, a copy this process does not hold, a
+        read of the record, a refusal to confirm, a copy found out of date as it commits) is done on one of the
+        threads, where the store may be read, deciding on the latest."""
+        request = Request(principal, declared()[name], input)
         try:
-            return self.check_input(request) or self.replay(request) or self.decide_and_commit(request)
+            outcome = self.check_input(request) or await self.on_copies(request)
+        except self.read_model.store.unavailable as error:
+            raise StoreUnavailable() from error
+        return outcome or await asyncio.get_running_loop().run_in_executor(threads, self.settle, request, False)
+
+    def settle(self, request: Request, cached: bool = True) -> Outcome:
+        """Stages 2 to 5, on checked input (without `cached`, from stage 4)."""
+        try:
+            return self.replay(request) or self.decide_and_commit(request, cached)
         except self.read_model.store.unavailable as error:
             raise StoreUnavailable() from error
 
@@ -395,15 +426,32 @@ class Commands:
         entity_id = result.pop("entityId")
         return Outcome(entity_id=entity_id, event=self.read_model.run(q.record_at(position)), extra=result, replayed=True)
 
-    def decide_and_commit(self, request: Request) -> Outcome:
-        """Stages 3 to 5: decide on this process's copies, else on the latest, and commit."""
-        attempts, cached = 0, True
+    async def on_copies(self, request: Request) -> Outcome | None:
+        """Stages 2, 3 and 5 on the event loop: the change decided on this process's copies, reading nothing but
+        whether its idempotency key was used, and committed. None where it needs more than that."""
+        if request.key is not None and await self.read_model.ask(q.idempotency(request.principal.scope, request.key)):
+            return None
+        scope = Scope(self, request, cached=True, offline=True)
+        try:
+            done = self.decide(scope)
+        except (DomainError, WouldRead):  # (a refusal is confirmed on the latest)
+            return None
+        if scope.cached - {done.aggregate.id}:
+            return None
+        change = self.change(request, done)
+        try:
+            return self.outcome(change, done, await self.app.record_from_loop(change))
+        except RecordConflictError:  # the copy was out of date, or another call took the key meanwhile
+            return None
+
+    def decide_and_commit(self, request: Request, cached: bool) -> Outcome:
+        """Stages 3 to 5: decide on this process's copies (if `cached`), else on the latest, and commit."""
+        attempts = 0
         while True:
             scope = Scope(self, request, cached)
             cached = False
             try:
-                with stamped(request.principal.actor, request.effective_on):
-                    done = request.mutation.handler(scope, request.input)
+                done = self.decide(scope)
             except DomainError as error:
                 if scope.cached:
                     continue  # perhaps refused because a copy was out of date: decide again on the latest
@@ -411,7 +459,8 @@ class Commands:
             if scope.cached - {done.aggregate.id}:
                 continue  # it counted on a copy of another aggregate: decide again on the latest
             try:
-                return self.commit(request, done)
+                change = self.change(request, done)
+                return self.outcome(change, done, self.app.record(change))
             except RecordConflictError:
                 # Another writer got there first: with the same idempotency key, this call's answer is theirs;
                 # without an expectedVersion, the change is made again on the new state, its rules checked again.
@@ -426,19 +475,30 @@ class Commands:
                         ErrorCode.CONFLICT, "the record changed while this change was being made; read it and retry"))
                 time.sleep(random.uniform(0, 0.002 * attempts))  # so that the same writers do not meet again
 
-    def commit(self, request: Request, done: Done) -> Outcome:
+    @staticmethod
+    def decide(scope: Scope) -> Done:
+        """What the mutation's handler decides, its events naming the caller and the date the change takes effect."""
+        request = scope.request
+        with stamped(request.principal.actor, request.effective_on):
+            return request.mutation.handler(scope, request.input)
+
+    @staticmethod
+    def change(request: Request, done: Done) -> Change:
+        """The decided aggregate's new events, to be committed with the call's idempotency key."""
         aggregate = done.aggregate
-        entity_id = str(aggregate.id)
         key = None
         if request.key is not None:
             key = IdempotencyKey(request.principal.scope, request.key, request.fingerprint,
-                                 {"entityId": entity_id, **done.extra})
-        change = Change(aggregate, aggregate.collect_events(), key)
-        committed = self.app.record(change)
+                                 {"entityId": str(aggregate.id), **done.extra})
+        return Change(aggregate, aggregate.collect_events(), key)
+
+    def outcome(self, change: Change, done: Done, committed: Committed) -> Outcome:
+        """The answer to a committed change (the live feed told of it)."""
         for listener in self.listeners:
             listener()
+        aggregate = change.aggregate
         event = {**event_record(change.events[-1], aggregate.partnership_id), "position": committed.positions[-1]}
-        return Outcome(entity_id=entity_id, event=event, extra=done.extra, written=written_states(aggregate))
+        return Outcome(entity_id=str(aggregate.id), event=event, extra=done.extra, written=written_states(aggregate))
 
     def refuse(self, request: Request, error: DomainError) -> Outcome:
         """A refusal; with an idempotency key it is kept, so that a retry gets it again (unless another call with

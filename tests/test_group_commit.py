@@ -7,6 +7,7 @@ import time
 import pytest
 
 from projections import queries as q
+from projections.group_commit import GroupCommit
 from projections.rebuild import rebuild
 from service.audit import verify_log
 from service.bootstrap import bootstrap
@@ -42,16 +43,24 @@ def queued_behind_a_commit(services, calls: list[tuple[str, dict]]) -> tuple[lis
         outcomes[n] = commands.run(ADMIN, name, **fields)
 
     threads = [threading.Thread(target=call, args=(n,)) for n in range(len(calls))]
+    group_commit = recorder.group_commit
     with services.store.writer(lock_writers=True):
-        for thread in threads:
+        threads[0].start()
+        until(lambda: group_commit.writing and not group_commit.queue)  # the first change taken, waiting for the lock
+        for thread in threads[1:]:
             thread.start()
-        deadline = time.monotonic() + 30
-        while len(recorder.group_commit.queue) < len(calls) - 1 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        until(lambda: len(group_commit.queue) == len(calls) - 1)
     for thread in threads:
         thread.join(30)
     del recorder.insert_all
     return outcomes, tried
+
+
+def until(condition, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the changes did not queue"
+        time.sleep(0.01)
 
 
 def actions(services) -> list:
@@ -127,3 +136,43 @@ def assert_sound(services) -> None:
     live = db.snapshot()
     rebuild(services.store, services.commands.app.mapper)
     assert db.snapshot() == live
+
+
+def held_group_commit() -> tuple[GroupCommit, list[list[str]], threading.Event]:
+    """A group commit whose first commit waits until the event is set; it records each batch it is given."""
+    batches: list[list[str]] = []
+    release = threading.Event()
+
+    def commit(items):
+        release.wait(30)
+        batches.append(list(items))
+        if "broken" in items:
+            raise OSError("the database is away")
+        return [f"stored {item}" for item in items]
+
+    return GroupCommit(commit), batches, release
+
+
+def test_a_change_whose_caller_gave_up_before_its_batch_was_taken_is_not_stored():
+    group_commit, batches, release = held_group_commit()
+    first = group_commit.submit("first")
+    until(lambda: group_commit.writing and not group_commit.queue)
+    abandoned, kept = group_commit.submit("abandoned"), group_commit.submit("kept")
+    assert abandoned.cancel()
+    release.set()
+    assert (first.result(30), kept.result(30)) == ("stored first", "stored kept")
+    assert batches == [["first"], ["kept"]]
+
+
+def test_a_batch_that_fails_fails_each_of_its_changes_and_the_next_batch_is_still_committed():
+    group_commit, batches, release = held_group_commit()
+    first = group_commit.submit("first")
+    until(lambda: group_commit.writing and not group_commit.queue)
+    failing = [group_commit.submit(item) for item in ("broken", "with it")]
+    release.set()
+    assert first.result(30) == "stored first"
+    for future in failing:
+        with pytest.raises(OSError):
+            future.result(30)
+    assert group_commit("later") == "stored later"
+    assert batches == [["first"], ["broken", "with it"], ["later"]]

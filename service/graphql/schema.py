@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from contextlib import nullcontext
 from functools import lru_cache
 from typing import Annotated, Any, AsyncIterator
@@ -97,13 +96,12 @@ class Rules(RequestCost, errors.CodedErrors):
 
 
 def field_of(mutation: Mutation) -> Any:
-    """The GraphQL mutation field of a declared mutation: it runs the command in a worker thread and answers with
-    the declared payload."""
+    """The GraphQL mutation field of a declared mutation: it performs the command (service/commands.py) and
+    answers with the declared payload."""
 
     async def resolve(info: Info, input: Any) -> Any:
         context = info.context
-        outcome = await asyncio.get_running_loop().run_in_executor(
-            context.command_threads, context.commands.execute, context.principal, mutation.name, input)
+        outcome = await context.commands.perform(context.principal, mutation.name, input, context.command_threads)
         context.reader.forget(outcome.written)
         return await mutation.payload.of(info, outcome)
 
