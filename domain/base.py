@@ -65,6 +65,16 @@ class Record(Aggregate):
         super().__base_init__(originator_id, originator_version, timestamp)
         self._effective_from = self._changed_on = effective_on
 
+    def __deepcopy__(self, memo: dict) -> Record:
+        """A copy to decide a change on (a change made to it leaves this one as it was). An aggregate's state is
+        immutable values (text, dates, enums, tuples) and dicts of immutable children (frozen dataclasses), so
+        copying its dicts and lists, one level down, is enough: the standard deep copy, walking every value, cost
+        a twentieth of a write's time."""
+        copy = object.__new__(type(self))
+        copy.__dict__.update((name, value.copy() if isinstance(value, (dict, list)) else value)
+                             for name, value in vars(self).items())
+        return copy
+
     @property
     def partnership_id(self) -> str:
         return self._partnership_id

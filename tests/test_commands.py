@@ -1,10 +1,16 @@
 """The service layer's rules, on an in-process application with a real store and no server (one test per rule),
 and the effective date of every declared mutation, generated from the declarations."""
 
+import copy
+import dataclasses
 from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from enum import Enum
+from uuid import UUID
 
 import pytest
 
+from domain.base import SYSTEM, Record, stamped
 from domain.vocabulary import Role
 from projections import queries as q
 from service.authorisation import Principal
@@ -276,3 +282,42 @@ def test_a_change_dated_after_today_is_refused_on_its_date_field_and_nothing_is_
         assert "on or before the day it is recorded" in refused[0].message
     assert world.end() == before
 
+
+
+IMMUTABLE = (type(None), bool, int, float, str, bytes, date, datetime, UUID, Enum, Decimal)
+
+
+def immutable(value) -> bool:
+    if isinstance(value, IMMUTABLE):
+        return True
+    if isinstance(value, (tuple, frozenset)):
+        return all(immutable(v) for v in value)
+    if dataclasses.is_dataclass(value):
+        return value.__dataclass_params__.frozen and all(immutable(getattr(value, f.name))
+                                                         for f in dataclasses.fields(value))
+    return False
+
+
+def test_a_copy_of_an_aggregate_to_decide_on_shares_nothing_a_change_could_alter(commands):
+    """Commands decide on copies of the aggregates a process keeps, and Record.__deepcopy__ copies an aggregate's
+    dicts and lists one level down, nothing more: a whole copy only while every aggregate's state holds immutable
+    values, and dicts and lists of them. Every kind of aggregate, as every mutation leaves it, is checked."""
+    world = World(commands)
+    for name, example in EXAMPLES.items():
+        assert not commands.run(ADMIN, name, **example(world)).errors, name
+    app = commands.app
+    ids = {n.originator_id for n in app.recorder.select_notifications(start=1, limit=100_000)}
+    kinds = set()
+    for aggregate in map(app.load, ids):
+        kinds.add(type(aggregate).__name__)
+        for name, value in vars(aggregate).items():
+            inside = value.values() if isinstance(value, dict) else value if isinstance(value, list) else [value]
+            assert all(immutable(v) for v in inside), (type(aggregate).__name__, name, value)
+    assert kinds == {c.__name__ for c in Record.__subclasses__()}
+
+    plan = app.load(UUID(world.plan()))
+    before = dict(vars(plan))
+    changed = copy.deepcopy(plan)
+    with stamped(dict(SYSTEM), OWN):
+        changed.add_priority_area("Joint commissioning", [], ["A measure"], None)
+    assert vars(plan) == before and len(changed.priority_areas) == len(plan.priority_areas) + 1
