@@ -1,7 +1,7 @@
 """Two versions of the service side by side: the CPU one read costs each, measured at the same time.
 
     .venv/bin/python bench/side_by_side.py BEFORE AFTER [--rounds 4] [--seconds 5] [--read record|list|write]
-                                           [--served | --instructions]
+                                           [--served [--workers N] | --instructions]
 
 BEFORE and AFTER are checkouts of the project (for one commit back: `git worktree add /tmp/before HEAD~1`; `.` is
 this one). Each version serves `action(id) { id title status dueOn }` (with `--read list`, 50 actions of the
@@ -14,7 +14,8 @@ minute to the next, with other tenants' load: two versions measured one after th
 measured at once see the same machine. Prints each round's CPU milliseconds a read for both (and how much of it
 went to the cyclic garbage collector), the medians, and AFTER / BEFORE.
 
-With `--served`, the two versions are served as in production instead: each by `send-records serve` (one process)
+With `--served`, the two versions are served as in production instead: each by `send-records serve` (one process;
+`--workers N`, N)
 on one embedded PostgreSQL holding the same store, loaded by wrk in turns as bench/peer.py loads them (16
 connections, 1,000 auditors, `--seconds` each, the order swapped each round). Prints each turn's requests/s and the
 server's CPU milliseconds a request, the medians, and AFTER / BEFORE of both; and the median of each round's AFTER /
@@ -125,6 +126,7 @@ def main() -> None:
     parser.add_argument("--read", choices=("record", "list", "write"), default="record",
                         help="write: reportActionProgress, each connection on its own actions (with --served only)")
     parser.add_argument("--served", action="store_true", help="served by send-records serve on PostgreSQL, loaded by wrk")
+    parser.add_argument("--workers", type=int, default=1, help="server processes of each version (with --served only)")
     parser.add_argument("--instructions", action="store_true",
                         help="the instructions a read takes in process, counted by valgrind: the same in every run")
     if "--serve" in sys.argv:  # a child: data dir, ids file, seconds, query[, reads]
@@ -132,8 +134,8 @@ def main() -> None:
         serve_in_process(data_dir, ids_file, float(seconds), query, int(reads[0]) if reads else None)
         return
     args = parser.parse_args()
-    if args.read == "write" and not args.served:
-        parser.error("--read write needs --served")
+    if (args.read == "write" or args.workers != 1) and not args.served:
+        parser.error("--read write and --workers need --served")
     from common import SECRET
     from peer import LIST, RECORD, fill_store
 
@@ -246,7 +248,8 @@ def served(versions: dict[str, Path], args: argparse.Namespace) -> None:
                 for name, checkout in versions.items():
                     port = free_port()
                     urls[name] = servers.enter_context(started(
-                        [str(Path(sys.executable).parent / "send-records"), "serve", "--port", str(port)], port,
+                        [str(Path(sys.executable).parent / "send-records"), "serve", "--port", str(port), "--workers",
+                         str(args.workers)], port,
                         data_dir / f"{name}.log", env={**os.environ, "SEND_RECORDS_DATA_DIR": str(data_dir),
                                                        "PYTHONPATH": str(checkout)}))
                 for round_ in range(args.rounds):
