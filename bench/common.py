@@ -54,8 +54,8 @@ class BulkLoader:
 
     def flush(self) -> None:
         if self.pending:
-            _, _, refused = self.app.recorder.insert_all(self.pending)
-            assert not refused, "a bulk load's changes follow one another's versions"
+            stored = self.app.recorder.insert_all(lambda: self.pending)
+            assert not stored.refused, "a bulk load's changes follow one another's versions"
         self.events += len(self.pending)
         self.pending.clear()
 

@@ -1,13 +1,15 @@
 """Group commit: concurrent changes stored in one transaction.
 
 Every transaction that stores events holds the events table's lock until its
-commit is flushed to disk, so writers queue behind one another. Here a change
-is queued and one thread, the group commit's own, stores every change queued
-while the previous commit ran, in one transaction (one lock, one flush), and
-answers each with its own future. Positions are still given in commit order,
-and a change is acknowledged only once its transaction has committed. A thread
-waits for its future; the event loop awaits it, holding no thread at all, and
-nothing is handed from thread to thread per change, only per batch.
+commit is flushed to disk, so writers queue behind one another (other processes'
+too). Here a change is queued and one thread, the group commit's own, stores
+every change queued while the previous commit ran and while this one waited for
+the lock (it takes them once it holds it), in one transaction (one lock, one
+flush), and answers each with its own future. Positions are still given in
+commit order, and a change is acknowledged only once its transaction has
+committed. A thread waits for its future; the event loop awaits it, holding no
+thread at all, and nothing is handed from thread to thread per change, only per
+batch.
 
 A change made on a version of its aggregate already taken (another process had
 changed the copy it was decided on) is found out before anything is written and
@@ -24,23 +26,25 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import datetime
 from typing import Any, Callable, Generic, Sequence, TypeVar
 
-from eventsourcing.persistence import IntegrityError, Mapper, RecordConflictError
+from eventsourcing.persistence import IntegrityError, Mapper
 
-from projections.writes import Change, Committed
+from projections.writes import Change, Committed, Stored
 
 Item = TypeVar("Item")
 Answer = TypeVar("Answer")
 
 
 class GroupCommit(Generic[Item, Answer]):
-    def __init__(self, commit: Callable[[Sequence[Item]], Sequence[Answer | Exception]]):
-        self.commit = commit  # stores items in one transaction, answering each in order (or refusing it alone)
+    def __init__(self, commit: Callable[[Callable[[], list[Item]]], Sequence[Answer | Exception]]):
+        # Given a function that takes the queued items, calls it once, when it is ready to store them (holding the
+        # writers' lock: every item queued while it waited for the lock goes in too), stores them in one
+        # transaction and answers each in order (or refuses it alone).
+        self.commit = commit
         self.queue: list[tuple[Item, Future[Answer]]] = []
         self.lock = threading.Lock()
-        self.writing = False  # the writer is taking batches until the queue is empty
+        self.writing = False  # the writer is committing until the queue is empty
         # (its idle thread ends when this group commit is collected)
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="group-commit")
 
@@ -60,24 +64,32 @@ class GroupCommit(Generic[Item, Answer]):
     def _write(self) -> None:
         while True:
             with self.lock:
-                batch, self.queue = self.queue, []
-                if not batch:
+                if not self.queue:
                     self.writing = False
                     return
-            self._commit([(item, future) for item, future in batch if future.set_running_or_notify_cancel()])
+            batch: list[tuple[Item, Future[Answer]]] = []
 
-    def _commit(self, batch: list[tuple[Item, Future[Answer]]]) -> None:
-        if not batch:
-            return
+            def take() -> list[Item]:
+                with self.lock:
+                    queued, self.queue = self.queue, []
+                batch.extend((item, future) for item, future in queued if future.set_running_or_notify_cancel())
+                return [item for item, _ in batch]
+
+            self._commit(take, batch)
+
+    def _commit(self, take: Callable[[], list[Item]], batch: list[tuple[Item, Future[Answer]]]) -> None:
+        """Commit what `take` takes into `batch`, and answer each."""
         try:
-            answers = self.commit([item for item, _ in batch])
+            answers = self.commit(take)
         except IntegrityError as error:
             if len(batch) == 1:
                 batch[0][1].set_exception(error)
             else:
                 for waiting in batch:
-                    self._commit([waiting])
+                    self._commit(lambda item=waiting[0]: [item], [waiting])
         except Exception as error:
+            if not batch:
+                take()  # it failed before it took them (the database away): they fail with it
             for _, future in batch:
                 future.set_exception(error)
         else:
@@ -90,30 +102,17 @@ class GroupCommit(Generic[Item, Answer]):
 
 class GroupCommitRecorder:
     """Mixed into a store's recorder: a command's change (its aggregate's new events, its idempotency key) goes
-    through the group commit; a batch goes to the recorder's `insert_all`, which stamps, encodes and stores the
-    batch with its read models in one transaction (projections/writes.py) and answers the events' positions, the
-    instant the batch was recorded at, and the changes it refused because their versions were taken."""
+    through the group commit; each commit is the recorder's `insert_all`, which takes the queued changes once it
+    holds the writers' lock, then stamps, encodes and stores them with their read models in one transaction
+    (projections/writes.py)."""
 
-    insert_all: Callable[[Sequence[Change]], tuple[Sequence[int], datetime, set[int]]]
+    insert_all: Callable[[Callable[[], Sequence[Change]]], Stored]
     mapper: Mapper  # encodes events once they are stamped; the application gives it
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.group_commit = GroupCommit(self._commit_batch)
+        self.group_commit = GroupCommit(lambda take: self.insert_all(take).answers())
 
     def commit(self, change: Change) -> Future[Committed]:
         """The change's positions and recorded instant, once it is committed."""
         return self.group_commit.submit(change)
-
-    def _commit_batch(self, changes: Sequence[Change]) -> list[Committed | RecordConflictError]:
-        positions, recorded_at, refused = self.insert_all(changes)
-        answers: list[Committed | RecordConflictError] = []
-        at = 0
-        for n, change in enumerate(changes):
-            if n in refused:
-                answers.append(RecordConflictError(f"version {change.events[0].originator_version} of "
-                                                   f"{change.aggregate.id} is taken"))
-                continue
-            answers.append(Committed(positions[at:at + len(change.events)], recorded_at))
-            at += len(change.events)
-        return answers

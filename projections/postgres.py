@@ -33,7 +33,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from projections.group_commit import GroupCommitRecorder
 from projections.store import EventLogStore
 from projections.tables import create_tables
-from projections.writes import CHAIN_HEAD, Change, Writer, chain_head, encode, stamp, taken, write_changes
+from projections.writes import CHAIN_HEAD, Change, Stored, Writer, chain_head, encode, stamp, taken, write_changes
 
 CREATE_TABLES_LOCK = 7_201_911  # arbitrary advisory-lock keys: creating the tables,
 EXCLUSIVE_LOCK = 7_201_912  # and work that one process does at a time
@@ -86,15 +86,15 @@ class PostgresRecordsRecorder(GroupCommitRecorder, PostgresApplicationRecorder):
         super()._create_table(curs)
         create_tables(cursor_writer(curs), bigint=PostgresStore.bigint)
 
-    def insert_all(self, changes: Sequence[Change]) -> tuple[list[int], Any]:
-        """Store changes in one transaction, in two round trips: the events table and the log clock's row locked
-        (so that positions and instants follow commit order, see the library's _lock_table), the clock, the audit
-        chain's head and the batch's positions read; then, once the events are stamped and encoded, the events,
-        links, read models and idempotency keys written and committed. While the table is locked every other
-        writer waits, so nothing else happens in between. A change whose version is taken is refused alone (the
-        third value answered: their places in the batch); any other broken rule is raised as the library's
+    def insert_all(self, take: Callable[[], Sequence[Change]]) -> Stored:
+        """Store changes in one transaction, in three round trips: the events table and the log clock's row locked
+        (so that positions and instants follow commit order, see the library's _lock_table), the clock and the
+        audit chain's head read; then the changes taken (so that every change queued while this waited for the
+        lock goes in too), and the latest versions of their aggregates and their positions read; then, once the
+        events are stamped and encoded, the events, links, read models and idempotency keys written and
+        committed. While the table is locked every other writer waits, so nothing else happens in between. A
+        change whose version is taken is refused alone; any other broken rule is raised as the library's
         IntegrityError, and nothing is stored."""
-        count = sum(len(change.events) for change in changes)
         with self._writer() as conn, conn.pipeline() as pipeline, conn.transaction():
             with (conn.cursor() as curs, conn.cursor() as clock, conn.cursor() as head, conn.cursor() as latest,
                   conn.cursor() as ids):
@@ -102,24 +102,27 @@ class PostgresRecordsRecorder(GroupCommitRecorder, PostgresApplicationRecorder):
                 self._notify_channel(curs)
                 clock.execute("SELECT instant FROM log_clock FOR UPDATE")
                 head.execute(CHAIN_HEAD)
+                pipeline.sync()
+                changes = take()
                 latest.execute(f"SELECT originator_id, MAX(originator_version) AS version FROM {self.events_table_name}"
                                " WHERE originator_id = ANY(%s::uuid[]) GROUP BY originator_id",
                                ([change.aggregate.id for change in changes],))
                 ids.execute("SELECT nextval(pg_get_serial_sequence(%s, 'notification_id')) AS position"
-                            " FROM generate_series(1, %s) ORDER BY 1", (self.events_table_name, count))
+                            " FROM generate_series(1, %s) ORDER BY 1",
+                            (self.events_table_name, sum(len(change.events) for change in changes)))
                 pipeline.sync()
                 refused = taken(changes, {row["originator_id"]: row["version"] for row in latest.fetchall()})
-                changes = [change for n, change in enumerate(changes) if n not in refused]
-                recorded_at = stamp(changes, clock.fetchone()["instant"])
-                stored = encode(changes, self.mapper)
+                kept = [change for n, change in enumerate(changes) if n not in refused]
+                recorded_at = stamp(kept, clock.fetchone()["instant"])
+                stored = encode(kept, self.mapper)
                 positions = [row["position"] for row in ids.fetchall()][:len(stored)]  # (a refused change's: a gap)
                 curs.execute(f"INSERT INTO {self.events_table_name}"
                              " (notification_id, originator_id, originator_version, topic, state)"
                              " SELECT * FROM unnest(%s::bigint[], %s::uuid[], %s::bigint[], %s::text[], %s::bytea[])",
                              (positions, [e.originator_id for e in stored], [e.originator_version for e in stored],
                               [e.topic for e in stored], [e.state for e in stored]))
-                write_changes(cursor_writer(curs), positions, stored, changes, chain_head(head.fetchall()), recorded_at)
-        return positions, recorded_at, refused
+                write_changes(cursor_writer(curs), positions, stored, kept, chain_head(head.fetchall()), recorded_at)
+        return Stored(changes, positions, recorded_at, refused)
 
     @contextmanager
     def _writer(self) -> Iterator[Any]:

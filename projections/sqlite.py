@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from contextlib import contextmanager, nullcontext
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 from uuid import UUID
 
 from anyio import to_thread
@@ -21,7 +21,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from projections.group_commit import GroupCommitRecorder
 from projections.store import EventLogStore
 from projections.tables import create_tables
-from projections.writes import CHAIN_HEAD, Change, Writer, chain_head, encode, stamp, taken, write_changes
+from projections.writes import CHAIN_HEAD, Change, Stored, Writer, chain_head, encode, stamp, taken, write_changes
 
 
 class RecordsRecorder(GroupCommitRecorder, SQLiteApplicationRecorder):
@@ -29,23 +29,24 @@ class RecordsRecorder(GroupCommitRecorder, SQLiteApplicationRecorder):
         super()._create_table(c)
         create_tables(cursor_writer(c), bigint=SQLiteStore.bigint)
 
-    def insert_all(self, changes: Sequence[Change]) -> tuple[Sequence[int], Any, set[int]]:
+    def insert_all(self, take: Callable[[], Sequence[Change]]) -> Stored:
         with self.datastore.transaction(commit=True) as c:
             w = cursor_writer(c)
             # A write first, so that the transaction holds the database's write lock from its start: the clock is
-            # read under it, and no reader's seal (or other writer) comes in between.
+            # read under it, and no reader's seal (or other writer) comes in between; then the changes are taken.
             clock = w.fetch("UPDATE log_clock SET instant = instant RETURNING instant", ())[0]["instant"]
+            changes = take()
             prev_hash = chain_head(w.fetch(CHAIN_HEAD, ()))
             latest = w.fetch(f"SELECT originator_id, MAX(originator_version) AS version FROM {self.events_table_name}"
                              f" WHERE originator_id IN ({','.join('?' * len(changes))}) GROUP BY originator_id",
                              [change.aggregate.id.hex for change in changes])
             refused = taken(changes, {UUID(row["originator_id"]): row["version"] for row in latest})
-            changes = [change for n, change in enumerate(changes) if n not in refused]
-            recorded_at = stamp(changes, clock)
-            stored = encode(changes, self.mapper)
+            kept = [change for n, change in enumerate(changes) if n not in refused]
+            recorded_at = stamp(kept, clock)
+            stored = encode(kept, self.mapper)
             positions = SQLiteApplicationRecorder._insert_events(self, c, stored)
-            write_changes(w, positions, stored, changes, prev_hash, recorded_at)
-        return positions, recorded_at, refused
+            write_changes(w, positions, stored, kept, prev_hash, recorded_at)
+        return Stored(changes, positions, recorded_at, refused)
 
 
 def cursor_writer(c: SQLiteCursor) -> Writer:

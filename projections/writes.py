@@ -23,7 +23,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Mapping, Sequence
 from uuid import UUID
 
-from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.persistence import Mapper, RecordConflictError, StoredEvent
 
 from domain.base import Record
 from projections.audit import GENESIS, link
@@ -55,6 +55,30 @@ class Committed:
 
     positions: Sequence[int]
     recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What a store's `insert_all` answers: the changes it took, their events' positions, the instant they were
+    recorded at, and the changes (by their place) it refused because their versions were taken."""
+
+    changes: Sequence[Change]
+    positions: Sequence[int]
+    recorded_at: datetime
+    refused: set[int]
+
+    def answers(self) -> list[Committed | RecordConflictError]:
+        """Each change's answer, in order: what was committed, or its refusal."""
+        answers: list[Committed | RecordConflictError] = []
+        at = 0
+        for n, change in enumerate(self.changes):
+            if n in self.refused:
+                answers.append(RecordConflictError(f"version {change.events[0].originator_version} of "
+                                                   f"{change.aggregate.id} is taken"))
+                continue
+            answers.append(Committed(self.positions[at:at + len(change.events)], self.recorded_at))
+            at += len(change.events)
+        return answers
 
 
 @dataclass(frozen=True)

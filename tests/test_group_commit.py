@@ -24,16 +24,20 @@ def services(store):
 
 
 def queued_behind_a_commit(services, calls: list[tuple[str, dict]]) -> tuple[list, list[int]]:
-    """Runs the calls at once while another transaction holds the writers' lock, so that all but the first wait
-    for the commit under way; returns their outcomes and the number of events in each transaction tried."""
+    """Runs the calls at once while another transaction holds the writers' lock, so that they all queue while the
+    group commit waits for the lock; returns their outcomes and the number of changes each transaction tried."""
     commands = services.commands
     recorder = commands.app.recorder
     tried = []
     insert_all = recorder.insert_all
 
-    def counted(changes):
-        tried.append(len(changes))
-        return insert_all(changes)
+    def counted(take):
+        def counting():
+            changes = take()
+            tried.append(len(changes))
+            return changes
+
+        return insert_all(counting)
 
     recorder.insert_all = counted
     outcomes = [None] * len(calls)
@@ -45,11 +49,9 @@ def queued_behind_a_commit(services, calls: list[tuple[str, dict]]) -> tuple[lis
     threads = [threading.Thread(target=call, args=(n,)) for n in range(len(calls))]
     group_commit = recorder.group_commit
     with services.store.writer(lock_writers=True):
-        threads[0].start()
-        until(lambda: group_commit.writing and not group_commit.queue)  # the first change taken, waiting for the lock
-        for thread in threads[1:]:
+        for thread in threads:
             thread.start()
-        until(lambda: len(group_commit.queue) == len(calls) - 1)
+        until(lambda: len(group_commit.queue) == len(calls))
     for thread in threads:
         thread.join(30)
     del recorder.insert_all
@@ -79,7 +81,7 @@ def test_changes_waiting_for_a_commit_are_stored_in_one_transaction(services):
     assert n >= 6
     outcomes, tried = queued_behind_a_commit(services, [report(a) for a in mine])
     assert all(not o.errors for o in outcomes)
-    assert sorted(tried) == [1, n - 1]  # the first, then the others that waited for it, together
+    assert tried == [n]  # all that queued while the commit waited for the lock, together
     assert len({o.event["position"] for o in outcomes}) == n
     for action, outcome in zip(mine, outcomes):
         assert outcome.event["entityId"] == action.id and outcome.event["version"] == action.version + 1
@@ -93,7 +95,7 @@ def test_a_change_on_a_version_already_taken_is_refused_alone_and_the_rest_store
     outcomes, tried = queued_behind_a_commit(services, [report(a) for a in mine[1:]] + [twice, twice])
     conflicts = [o for o in outcomes if o.errors]
     assert [e.code for o in conflicts for e in o.errors] == ["CONFLICT"]
-    assert sorted(tried) == [1, n]  # the first alone, then the others together: nothing was tried twice
+    assert tried == [n + 1]  # together: nothing was tried twice
     stored = [o for o in outcomes if not o.errors]
     assert len(stored) == n and len({o.event["position"] for o in stored}) == n
     assert_sound(services)
@@ -111,7 +113,7 @@ def test_a_copy_another_process_changed_is_found_out_in_the_batch_and_the_change
     assert not other.commands.run(ADMIN, name, **{**fields, "note": "From the other process"}).errors
     outcomes, tried = queued_behind_a_commit(services, [report(a) for a in mine[1:]] + [report(mine[0])])
     assert all(not o.errors for o in outcomes)
-    assert sorted(tried) == [1, 1, n - 1]  # the first alone, the others together, the stale one again on its own
+    assert tried == [n, 1]  # together, then the stale one again on its own
     assert outcomes[-1].event["version"] == mine[0].version + 3
     assert_sound(services)
 
@@ -125,7 +127,7 @@ def test_a_batch_breaking_another_rule_is_tried_again_change_by_change(services)
     outcomes, tried = queued_behind_a_commit(services, [report(a) for a in mine[2:]] + keyed)
     refused = [o for o in outcomes if o.errors]
     assert [e.code for o in refused for e in o.errors] == ["INVALID"]  # the key was used with a different input
-    assert sorted(tried) == [1] * n + [n - 1]  # the first alone, the others together, then each alone
+    assert tried == [n] + [1] * n  # together, then each alone
     assert_sound(services)
 
 
@@ -138,19 +140,32 @@ def assert_sound(services) -> None:
     assert db.snapshot() == live
 
 
-def held_group_commit() -> tuple[GroupCommit, list[list[str]], threading.Event]:
-    """A group commit whose first commit waits until the event is set; it records each batch it is given."""
+def held_group_commit(take_first: bool = True) -> tuple[GroupCommit, list[list[str]], threading.Event]:
+    """A group commit whose commits wait until the event is set, having taken their items (or, as if waiting for the
+    writers' lock, before they take them); it records each batch it takes."""
     batches: list[list[str]] = []
     release = threading.Event()
 
-    def commit(items):
+    def commit(take):
+        items = take() if take_first else None
         release.wait(30)
+        items = items or take()
         batches.append(list(items))
         if "broken" in items:
             raise OSError("the database is away")
         return [f"stored {item}" for item in items]
 
     return GroupCommit(commit), batches, release
+
+
+def test_changes_queued_while_a_commit_waits_for_the_writers_lock_are_taken_with_it():
+    group_commit, batches, release = held_group_commit(take_first=False)
+    futures = [group_commit.submit("first")]
+    until(lambda: group_commit.writing)
+    futures += [group_commit.submit(item) for item in ("second", "third")]
+    release.set()
+    assert [f.result(30) for f in futures] == ["stored first", "stored second", "stored third"]
+    assert batches == [["first", "second", "third"]]
 
 
 def test_a_change_whose_caller_gave_up_before_its_batch_was_taken_is_not_stored():
