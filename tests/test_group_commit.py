@@ -191,3 +191,22 @@ def test_a_batch_that_fails_fails_each_of_its_changes_and_the_next_batch_is_stil
             future.result(30)
     assert group_commit("later") == "stored later"
     assert batches == [["first"], ["broken", "with it"], ["later"]]
+
+
+def test_a_commit_that_fails_before_it_takes_its_batch_fails_the_queued_changes_and_the_next_is_committed():
+    """The database away when the writers' lock is asked for: the changes queued fail with it, none is left queued
+    behind a writer that stopped, and a later change is committed."""
+    away = threading.Event()
+    away.set()
+
+    def commit(take):
+        if away.is_set():
+            away.clear()
+            raise OSError("the database is away")
+        return [f"stored {item}" for item in take()]
+
+    group_commit = GroupCommit(commit)
+    with pytest.raises(OSError):
+        group_commit("first")
+    assert not group_commit.queue
+    assert group_commit("later") == "stored later"
