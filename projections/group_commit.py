@@ -114,5 +114,5 @@ class GroupCommitRecorder:
         self.group_commit = GroupCommit(lambda take: self.insert_all(take).answers())
 
     def commit(self, change: Change) -> Future[Committed]:
-        """The change's positions and recorded instant, once it is committed."""
+        """A future of the change's positions and recorded instant, answered once it is committed (or refused)."""
         return self.group_commit.submit(change)
