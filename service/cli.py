@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
             for name, entity_id in demo.load(services.commands).items():
                 print(f"{name}: {entity_id}")
         if args.command == "serve":
-            serve(services, args)
+            return serve(services, args)
         return 0
     except (ConfigurationError, TokenError, AuditError, RebuildError, OSError, ValueError) as error:
         print(f"send-records: {error}", file=sys.stderr)
@@ -161,15 +161,20 @@ def check_token_arguments(commands: Parser, args: argparse.Namespace) -> None:
         commands.error(f"--hours must be more than 0 and at most {MAX_LIFETIME.total_seconds() / 3600:g}")
 
 
-def serve(services: Services, args: argparse.Namespace) -> None:
+def serve(services: Services, args: argparse.Namespace) -> int:
     import uvicorn
 
+    from service import workers
     from service.app import MAX_BODY_BYTES
 
     services.commands.app.close()  # each server process opens the store for itself
-    uvicorn.run("service.app:serving_app", factory=True, workers=args.workers, host=args.host, port=args.port,
-                log_level="info", access_log=False, ws_max_size=MAX_BODY_BYTES, http="service.http:EdgeProtocol",
-                ws_ping_interval=services.edge.ping_seconds, ws_ping_timeout=services.edge.ping_seconds)
+    options = dict(host=args.host, port=args.port, log_level="info", access_log=False, ws_max_size=MAX_BODY_BYTES,
+                   http="service.http:EdgeProtocol", ws_ping_interval=services.edge.ping_seconds,
+                   ws_ping_timeout=services.edge.ping_seconds)
+    if args.workers == 1:
+        uvicorn.run("service.app:serving_app", factory=True, **options)
+        return 0
+    return 0 if workers.serve(uvicorn.Config("service.app:serving_app", factory=True, **options), args.workers) else 1
 
 
 def progress_bar(doing: str, least: int) -> Callable[[int, int], None]:

@@ -1,14 +1,20 @@
 """Several `send-records serve` processes on one PostgreSQL database behave as one service."""
 
+import os
+import signal
+import socket
+import subprocess
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import psycopg
 import pytest
 
 from projections.tables import SCHEMA_VERSION
 from tests.conftest import new_database
-from tests.support import Server, new_area
+from tests.support import BIN, Server, environment, new_area
 
 
 @pytest.fixture
@@ -195,3 +201,70 @@ def test_serve_with_two_worker_processes_is_one_service(tmp_path, database):
     started = {line for line in (server.data_dir / "server.log").read_text().splitlines()
                if "Started server process" in line}
     assert len(started) == 2
+
+
+def sockets(pid: int, port: int, state: str) -> set[str]:
+    """The TCP sockets on `port` in `state` (01 established, 0A listening) that process `pid` holds (from /proc)."""
+    held = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            held.add(os.readlink(fd))
+        except OSError:  # closed meanwhile
+            pass
+    rows = [line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:]]
+    return {f"socket:[{row[9]}]" for row in rows if int(row[1].split(":")[1], 16) == port and row[3] == state} & held
+
+
+def spread(server: Server, children: list[int], connections: int = 64) -> list[int]:
+    """Each worker process's share of `connections` keep-alive connections, each answered once."""
+    opened = [socket.socket() for _ in range(connections)]
+    try:
+        for connection in opened:
+            connection.connect(("127.0.0.1", server.port))
+            connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n")
+        for connection in opened:
+            assert connection.recv(100).startswith(b"HTTP/1.1 200")
+        return [len(sockets(child, server.port, "01")) for child in children]
+    finally:
+        for connection in opened:
+            connection.close()
+
+
+def worker_processes(server: Server, started: int) -> list[int]:
+    """The server's processes listening on its port, once `started` of them in all have started."""
+    parent = server.process.pid
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if (server.data_dir / "server.log").read_text().count("Application startup complete") >= started:
+            children = [int(pid) for pid in Path(f"/proc/{parent}/task/{parent}/children").read_text().split()]
+            return [child for child in children if sockets(child, server.port, "0A")]
+        time.sleep(0.1)
+    raise AssertionError("the worker processes did not start")
+
+
+def test_worker_processes_each_take_a_share_of_the_connections_and_are_replaced_when_they_die(tmp_path, database):
+    server = Server(tmp_path / "w", database)
+    server.data_dir.mkdir()
+    server.start("--workers", "2")
+    process = server.process
+    try:
+        children = worker_processes(server, 2)
+        # Each listens on a socket of its own (not one shared socket, which the process awake first empties).
+        listening = [sockets(child, server.port, "0A") for child in children]
+        assert len(children) == 2 and all(len(own) == 1 for own in listening) and listening[0] != listening[1]
+        # Each of 64 connections lands on either process's socket: a share under 16 is a chance of 1 in 30,000.
+        shares = spread(server, children)
+        assert min(shares) >= 16, shares
+        os.kill(children[0], signal.SIGKILL)
+        replaced = worker_processes(server, 3)
+        assert len(replaced) == 2 and children[1] in replaced and children[0] not in replaced
+        shares = spread(server, replaced)
+        assert min(shares) >= 16, shares
+        # A second server on the port is refused, as with one process, rather than taking a share of it.
+        second = subprocess.run([str(BIN), "serve", "--port", str(server.port), "--workers", "2"], capture_output=True,
+                                env=environment(tmp_path / "w", database), timeout=60, text=True)
+        assert second.returncode == 1 and "Address already in use" in second.stderr, second.stderr
+    finally:
+        server.stop()
+    assert process.returncode == 0
+    assert not any(Path(f"/proc/{pid}").exists() for pid in replaced)  # stopped with the server
