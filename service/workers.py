@@ -23,17 +23,32 @@ spawn = multiprocessing.get_context("spawn")
 
 
 def serve(config: uvicorn.Config, workers: int) -> bool:
-    """Serves until SIGINT or SIGTERM, replacing a process that dies. False if a process could not start: the
+    """Serves until SIGINT or SIGTERM, replacing a process that dies, and every process in turn on SIGHUP (as
+    uvicorn's supervisor does; connections wait on the sockets meanwhile). False if a process could not start: the
     app, the store or the settings are wrong, and a replacement would fail the same way."""
     sockets = listening_sockets(config.host, config.port, workers, config.backlog)
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+    received: list[int] = []
+    woken = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        received.append(signum)
+        woken.set()
+
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, on_signal)
     processes = [start(config, sock) for sock in sockets]
     host, port = sockets[0].getsockname()[:2]
     logger.info("Serving on http://%s:%d with %d processes (Press CTRL+C to quit)", host, port, workers)
     started = True
-    while started and not stop.wait(0.5):
+    while started and not {signal.SIGINT, signal.SIGTERM} & set(received):
+        woken.wait(0.5)
+        woken.clear()
+        if signal.SIGHUP in received:
+            received.remove(signal.SIGHUP)
+            logger.info("Replacing the server processes (SIGHUP)")
+            for index, process in enumerate(processes):
+                stop([process])
+                processes[index] = start(config, sockets[index])
         for index, process in enumerate(processes):
             if process.exitcode == STARTUP_FAILURE:
                 logger.error("Server process [%d] could not start; stopping", process.pid)
@@ -41,11 +56,15 @@ def serve(config: uvicorn.Config, workers: int) -> bool:
             elif process.exitcode is not None and started:
                 logger.info("Server process [%d] exited with %d; starting another", process.pid, process.exitcode)
                 processes[index] = start(config, sockets[index])
+    stop(processes)
+    return started
+
+
+def stop(processes: list[multiprocessing.process.BaseProcess]) -> None:
     for process in processes:
         process.terminate()  # each server stops gracefully on SIGTERM
     for process in processes:
         process.join()
-    return started
 
 
 def listening_sockets(host: str, port: int, count: int, backlog: int) -> list[socket.socket]:
