@@ -97,7 +97,10 @@ def run_process(config: uvicorn.Config, sock: socket.socket) -> None:
     """One server process (spawned)."""
     config.configure_logging()
     try:
-        config.load()  # builds the app; uvicorn exits with 1 if that fails
-    except SystemExit:
-        sys.exit(STARTUP_FAILURE)
-    uvicorn.Server(config).run(sockets=[sock])
+        try:
+            config.load()  # builds the app; uvicorn exits with 1 if that fails
+        except SystemExit:
+            sys.exit(STARTUP_FAILURE)
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:  # CTRL+C in the terminal reaches every process; the supervisor stops them all
+        pass
