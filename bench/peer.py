@@ -13,8 +13,9 @@ PostGraphile beside `send-records serve`. Each round then loads, with wrk (16 co
 each on one process and on two (`send-records serve --workers 2`, `postgraphile --cluster-workers 2`), and the
 one-record read on the service's HTTP + strawberry stack answering from memory (bench/trivial_app.py) as a
 second reference. It prints requests/s, p50 and p99, the CPU each side spent per request (server, PostgreSQL,
-and the client's share of a core, to show it is not the bottleneck), and the ratios this service / PostGraphile
-(target: at least 0.8 each), per round and as the median and range over the rounds.
+and the client's share of a core, to show it is not the bottleneck), how many of the 16 connections each server
+process held halfway through the run (with two processes, an uneven share leaves one idle), and the ratios this
+service / PostGraphile (target: at least 0.8 each), per round and as the median and range over the rounds.
 
 Needs Node and npm, and wrk (Debian: `apt-get install wrk`). PostGraphile serves without authentication, as a
 peer would be measured; this service checks a bearer token on every request, the tokens of 1,000 auditors in turn
@@ -33,6 +34,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -111,6 +113,7 @@ class Load:
     client_cpu: float  # share of one core
     server_cpu_ms: float  # CPU per request
     postgres_cpu_ms: float
+    connections: str  # the client's connections each server process held midway, "+"-joined
 
 
 def postgraphile() -> Path:
@@ -215,13 +218,29 @@ def load(url: str, bodies: list[bytes], authorization: str | list[str], seconds:
     port = url.split(":")[2].split("/")[0]
     wrk(url, bodies, authorization, 2, work, own_bodies)
     pg_before, server_before = cpu(postgres_processes(pg_data)), cpu(server_processes(port))
+    midway: list[str] = []
+    counting = threading.Timer(seconds / 2, lambda: midway.append(connections(port)))
+    counting.start()
     (requests, duration_us, p50_us, p99_us, failed), client = wrk(url, bodies, authorization, seconds, work, own_bodies)
     pg_cpu, server_cpu = spent(pg_before, postgres_processes(pg_data)), spent(server_before, server_processes(port))
+    counting.join()
     if failed:
         raise RuntimeError(f"{failed} of {requests} requests to {url} failed")
     duration = duration_us / 1e6
     return Load(requests / duration, p50_us / 1000, p99_us / 1000, client / duration, server_cpu / requests * 1000,
-                pg_cpu / requests * 1000)
+                pg_cpu / requests * 1000, midway[0])
+
+
+def connections(port: str) -> str:
+    """How the server's processes share the client's connections: each one's count, "+"-joined."""
+    counts = []
+    for process in server_processes(port):
+        try:
+            held = sum(1 for c in process.net_connections(kind="tcp") if c.status == "ESTABLISHED" and c.laddr.port == int(port))
+        except psutil.Error:  # gone meanwhile
+            continue
+        counts += [held] if held else []
+    return "+".join(str(n) for n in sorted(counts, reverse=True))
 
 
 def readers(n: int = READERS) -> list[str]:
@@ -328,11 +347,12 @@ def ratios(results: dict[tuple, Load], measure: Callable[[Load], float] = rate) 
 
 def show(results: dict[tuple, Load]) -> None:
     print(f"{'read':<22} {'processes':>9}  {'server':<26} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} "
-          f"{'server CPU':>10} {'PG CPU':>7} {'client':>6}")
-    print(f"{'':<22} {'':>9}  {'':<26} {'':>7} {'':>7} {'':>7} {'ms/req':>10} {'ms/req':>7} {'core':>6}")
+          f"{'server CPU':>10} {'PG CPU':>7} {'client':>6}  {'connections':<11}")
+    print(f"{'':<22} {'':>9}  {'':<26} {'':>7} {'':>7} {'':>7} {'ms/req':>10} {'ms/req':>7} {'core':>6}  "
+          f"{'a process':<11}")
     for (read, workers, name), r in results.items():
         print(f"{READS[read]:<22} {workers:>9}  {NAMES[name]:<26} {r.requests_per_second:7.0f} {r.p50_ms:7.2f} "
-              f"{r.p99_ms:7.2f} {r.server_cpu_ms:10.3f} {r.postgres_cpu_ms:7.3f} {r.client_cpu:6.2f}")
+              f"{r.p99_ms:7.2f} {r.server_cpu_ms:10.3f} {r.postgres_cpu_ms:7.3f} {r.client_cpu:6.2f}  {r.connections:<11}")
     cpu_ratios = ratios(results, per_cpu)
     print(f"  {'this service / PostGraphile':<52} {'req/s':>5} {'req/CPU-s':>10}")
     for name, ratio in ratios(results).items():
