@@ -269,6 +269,25 @@ def raw(server: Server, *parts: bytes, pause: float = 0) -> bytes:
     return answer
 
 
+def test_answers_on_one_connection_come_whole_and_in_order(edge):
+    """Pipelined requests, a HEAD (a head and no body), a body sent only after `100 Continue`, and a last request
+    that asks to close: each answer comes whole, in the order asked, and then the connection closes."""
+    query = json.dumps({"query": "{ __typename }"}).encode()
+    post = (b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
+            b"Content-Length: %d\r\nAuthorization: Bearer %s\r\n\r\n" % (len(query), token(Role.AUDITOR).encode()))
+    with socket.create_connection(("127.0.0.1", edge.port), timeout=15) as s:
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nHEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n" + post)
+        answer = b""
+        while b"HTTP/1.1 100 Continue\r\n\r\n" not in answer:
+            answer += s.recv(65536)
+        s.sendall(query + b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        while chunk := s.recv(65536):
+            answer += chunk
+    heads = [part.split(b"\r\n")[0] for part in answer.split(b"HTTP/1.1 ")[1:]]
+    assert heads == [b"200 OK", b"200 OK", b"100 Continue", b"200 OK", b"200 OK"], answer
+    assert answer.count(b'{"status":"ok"}') == 2 and b'{"data":{"__typename":"Query"}}' in answer
+
+
 def test_huge_headers_are_refused_with_431(edge):
     big = raw(edge, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 8_000_000 + b"\r\n\r\n")
     assert big.startswith(b"HTTP/1.1 431") and b"limited to 32768 bytes" in big
