@@ -77,6 +77,8 @@ SERVICE = "resolvers, reader, authorisation, context (the service's code)"
 UVICORN, STARLETTE = "uvicorn: HTTP parsing, the ASGI cycle", "Starlette: routing, middleware; the body limit"
 VIEW, JSON = "strawberry's HTTP view: request, response", "JSON: decoding the request, encoding the answer"
 WRITE_CLIENT, WRITE_POSTGRES = "write system calls: the answer to the client", "write system calls: the query to PostgreSQL"
+FEED = "live delivery: the feed, each subscriber's queue and frames"  # (bench/subscriptions.py --profile)
+WEBSOCKET = "WebSocket framing (uvicorn, websockets)"
 # The innermost frame of the service or a library decides the part: the first whose file (or function) starts so.
 PARTS = [
     (LOOP, ("uvicorn/_compat.py", "uvicorn/server.py", "uvicorn/main.py", "service/cli.py")),  # under them: uvloop's C
@@ -94,7 +96,9 @@ PARTS = [
                  "strawberry/scalars.py")),
     (SETUP, ("strawberry/extensions/", "strawberry/schema/")),
     (STARLETTE, ("BodyLimit.", "starlette/")),
+    (FEED, ("service/feed.py", "service/graphql/subscriptions.py")),
     (SERVICE, ("service/", "projections/", "domain/")),
+    (WEBSOCKET, ("uvicorn/protocols/websockets/", "websockets/")),
     (UVICORN, ("uvicorn/",)),
     (VIEW, ("strawberry/http/", "strawberry/asgi/", "cross_web/")),
 ]

