@@ -150,6 +150,18 @@ def show(raw: Path) -> None:
         print(f"{name:<64} {count / total * 100:5.1f}%")
 
 
+def recording(pid: int, output: Path, seconds: int, rate: int, kind: str = "raw") -> subprocess.Popen:
+    """py-spy recording a process, C frames too, for `seconds` (wait for it with recorded)."""
+    return subprocess.Popen([str(PY_SPY), "record", "--pid", str(pid), "--native", "--full-filenames", "--format", kind,
+                             "--output", str(output), "--duration", str(seconds), "--rate", str(rate)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def recorded(spy: subprocess.Popen) -> None:
+    if spy.wait() != 0:
+        sys.exit("py-spy failed (it needs ptrace rights over the server: root, or CAP_SYS_PTRACE)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=40, help="length of the profiled load")
@@ -198,12 +210,9 @@ def main() -> None:
 
                 def sampled(output: Path, kind: str, seconds: int):
                     """The load, with py-spy recording the server meanwhile (and through load's warm-up)."""
-                    spy = subprocess.Popen([str(PY_SPY), "record", "--pid", str(serve.pid), "--native", "--full-filenames",
-                                            "--format", kind, "--output", str(output), "--duration", str(seconds + 2),
-                                            "--rate", str(args.rate)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                    spy = recording(serve.pid, output, seconds + 2, args.rate, kind)
                     measured = load(url, bodies, callers, seconds, data_dir, pg_data, own_bodies=writing)
-                    if spy.wait() != 0:
-                        sys.exit("py-spy failed (it needs ptrace rights over the server: root, or CAP_SYS_PTRACE)")
+                    recorded(spy)
                     return measured
 
                 measured = sampled(raw, "raw", args.seconds)

@@ -22,7 +22,6 @@ import base64
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -33,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from profile_read import PY_SPY, show  # noqa: E402
+from profile_read import recorded, recording, show  # noqa: E402
 from tests.support import Server, new_area  # noqa: E402
 
 QUERY = "subscription($p: ID) { events(partnershipId: $p) { position recordedAt } }"
@@ -127,15 +126,12 @@ def measure(reader: Server, writer: Server, subscribers: int, events: int, sampl
                 time.sleep(0.25)  # one change at a time: each delivery is measured on its own
 
         thread = threading.Thread(target=write)
-        spy = None if sampled is None else subprocess.Popen(
-            [str(PY_SPY), "record", "--pid", str(reader.process.pid), "--native", "--full-filenames", "--format", "raw",
-             "--output", str(sampled), "--duration", str(round(events * 0.25) + 1), "--rate", "250"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        spy = None if sampled is None else recording(reader.process.pid, sampled, round(events * 0.25) + 1, 250)
         thread.start()
         await asyncio.gather(*listening)
         thread.join()
-        if spy is not None and spy.wait() != 0:
-            sys.exit("py-spy failed (it needs ptrace rights over the server: root, or CAP_SYS_PTRACE)")
+        if spy is not None:
+            recorded(spy)
 
     asyncio.run(run())
     return latencies
