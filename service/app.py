@@ -45,7 +45,7 @@ from service.graphql.errors import Code, refusal_body
 from service.graphql.scalars import parse_instant
 from service.graphql.schema import schema
 from service.graphql.types import EventRecord
-from service.graphql.subscriptions import SUBSCRIBING, Subscribing
+from service.graphql.subscriptions import SERVER_SEND, SUBSCRIBING, Subscribing
 from service.http import SecurityHeaders, keep_request_text_out_of_logs, policy_for_styled, unexpected
 from service.sign_in import sign_in
 from service.tokens import Identity, TokenError, bearer
@@ -347,6 +347,8 @@ class RequestLog:
             await self.app(scope, receive, send)
             return
         started, status = time.perf_counter(), None
+        if scope["type"] == "websocket":
+            scope[SERVER_SEND] = send  # for subscriptions' frames, which this log has no need to see
 
         async def observed(message: Message) -> None:
             nonlocal status

@@ -75,6 +75,10 @@ class Subscribing:
 
 
 SUBSCRIBING: ContextVar[Subscribing | None] = ContextVar("subscribing", default=None)
+# The server's own `send` for a WebSocket connection, kept in its scope by the app's outermost layer (service/app.py
+# RequestLog): a `next` frame goes straight to it, past the layers between (Starlette's WebSocket and error handling,
+# the request log), none of which does anything with a frame's text but pass it on.
+SERVER_SEND = "send_records.server_send"
 
 
 class Frames:
@@ -85,7 +89,7 @@ class Frames:
     that holds errors, or is over the size limit, goes the usual way (None: the caller yields the event)."""
 
     def __init__(self, info: Info, subscribing: Subscribing):
-        self.websocket = info.context.request
+        self.send = info.context.request.scope[SERVER_SEND]
         self.key = ("frame", subscribing.query, subscribing.operation_name, json.dumps(subscribing.variables, sort_keys=True))
         self.head = '{"id":' + json.dumps(subscribing.id) + ',"type":"next","payload":'
         self.limit = subscribing.response_bytes - len(self.head) - 1
@@ -113,7 +117,10 @@ class Frames:
         text = await self.payload(event)
         if text is None:
             return False
-        await self.websocket.send_text(self.head + text + "}")
+        try:
+            await self.send({"type": "websocket.send", "text": self.head + text + "}"})
+        except OSError as gone:  # (as Starlette's WebSocket tells it)
+            raise WebSocketDisconnect(1006) from gone
         return True
 
 
