@@ -1,10 +1,15 @@
-"""schema.graphql is the SDL of the code, and keeps the core contract."""
+"""schema.graphql is the SDL of the code, and keeps the core contract; the schema runs its extensions' hooks."""
 
+import asyncio
 import subprocess
 import sys
 from pathlib import Path
 
-from service.graphql.schema import schema
+import pytest
+import strawberry
+from strawberry.extensions import SchemaExtension
+
+from service.graphql.schema import RecordsSchema, schema
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECK_CONTRACT = ROOT.parent / "shared" / "tools" / "check-contract"
@@ -25,3 +30,49 @@ def test_docs_roles_is_the_declared_roles_table():
 
     assert (ROOT / "docs" / "roles.md").read_text() == roles_table(), \
         "docs/roles.md is stale: run `send-records roles > docs/roles.md`"
+
+
+@strawberry.type
+class Small:
+    @strawberry.field
+    def ok(self) -> int:
+        return 1
+
+    @strawberry.field
+    def fails(self) -> int:
+        raise ValueError("no")
+
+
+def test_an_extensions_operation_hook_runs_around_each_operation_and_sees_its_result():
+    seen = []
+
+    class Watching(SchemaExtension):
+        async def on_operation(self):
+            seen.append(("before", self.execution_context.result))
+            yield
+            result = self.execution_context.result
+            seen.append(("after", result.data, [error.message for error in result.errors or ()]))
+
+    small = RecordsSchema(query=Small, extensions=[Watching])
+    assert asyncio.run(small.execute("{ ok }")).data == {"ok": 1}
+    assert asyncio.run(small.execute("{ fails }")).errors[0].message == "no"
+    assert asyncio.run(small.execute("{ nothing }")).errors[0].message.startswith("Cannot query field 'nothing'")
+    assert seen == [("before", None), ("after", {"ok": 1}, []), ("before", None), ("after", None, ["no"]),
+                    ("before", None), ("after", None, ["Cannot query field 'nothing' on type 'Small'."])]
+
+
+class OnExecute(SchemaExtension):
+    def on_execute(self):
+        yield
+
+
+class SyncOperation(SchemaExtension):
+    def on_operation(self):
+        yield
+
+
+@pytest.mark.parametrize("extension, refused", [(OnExecute, "OnExecute.on_execute"),
+                                                (SyncOperation, "SyncOperation.on_operation (not an async generator)")])
+def test_a_hook_the_schema_would_not_run_is_refused_when_it_is_built(extension, refused):
+    with pytest.raises(TypeError, match=refused.replace("(", r"\(").replace(")", r"\)")):
+        RecordsSchema(query=Small, extensions=[extension])

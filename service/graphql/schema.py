@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from functools import lru_cache
+from inspect import isasyncgenfunction
 from typing import Annotated, Any, AsyncIterator
 
 import strawberry
@@ -126,14 +127,17 @@ class Names(NameConverter):
         return named
 
 
-UNUSED_HOOKS = ("on_parse", "on_validate", "on_execute")  # (the runner's parsing, validation and executing)
+UNUSED_HOOKS = ("on_parse", "on_validate", "on_execute", "resolve")  # (the runner's parsing, validation, executing)
 NOTHING = nullcontext()
 
 
 class Runner(SchemaExtensionsRunner):
     """strawberry's runner of the schema's extensions, without a context manager for each hook no extension has:
     strawberry builds one for every hook on every request, each looking for the hook on every extension. The schema
-    refuses an extension with one of these hooks."""
+    refuses an extension with one of these hooks, or an `on_operation` that is not an async generator."""
+
+    def operation(self) -> Operation:
+        return Operation(self.extensions)
 
     def parsing(self) -> Any:
         return NOTHING
@@ -145,6 +149,25 @@ class Runner(SchemaExtensionsRunner):
         return NOTHING
 
 
+class Operation:
+    """The extensions' `on_operation` hooks around an operation, each driven as the async generator it is.
+    strawberry wraps each, on every request, in an asynccontextmanager (looking the hook up, and copying its name
+    and documentation onto a new function) inside an AsyncExitStack: 8% of a read of one record."""
+
+    __slots__ = ("hooks",)
+
+    def __init__(self, extensions: list[SchemaExtension]):
+        self.hooks = [extension.on_operation() for extension in extensions]
+
+    async def __aenter__(self) -> None:
+        for hook in self.hooks:
+            await anext(hook)
+
+    async def __aexit__(self, kind: Any, error: Any, trace: Any) -> None:
+        for hook in reversed(self.hooks):  # (a hook's code after its yield runs only if the operation ended normally)
+            await (hook.aclose() if error is not None else anext(hook, None))
+
+
 class RecordsSchema(strawberry.Schema):
     """The schema with its description (the error codes), which strawberry's printer leaves out of the SDL."""
 
@@ -153,11 +176,18 @@ class RecordsSchema(strawberry.Schema):
         self._schema.description = errors.DESCRIPTION  # for introspection
         hooked = [f"{e.__name__}.{hook}" for e in self.extensions for hook in UNUSED_HOOKS
                   if getattr(e, hook) is not getattr(SchemaExtension, hook)]
+        hooked += [f"{e.__name__}.on_operation (not an async generator)" for e in self.extensions
+                   if not isasyncgenfunction(e.on_operation)]
         if hooked:
             raise TypeError(f"{', '.join(hooked)}: the schema's Runner runs no such hook")
 
     def create_extensions_runner(self, execution_context: Any, extensions: list) -> SchemaExtensionsRunner:
         return Runner(execution_context, extensions)
+
+    def _get_middleware_manager(self, extensions: list) -> None:
+        """No field middleware: no extension has a `resolve` hook (refused above). strawberry would build an
+        empty manager for every request."""
+        return None
 
     def as_str(self) -> str:
         roots = "\n".join(f"  {kind}: {kind.title()}" for kind in ("query", "mutation", "subscription"))
