@@ -372,7 +372,7 @@ class RequestLog:
             principal = state.get("principal")
             path = scope["path"] if scope["path"] in self.paths else next(
                 (pattern for pattern, regex in self.patterns if regex.match(scope["path"])), "(not served)")
-            access.info(json.dumps({
+            access.info(json_text({
                 "method": scope.get("method", "WEBSOCKET"), "path": path, "status": status or 500,
                 "ms": round((time.perf_counter() - started) * 1000, 2),
                 "role": str(principal.role) if principal else None,
