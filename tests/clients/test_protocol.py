@@ -220,8 +220,8 @@ def test_page_info_says_where_a_page_lies(server):
 class Connection:
     """A raw graphql-transport-ws connection, to see each message the service sends."""
 
-    def __init__(self, server, bearer: str):
-        self.ws = connect(server.url.replace("http", "ws"), subprotocols=["graphql-transport-ws"], open_timeout=10)
+    def __init__(self, ws, bearer: str):
+        self.ws = ws
         self.ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {bearer}"}}))
         assert json.loads(self.ws.recv(timeout=10))["type"] == "connection_ack"
 
@@ -233,8 +233,8 @@ class Connection:
 def test_a_subscription_refused_before_it_starts_ends_with_an_error_message(server):
     area = new_area(server)
     logged = (server.data_dir / "server.log").stat().st_size
-    connection = Connection(server, area.lead)
-    try:
+    with connect(server.url.replace("http", "ws"), subprotocols=["graphql-transport-ws"], open_timeout=10) as ws:
+        connection = Connection(ws, area.lead)
         parse = connection.subscribe("1", {"query": "subscription { events { position "})
         assert (parse["id"], parse["type"], codes(parse | {"errors": parse["payload"]})) == ("1", "error", ["GRAPHQL_PARSE_FAILED"])
         named = connection.subscribe("2", {"query": "subscription Follow { events { position } }", "operationName": "Other"})
@@ -257,8 +257,6 @@ def test_a_subscription_refused_before_it_starts_ends_with_an_error_message(serv
         server.ok("startAction", {"actionId": area.action}, area.lead)
         assert json.loads(connection.ws.recv(timeout=10)) == {"id": "5", "type": "next",
                                                              "payload": {"data": {"events": {"type": "ActionStarted"}}}}
-    finally:
-        connection.ws.close()
     time.sleep(0.3)
     with open(server.data_dir / "server.log") as log:
         log.seek(logged)
