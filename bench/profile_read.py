@@ -9,7 +9,8 @@ dueOn }`; `--read list`: 50 actions of a 200-action plan; `--read write`: `repor
 actions, each connection writing its own, as bench/throughput.py writes), and meanwhile samples the server with `py-spy record
 --native --format raw` (C frames too, so that system calls and the garbage collector show). Each sample of the
 event loop's thread is put in one part of the request's path, by its innermost frame of the service or of a
-library (`part`), and the parts are printed as percentages. The raw profile (collapsed stacks: speedscope.app or
+library (`part`), and the parts are printed as percentages; then the functions the most samples ended in (their
+innermost frame of Python code, with the C it called). The raw profile (collapsed stacks: speedscope.app or
 flamegraph.pl read them) and a flame graph of a second, shorter recording (svg) are written to --out, by default
 the user's cache folder: never into the repository.
 
@@ -127,27 +128,34 @@ def part(frames: list[Frame]) -> str:
     return LOOP
 
 
-def breakdown(raw: Path) -> tuple[Counter, int]:
-    """Samples per part, of the event loop's thread; and the samples of other threads (idle waits of the
+def breakdown(raw: Path) -> tuple[Counter, Counter, int]:
+    """Samples per part, and per function they ended in (the innermost frame of Python code: the C it calls, a
+    system call say, counts to it), of the event loop's thread; and the samples of other threads (idle waits of the
     PostgreSQL writers' pool, which py-spy counts as active)."""
-    parts, others = Counter(), 0
+    parts, functions, others = Counter(), Counter(), 0
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         frames = [frame(f) for f in stack.split(";")]
         if any(f.function == "Thread._bootstrap" for f in frames):
             others += int(count)
-        else:
-            parts[part(frames)] += int(count)
-    return parts, others
+            continue
+        parts[part(frames)] += int(count)
+        python = [f for f in frames if f.where.endswith(".py")]
+        if python:
+            functions[f"{python[-1].function} ({python[-1].where})"] += int(count)
+    return parts, functions, others
 
 
-def show(raw: Path) -> None:
-    parts, others = breakdown(raw)
+def show(raw: Path, functions_shown: int = 12) -> None:
+    parts, functions, others = breakdown(raw)
     total = sum(parts.values())
     print(f"\n{total} samples of the event loop's thread ({others} more of idle pool threads, left out)")
     print(f"{'part':<64} {'share':>6}")
     for name, count in parts.most_common():
         print(f"{name:<64} {count / total * 100:5.1f}%")
+    print(f"\n{'the functions most samples ended in (their innermost Python frame)':<100} {'share':>6}")
+    for name, count in functions.most_common(functions_shown):
+        print(f"{name[:100]:<100} {count / total * 100:5.1f}%")
 
 
 def recording(pid: int, output: Path, seconds: int, rate: int, kind: str = "raw") -> subprocess.Popen:
