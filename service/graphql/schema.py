@@ -152,7 +152,8 @@ class Runner(SchemaExtensionsRunner):
 class Operation:
     """The extensions' `on_operation` hooks around an operation, each driven as the async generator it is.
     strawberry wraps each, on every request, in an asynccontextmanager (looking the hook up, and copying its name
-    and documentation onto a new function) inside an AsyncExitStack: most of the time a read of one record spent in strawberry's operation set-up."""
+    and documentation onto a new function) inside an AsyncExitStack: most of the time a read of one record
+    spent in strawberry's operation set-up."""
 
     __slots__ = ("hooks",)
 
