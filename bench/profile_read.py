@@ -103,6 +103,7 @@ PARTS = [
     (UVICORN, ("uvicorn/",)),
     (VIEW, ("strawberry/http/", "strawberry/asgi/", "cross_web/")),
 ]
+FUNCTIONS_SHOWN = 12
 JSON_OWNERS = ("strawberry/http/", "strawberry/asgi/", "starlette/responses.py")
 
 
@@ -146,7 +147,7 @@ def breakdown(raw: Path) -> tuple[Counter, Counter, int]:
     return parts, functions, others
 
 
-def show(raw: Path, functions_shown: int = 12) -> None:
+def show(raw: Path) -> None:
     parts, functions, others = breakdown(raw)
     total = sum(parts.values())
     print(f"\n{total} samples of the event loop's thread ({others} more of idle pool threads, left out)")
@@ -154,7 +155,7 @@ def show(raw: Path, functions_shown: int = 12) -> None:
     for name, count in parts.most_common():
         print(f"{name:<64} {count / total * 100:5.1f}%")
     print(f"\n{'the functions most samples ended in (their innermost Python frame)':<100} {'share':>6}")
-    for name, count in functions.most_common(functions_shown):
+    for name, count in functions.most_common(FUNCTIONS_SHOWN):
         print(f"{name[:100]:<100} {count / total * 100:5.1f}%")
 
 
