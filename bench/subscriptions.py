@@ -7,7 +7,8 @@ Latency is the time a subscriber receives an event minus the event's recordedAt
   one subscriber, one process (embedded store);
   `--many` subscribers on one process (embedded store);
   PostgreSQL, two processes: the writes go to one, one subscriber and then `--many` listen on the other.
-Prints p50/p99 for each (target: p99 < 100 ms) and the ratio many/one.
+Prints p50/p99 for each (the promise: p99 < 100 ms; 1,000 subscribers' target: under 60 ms, so that the promise
+holds on a busy machine) and the ratio many/one.
 
 With `--profile DIR`, a fourth run (`--many` subscribers on one process) is sampled by py-spy, and the event
 loop's samples are printed by part of a delivery's path (bench/profile_read.py's parts; the raw profile is
@@ -26,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+import zlib
 from datetime import datetime
 from pathlib import Path
 
@@ -41,20 +43,25 @@ QUERY = "subscription($p: ID) { events(partnershipId: $p) { position recordedAt 
 class Listener(asyncio.Protocol):
     """A lean graphql-transport-ws client: the 1,000 clients share the machine's two cores with the server, so
     each costs as little as a client can (no task of its own; frames parsed as they arrive), and the figures
-    are the server's. It records, for each event, the time it arrived minus the event's recordedAt."""
+    are the server's. It records, for each event, the time it arrived minus the event's recordedAt. It offers
+    permessage-deflate, as browsers and websockets' clients (the gql client's among them) do, and inflates the
+    frames if the server takes the offer (`compressed` counts the connections where it did)."""
+
+    compressed = 0
 
     def __init__(self, token: str, variables: dict, ready: asyncio.Event, done: asyncio.Future, expected: int,
                  latencies: list):
         self.token, self.variables, self.ready, self.done = token, variables, ready, done
         self.expected, self.latencies = expected, latencies
-        self.buffer, self.upgraded = b"", False
+        self.buffer, self.upgraded, self.inflate = b"", False, None
 
     def connection_made(self, transport: asyncio.Transport) -> None:
         self.transport = transport
         key = base64.b64encode(os.urandom(16)).decode()
         transport.write(f"GET /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                         f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-                        "Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n".encode())
+                        "Sec-WebSocket-Protocol: graphql-transport-ws\r\n"
+                        "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n".encode())
 
     def data_received(self, data: bytes) -> None:
         arrived = time.time()
@@ -66,9 +73,12 @@ class Listener(asyncio.Protocol):
                 return
             assert head.startswith(b"HTTP/1.1 101"), head
             self.upgraded = True
+            if b"permessage-deflate" in head.lower():
+                self.inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+                Listener.compressed += 1
             self.send(1, {"type": "connection_init", "payload": {"Authorization": f"Bearer {self.token}"}})
         while len(self.buffer) >= 2:
-            opcode, length, offset = self.buffer[0] & 0x0F, self.buffer[1] & 0x7F, 2
+            deflated, opcode, length, offset = self.buffer[0] & 0x40, self.buffer[0] & 0x0F, self.buffer[1] & 0x7F, 2
             if length == 126:
                 length, offset = int.from_bytes(self.buffer[2:4], "big"), 4
             elif length == 127:
@@ -76,6 +86,8 @@ class Listener(asyncio.Protocol):
             if len(self.buffer) < offset + length:
                 return
             payload, self.buffer = self.buffer[offset:offset + length], self.buffer[offset + length:]
+            if deflated:
+                payload = self.inflate.decompress(payload + b"\x00\x00\xff\xff")
             if opcode == 9:  # the server's keep-alive ping
                 self.send(10, payload)
             elif opcode == 1:
@@ -183,7 +195,9 @@ def main() -> None:
         p50, p99 = quantiles(latencies)
         print(f"{name:>34}  p50 {p50:7.1f}  p99 {p99:7.1f}   ({len(latencies)} deliveries)")
     one, many = (quantiles(results[k]) for k in ("one subscriber", f"{args.many} subscribers"))
-    print(f"\n{args.many} subscribers / one: p50 {many[0] / one[0]:.1f}x, p99 {many[1] / one[1]:.1f}x   (target p99 < 100 ms)")
+    print(f"\n{args.many} subscribers / one: p50 {many[0] / one[0]:.1f}x, p99 {many[1] / one[1]:.1f}x   (the promise: p99 < 100 ms; "
+          f"the target for 1,000 subscribers: < 60 ms)")
+    print(f"permessage-deflate offered on every connection, taken by the server on {Listener.compressed}")
     if args.profile:
         print(f"\nwhere {args.many} subscribers' deliveries went, one process (raw profile: {args.profile / 'deliveries.raw'})")
         show(args.profile / "deliveries.raw")

@@ -1,7 +1,9 @@
 """Subscriptions over WebSocket (graphql-transport-ws) with real clients against running servers."""
 
+import json
 import secrets
 import threading
+import time
 
 import pytest
 from websockets.exceptions import ConnectionClosed
@@ -27,6 +29,24 @@ def test_an_action_completed_reaches_a_live_subscriber(server):
         assert received["position"] == done["event"]["position"] and received["data"]["evidence"] == ["Minutes"]
     finally:
         subscriber.close()
+
+
+def test_a_client_offering_compression_follows_the_log_uncompressed(server):
+    # (websockets' clients, the gql client's among them, and browsers offer permessage-deflate: the server declines)
+    from websockets.sync.client import connect
+
+    area, before = new_area(server), server.subscribers()
+    with connect(server.url.replace("http", "ws"), subprotocols=["graphql-transport-ws"], open_timeout=10) as ws:
+        assert "permessage-deflate" in ws.request.headers["Sec-WebSocket-Extensions"]
+        assert "Sec-WebSocket-Extensions" not in ws.response.headers
+        ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {area.lead}"}}))
+        assert json.loads(ws.recv(timeout=10))["type"] == "connection_ack"
+        ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": EVENTS, "variables": {"p": area.partnership}}}))
+        while server.subscribers() <= before:
+            time.sleep(0.05)
+        done = server.ok("reportActionProgress", {"actionId": area.action, "note": "uncompressed"}, area.lead)
+        received = json.loads(ws.recv(timeout=10))
+        assert received["type"] == "next" and received["payload"]["data"]["events"]["position"] == done["event"]["position"]
 
 
 def test_resuming_after_a_cursor_while_writes_go_on_delivers_each_event_once_in_order(server):
