@@ -62,9 +62,10 @@ class Metric(Record):
         amber_tolerance: float | None = None,
     ) -> Metric:
         partnership.check_exists_on(effective_today(), "partnership")
-        for value, field_name in [(target, "target"), (baseline, "baseline"), (amber_tolerance, "amber_tolerance")]:
+        for value, field_name, in_unit in [(target, "target", unit), (baseline, "baseline", unit),
+                                           (amber_tolerance, "amber_tolerance", None)]:
             if value is not None:
-                check_figure(value, field_name)
+                check_figure(value, field_name, in_unit)
         if amber_tolerance is not None and not 0 <= amber_tolerance <= 1:
             raise InvalidError("the amber tolerance is a share of the target, between 0 and 1 (0.10 is 10%)",
                                "amber_tolerance")
@@ -113,8 +114,7 @@ class Metric(Record):
     def set_milestone(self, period: str, period_end: date, target: float) -> None:
         """The target for a period on the way; setting one for the same period again replaces it."""
         self.check_exists_on(effective_today(), "metric")
-        check_figure(target, "target")
-        self.check_in_range(target, "target")
+        check_figure(target, "target", self.unit)
         self._milestone_set(period=require_text(period, "period"), period_end=period_end, target=target)
 
     @event("MilestoneSet")
@@ -127,8 +127,7 @@ class Metric(Record):
         for figure, field_name in [(value, "value"), (england_average, "england_average"),
                                    (statistical_neighbours, "statistical_neighbours")]:
             if figure is not None:
-                check_figure(figure, field_name)
-                self.check_in_range(figure, field_name)
+                check_figure(figure, field_name, self.unit)
         self.trigger_event(self.MeasurementRecorded, period=period, period_end=period_end, value=value,
                            england_average=england_average, statistical_neighbours=statistical_neighbours)
 
@@ -145,10 +144,6 @@ class Metric(Record):
             metric.measurements[self.period] = Measurement(self.period, self.period_end, self.value,
                                                            self.originator_version, self.england_average,
                                                            self.statistical_neighbours)
-
-    def check_in_range(self, figure: float, field_name: str) -> None:
-        if self.unit == MetricUnit.PERCENT and not 0 <= figure <= 100:
-            raise InvalidError("a percentage lies between 0 and 100", field_name)
 
     def target_for(self, measurement: Measurement) -> float | None:
         """The milestone of the measurement's period, else the first one due on or after its end, else the
@@ -195,9 +190,12 @@ def latest_measurement(measurements: Iterable[Measurement]) -> Measurement | Non
     return max(measurements, key=lambda m: m.period_end, default=None)
 
 
-def check_figure(value: float, field_name: str) -> None:
+def check_figure(value: float, field_name: str, unit: MetricUnit | None) -> None:
     """A scorecard's figure is a finite number no larger than LARGEST_FIGURE either way (a count of children, days,
-    a rate or a percentage: nothing near it, and charts and sums of figures beyond it overflow)."""
+    a rate or a percentage: nothing near it, and charts and sums of figures beyond it overflow); a figure in a
+    metric's unit (`unit`; None for a figure that is not, as a tolerance) that is a percentage lies between 0 and 100."""
     if not math.isfinite(value) or abs(value) > LARGEST_FIGURE:
         raise InvalidError(f"{field_name} must be a finite number between -{LARGEST_FIGURE:,.0f} and "
                            f"{LARGEST_FIGURE:,.0f}", field_name)
+    if unit == MetricUnit.PERCENT and not 0 <= value <= 100:
+        raise InvalidError("a percentage lies between 0 and 100", field_name)

@@ -331,6 +331,17 @@ def test_direction_against_the_period_before_by_polarity(polarity, values):
     assert directions == [None, Direction.IMPROVING, Direction.STEADY, Direction.WORSENING]
 
 
+@pytest.mark.parametrize("field, value", [("target", 160.0), ("target", -0.5), ("baseline", -40.0), ("baseline", 100.5)])
+def test_a_percentage_metrics_target_and_baseline_lie_between_0_and_100(field, value):
+    with on(date(2023, 9, 1)):
+        with pytest.raises(InvalidError) as refused:
+            Metric.define(area()[0], "EHC plans within 20 weeks", "PERCENT", "HIGHER_IS_BETTER",
+                          **{"target": 60.0, field: value})
+        assert refused.value.field == field and "percentage" in str(refused.value)
+        rate = Metric.define(area()[0], "Exclusions per 1,000 pupils", "RATE", "LOWER_IS_BETTER", **{field: value})
+    assert getattr(rate, field) == value  # a rate is not a percentage
+
+
 def test_benchmarks_are_kept_and_checked_as_the_figure_is():
     m = metric()
     m.record_measurement("Autumn term 2023", date(2023, 12, 20), 38.0, england_average=49.2, statistical_neighbours=45.1)
