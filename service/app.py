@@ -43,7 +43,7 @@ from service.graphql.context import Context
 from service.graphql.cost import TOO_COSTLY
 from service.graphql.errors import Code, refusal_body
 from service.graphql.scalars import parse_instant
-from service.graphql.schema import schema
+from service.graphql.schema import operation_refused, schema
 from service.graphql.types import EventRecord
 from service.graphql.subscriptions import SERVER_SEND, SUBSCRIBING, Subscribing
 from service.http import SecurityHeaders, keep_request_text_out_of_logs, policy_for_styled, unexpected
@@ -119,6 +119,11 @@ class Session(BaseGraphQLTransportWSHandler):
             await self.websocket.close(FORBIDDEN, "the token has expired")
             return
         payload = message["payload"]
+        refused = operation_refused(payload["query"], payload.get("operationName"), over_http=False)
+        if refused is not None:  # (as strawberry answers an operationName the document does not hold)
+            await self.send_message({"id": message["id"], "type": "error",
+                                     "payload": [{"message": refused, "extensions": {"code": Code.BAD_REQUEST.value}}]})
+            return
         # (the operation's task, created next, starts with a copy of this context)
         SUBSCRIBING.set(Subscribing(message["id"], payload["query"], payload.get("variables"),
                                     payload.get("operationName"), self.view.services.edge.response_bytes))
@@ -234,6 +239,15 @@ class RecordsGraphQL(GraphQL):
         result = await self.execute_single(request, self.request_adapter_class(request), sub_response, context, None,
                                            operation)
         return self.create_response(await self.process_result(request, result), sub_response)
+
+    async def execute_single(self, request: Any, request_adapter: Any, sub_response: Any, context: Any, root_value: Any,
+                             request_data: GraphQLRequestData) -> Any:
+        """Refuses with 400, as strawberry refuses an operationName the document does not hold or a mutation over
+        GET, an operation that cannot be run over HTTP (service/graphql/schema.py `operation_refused`)."""
+        refused = operation_refused(request_data.query, request_data.operation_name, over_http=True)
+        if refused is not None:
+            raise HTTPException(400, refused)
+        return await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
 
     async def process_result(self, request: Request, result: Any) -> dict:
         """A request refused before execution (no error names a path in the result) has no `data` at all, as the

@@ -42,7 +42,8 @@ CODES: dict[Code, str] = {
     Code.GRAPHQL_VALIDATION_FAILED: "the document does not fit the schema: an unknown field or argument, a wrong type, "
                                     "a variable undeclared or unused; introspection while it is off",
     Code.BAD_REQUEST: "not a request the service can run: a body that is not a JSON object, a batch, no query, a "
-                      "mutation over GET, a subscription over HTTP, an operationName the document does not hold",
+                      "mutation over GET, a subscription over HTTP, an operationName the document does not hold, a "
+                      "document of several operations without an operationName",
     Code.BAD_USER_INPUT: "a value is refused: a Date or DateTime that is not one, a cursor not of this list, `first` "
                          "out of range, an id read at one view asked for at another, a subscription's `after` "
                          "beyond the end of the log",

@@ -8,7 +8,7 @@ from inspect import isasyncgenfunction
 from typing import Annotated, Any, AsyncIterator
 
 import strawberry
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse, validate
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode, get_operation_ast, parse, validate
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.extensions.runner import SchemaExtensionsRunner
@@ -23,7 +23,7 @@ from service.graphql.cost import RequestCost
 from service.graphql.queries import Query
 from service.graphql.resolvers import call_resolvers_directly
 from service.graphql.scalars import SCALARS
-from service.graphql.subscriptions import SharedResults, Subscription, refuse_over_http
+from service.graphql.subscriptions import SharedResults, Subscription
 from service.graphql.types import TYPES
 
 MAX_DEPTH = 10
@@ -41,6 +41,29 @@ def parsed(query: str) -> DocumentNode:
     return parse(query, max_tokens=MAX_TOKENS)
 
 
+def operation_refused(query: Any, operation_name: str | None, over_http: bool) -> str | None:
+    """Why the operation a request names cannot be run, found before strawberry looks for it (None: it can be, or
+    the document does not parse, which strawberry answers as a request error):
+
+    - several named operations and no operationName: strawberry would run the first, where GraphQL asks for the
+      name (an anonymous operation among others is invalid, which validation tells);
+    - over HTTP, a subscription: the service follows the log for subscribers over WebSocket only (strawberry would
+      run it as a query, and fail)."""
+    try:
+        document = parsed(query) if isinstance(query, str) else None
+    except GraphQLError:
+        return None
+    if document is None:
+        return None
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is None and len(operations) > 1 and all(operation.name for operation in operations):
+        return "Must provide operation name if query contains multiple operations."
+    operation = get_operation_ast(document, operation_name)
+    if over_http and operation is not None and operation.operation.value == "subscription":
+        return "subscriptions are followed over WebSocket (graphql-transport-ws) at this path, not over HTTP"
+    return None
+
+
 @lru_cache(maxsize=CACHED)
 def validated(schema: GraphQLSchema, query: str, rules: tuple) -> list[GraphQLError]:
     """Keyed by the document's text, not the document (whose key would hash its whole tree on every request)."""
@@ -56,7 +79,6 @@ class Rules(RequestCost, errors.CodedErrors):
       strawberry to parse again, which answers it as a request error);
     - the limits on depth, aliases and tokens, and introspection only where it is on (SEND_RECORDS_INTROSPECTION);
     - what a request may ask for, after validation (RequestCost), and costly queries answered apart;
-    - subscriptions over WebSocket only;
     - a code on every error, unexpected ones masked (errors.CodedErrors);
     - in the response's extensions, the instant each asAt later than the request was answered as at.
     """
@@ -69,7 +91,6 @@ class Rules(RequestCost, errors.CodedErrors):
         context.parse_options["max_tokens"] = MAX_TOKENS
         self.prepare()
         if context.pre_execution_errors == []:  # parsed, valid and within the limits: about to be executed
-            refuse_over_http(context)
             await self.answer_apart()  # (a result set here is what strawberry answers, without executing)
         for _ in super().on_operation():  # codes and masking (errors.CodedErrors), once the result is in
             yield

@@ -17,7 +17,6 @@ from typing import Annotated, Any, AsyncGenerator, Optional
 import strawberry
 from graphql import parse
 from starlette.websockets import WebSocketDisconnect
-from strawberry.types.graphql import OperationType
 
 from projections import queries as q
 from service.feed import BATCH, Subscriber, SubscriberTooSlow
@@ -25,7 +24,7 @@ from service.graphql import cursors, ids
 from service.graphql.answers import json_text, size
 from service.graphql.context import Info
 from service.graphql.cost import LimitedExecution
-from service.graphql.errors import Code, refusal
+from service.graphql.errors import refusal
 from service.graphql.types import EventRecord
 
 TOO_SLOW = 4008
@@ -155,19 +154,6 @@ async def follow(info: Info, partnership_id: str | None, types: list[str] | None
         return
     finally:
         context.feed.unsubscribe(subscriber)
-
-
-def refuse_over_http(context: Any) -> None:
-    """Refuses a subscription sent over HTTP, which would otherwise run as a query and fail: the service follows
-    the log for subscribers over WebSocket only (checked by the schema's extension before execution)."""
-    over = getattr(getattr(context.context, "request", None), "scope", {}).get("type")
-    try:
-        kind = context.operation_type
-    except RuntimeError:  # no such operation: strawberry refuses it as the request's error
-        return
-    if kind is OperationType.SUBSCRIPTION and over == "http":
-        raise refusal("subscriptions are followed over WebSocket (graphql-transport-ws) at this path, not over HTTP",
-                      Code.BAD_REQUEST)
 
 
 Partnership = Annotated[Optional[strawberry.ID], strawberry.argument(

@@ -69,9 +69,11 @@ def test_refusals_at_the_edge_have_codes(server):
         ({"method": "POST", "content": b"[{", "headers": {**auditor, "Content-Type": "application/json"}}, 400, "BAD_REQUEST"),
         ({"method": "POST", "json": [query], "headers": auditor}, 400, "BAD_REQUEST"),
         ({"method": "POST", "json": {**query, "operationName": "Missing"}, "headers": auditor}, 400, "BAD_REQUEST"),
-        ({"method": "POST", "json": {"query": "subscription { events { position } }"}, "headers": auditor}, 200,
+        ({"method": "POST", "json": {"query": "query A { a: __typename } query B { b: __typename }"}, "headers": auditor},
+         400, "BAD_REQUEST"),  # several operations and no operationName
+        ({"method": "POST", "json": {"query": "subscription { events { position } }"}, "headers": auditor}, 400,
          "BAD_REQUEST"),
-        ({"method": "GET", "params": {"query": "subscription { events { position } }"}, "headers": auditor}, 200,
+        ({"method": "GET", "params": {"query": "subscription { events { position } }"}, "headers": auditor}, 400,
          "BAD_REQUEST"),
         ({"method": "POST", "content": b" " * 1_000_001, "headers": {**auditor, "Content-Type": "application/json"}}, 413,
          "REQUEST_TOO_LARGE"),
@@ -240,6 +242,9 @@ def test_a_subscription_refused_before_it_starts_ends_with_an_error_message(serv
         named = connection.subscribe("2", {"query": "subscription Follow { events { position } }", "operationName": "Other"})
         assert named["type"] == "error" and named["payload"][0] == {"message": 'Unknown operation named "Other".',
                                                                     "extensions": {"code": "BAD_REQUEST"}}
+        several = connection.subscribe("2", {"query": "subscription A { events { position } } subscription B { events { type } }"})
+        assert several == {"id": "2", "type": "error", "payload": [{
+            "message": "Must provide operation name if query contains multiple operations.", "extensions": {"code": "BAD_REQUEST"}}]}
         cursors.use_secret(SECRET)  # a cursor the service made, for a position it has not reached
         beyond = connection.subscribe("3", {"query": "subscription($after: String) { events(after: $after) { position } }",
                                             "variables": {"after": cursors.encode("e", 999_999_999)}})

@@ -110,7 +110,9 @@ def test_a_request_is_answered_alike_whichever_way_it_comes(edge):
         {"query": "mutation { nothing }"},  # invalid too
         {"query": "{ a } { b }"},  # two anonymous operations: invalid
         {"query": "query A { partnerships { id } }", "operationName": "B"},  # no such operation: 400
-        {"query": "subscription { events { position } }"},  # refused in `errors`: over WebSocket only
+        {"query": "subscription { events { position } }"},  # over WebSocket only: 400
+        {"query": "query A { a: __typename } query B { b: __typename }"},  # which to run? 400
+        {"query": "query A { a: __typename } query B { b: __typename }", "operationName": "B"},
         {"variables": {}},  # no query: 400
         {"query": query, "variables": "not an object"},  # 400
         [{"query": "{ partnerships { id } }"}],  # a batch: 400
@@ -132,7 +134,8 @@ def test_a_request_is_answered_alike_whichever_way_it_comes(edge):
         assert "access-control-allow-origin" not in ways["direct"].headers
         assert ways["browser"].headers["access-control-allow-origin"] == PORTAL
         direct.append(answers["direct"])
-    assert [status for status, _ in direct] == [200, 200, 200, 200, 200, 400, 200, 400, 400, 400], direct
+    assert [status for status, _ in direct] == [200, 200, 200, 200, 200, 400, 400, 400, 200, 400, 400, 400], direct
+    assert direct[8][1] == {"data": {"b": "Query"}}
     first = direct[0][1]
     assert "errors" not in first and first["data"]["plan"]["actions"]["totalCount"] >= 1
 
