@@ -7,7 +7,6 @@ import asyncio
 import gc
 import json
 import logging
-import os
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -59,9 +58,6 @@ MAX_BODY_BYTES = 1_000_000
 COMMAND_THREADS = 32
 
 
-def subscriber_buffer() -> int:
-    """How many events a subscriber may fall behind before it is disconnected (SEND_RECORDS_SUBSCRIBER_BUFFER)."""
-    return int(os.environ.get("SEND_RECORDS_SUBSCRIBER_BUFFER") or 1000)
 access = logging.getLogger("send_records.access")
 errors = logging.getLogger("send_records.errors")
 FORBIDDEN, TOO_MANY = 4403, 4429  # WebSocket close codes: no valid token; too many connections with one token
@@ -490,7 +486,7 @@ def create_app(services: Services) -> ASGIApp:
         view.command_threads = ThreadPoolExecutor(COMMAND_THREADS, thread_name_prefix="command")
         view.costly = CostlyReads(services.edge.query_seconds)
         await services.store.start()
-        view.feed = Feed(services.commands.read_model, subscriber_buffer(), EventRecord.of)
+        view.feed = Feed(services.commands.read_model, services.edge.subscriber_buffer, EventRecord.of)
         services.commands.listeners.append(view.feed.wake)
         await view.feed.start()
         webhooks = DeliveryEngine(services.commands, view.webhook_secrets)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -28,14 +27,16 @@ from typing import Any, Callable
 from projections import queries as q
 from projections.store import ReadModel
 from service.authorisation import Principal
+from service.settings import number
 
 log = logging.getLogger("send_records.feed")
 BATCH = 500
 
 
 def poll_seconds() -> float:
-    """How often the follower reads the log when nothing woke it (SEND_RECORDS_FEED_POLL_SECONDS, default 1)."""
-    return float(os.environ.get("SEND_RECORDS_FEED_POLL_SECONDS") or 1.0)
+    """How often the follower reads the log when nothing woke it (SEND_RECORDS_FEED_POLL_SECONDS, default 1; the
+    CLI's `serve` checks it before it starts, through the webhooks' settings, which poll as often)."""
+    return number("SEND_RECORDS_FEED_POLL_SECONDS", 1.0, least=0.01)
 
 
 class SubscriberTooSlow(Exception):

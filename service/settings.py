@@ -60,6 +60,7 @@ class EdgeSettings:
     query_seconds: float = 10
     response_bytes: int = 10_000_000
     ping_seconds: float = 20
+    subscriber_buffer: int = 1000  # events a subscriber may fall behind before it is disconnected
 
     @classmethod
     def from_environment(cls) -> EdgeSettings:
@@ -74,4 +75,5 @@ class EdgeSettings:
             query_seconds=number("SEND_RECORDS_QUERY_SECONDS", cls.query_seconds, least=0.01),
             response_bytes=int(number("SEND_RECORDS_RESPONSE_BYTES", cls.response_bytes, least=1000)),
             ping_seconds=number("SEND_RECORDS_WS_PING_SECONDS", cls.ping_seconds, least=1),
+            subscriber_buffer=int(number("SEND_RECORDS_SUBSCRIBER_BUFFER", cls.subscriber_buffer)),
         )

@@ -2,7 +2,9 @@
 
 import subprocess
 
-from tests.support import BIN, Server, environment
+import pytest
+
+from tests.support import BIN, Server, environment, free_port
 
 
 def run(tmp_path, *args, extra_env=None):
@@ -111,3 +113,19 @@ def test_an_unreachable_database_says_why(tmp_path, postgres_server):
         result = run(tmp_path, "demo", extra_env={"DATABASE_URL": url})
         assert result.returncode == 1 and says in result.stderr, (url, result.stderr)
         assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("name, value, named", [
+    ("SEND_RECORDS_WEBHOOK_RETRY_SECONDS", "5,soon", "SEND_RECORDS_WEBHOOK_RETRY_SECONDS"),
+    ("SEND_RECORDS_WEBHOOK_TIMEOUT_SECONDS", "0", "SEND_RECORDS_WEBHOOK_"),  # (one line names the webhooks' settings)
+    ("SEND_RECORDS_FEED_POLL_SECONDS", "abc", "SEND_RECORDS_FEED_POLL_SECONDS"),
+    ("SEND_RECORDS_SUBSCRIBER_BUFFER", "abc", "SEND_RECORDS_SUBSCRIBER_BUFFER"),
+    ("SEND_RECORDS_SUBSCRIBER_BUFFER", "0", "SEND_RECORDS_SUBSCRIBER_BUFFER"),
+    ("SEND_RECORDS_WS_PING_SECONDS", "0", "SEND_RECORDS_WS_PING_SECONDS"),
+    ("SEND_RECORDS_GRAPHIQL", "maybe", "SEND_RECORDS_GRAPHIQL"),
+])
+def test_a_bad_setting_stops_serve_with_one_line_naming_it(tmp_path, name, value, named):
+    result = subprocess.run([str(BIN), "serve", "--port", str(free_port())], capture_output=True, text=True,
+                            env={**environment(tmp_path), name: value}, timeout=60)
+    assert result.returncode == 1 and result.stderr.startswith(f"send-records: {named}"), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr

@@ -105,8 +105,9 @@ class Settings:
 
     @classmethod
     def from_environment(cls) -> Settings:
-        """The settings from SEND_RECORDS_WEBHOOK_*; a bad value raises ValueError naming the variable."""
-        env = os.environ.get
+        """The settings from SEND_RECORDS_WEBHOOK_* (a bad value raises ValueError naming them), and the feed's
+        poll (ConfigurationError)."""
+        env, poll = os.environ.get, poll_seconds()
         try:
             schedule = env("SEND_RECORDS_WEBHOOK_RETRY_SECONDS")
             settings = cls(
@@ -114,7 +115,7 @@ class Settings:
                 park_after=float(env("SEND_RECORDS_WEBHOOK_PARK_SECONDS") or cls.park_after),
                 timeout=float(env("SEND_RECORDS_WEBHOOK_TIMEOUT_SECONDS") or cls.timeout),
                 allow_private=env("SEND_RECORDS_WEBHOOK_ALLOW_PRIVATE") == "1",
-                poll=poll_seconds(),
+                poll=poll,
                 keep_days=float(env("SEND_RECORDS_WEBHOOK_KEEP_DAYS") or cls.keep_days),
             )
         except ValueError:

@@ -4,14 +4,13 @@ Each test runs on both stores. The retry schedule is shortened through SEND_RECO
 operator could; webhooks are registered, changed and read through GraphQL (tests/webhook_support.py).
 """
 
-import subprocess
 import threading
 import time
 
 import pytest
 
 from tests.conftest import new_database
-from tests.support import BIN, Server, environment, free_port, new_area
+from tests.support import Server, free_port, new_area
 from tests.webhook_support import Answer, Receiver, change, deliveries, register
 
 SCHEDULE = (0.2, 0.4, 0.8, 1.6)
@@ -276,14 +275,6 @@ def test_two_processes_on_postgresql_deliver_each_event_once_per_webhook(tmp_pat
     finally:
         first.stop()
         second.stop()
-
-
-def test_a_bad_webhook_setting_stops_serve_with_one_clear_line(tmp_path):
-    for name, value in [("SEND_RECORDS_WEBHOOK_RETRY_SECONDS", "5,soon"), ("SEND_RECORDS_WEBHOOK_TIMEOUT_SECONDS", "0")]:
-        result = subprocess.run([str(BIN), "serve", "--port", str(free_port())], capture_output=True, text=True,
-                                env={**environment(tmp_path), name: value}, timeout=60)
-        assert result.returncode == 1 and result.stderr.startswith("send-records: SEND_RECORDS_WEBHOOK_")
-        assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_webhooks_are_registered_and_read_through_graphql_by_whoever_reads_their_partnership(hooked):
