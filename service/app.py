@@ -45,7 +45,7 @@ from service.graphql.scalars import parse_instant
 from service.graphql.schema import operation_refused, schema
 from service.graphql.types import EventRecord
 from service.graphql.subscriptions import SERVER_SEND, SUBSCRIBING, Subscribing
-from service.http import SecurityHeaders, keep_request_text_out_of_logs, policy_for_styled, unexpected
+from service.http import ANSWERED, SecurityHeaders, keep_request_text_out_of_logs, policy_for_styled, unexpected
 from service.sign_in import sign_in
 from service.tokens import Identity, TokenError, bearer
 from service.webhooks.engine import DeliveryEngine
@@ -59,6 +59,7 @@ COMMAND_THREADS = 32
 
 
 access = logging.getLogger("send_records.access")
+GONE = 499  # the request log's status for a client that went before its request was in (nginx's)
 errors = logging.getLogger("send_records.errors")
 FORBIDDEN, TOO_MANY = 4403, 4429  # WebSocket close codes: no valid token; too many connections with one token
 
@@ -345,7 +346,9 @@ async def too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> N
 class RequestLog:
     """One JSON line per request: method, path, status, duration and caller's role; never a token, a body or a
     path the service does not serve. An exception is logged as its type and where it happened (its message may
-    quote the request), and never reaches the server's own error log."""
+    quote the request), and never reaches the server's own error log. The status is the one the client was
+    answered with: the edge's 408 for a body sent too slowly, 499 (as nginx logs it) when the client went before
+    its request was in; for a WebSocket session, the close code of whichever side closed it first."""
 
     def __init__(self, app: ASGIApp, paths: set[str], routes: list[Route]):
         self.app = app
@@ -360,6 +363,13 @@ class RequestLog:
         if scope["type"] == "websocket":
             scope[SERVER_SEND] = send  # for subscriptions' frames, which this log has no need to see
 
+            async def heard() -> Message:
+                nonlocal status
+                message = await receive()
+                if message["type"] == "websocket.disconnect" and status is None:  # the client closed first
+                    status = message.get("code", 1005)
+                return message
+
         async def observed(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
@@ -369,9 +379,9 @@ class RequestLog:
             await send(message)
 
         try:
-            await self.app(scope, receive, observed)
-        except ClientDisconnect:
-            pass  # the client went (or was cut off for sending too slowly) before its request was in
+            await self.app(scope, heard if scope["type"] == "websocket" else receive, observed)
+        except ClientDisconnect:  # the client went (or was cut off for sending too slowly) before its request was in
+            status = status or scope.get(ANSWERED, GONE)
         except Exception as error:
             errors.error("%s", unexpected(error))
             if status is None and scope["type"] == "http":
@@ -386,9 +396,21 @@ class RequestLog:
                 "method": scope.get("method", "WEBSOCKET"), "path": path, "status": status or 500,
                 "ms": round((time.perf_counter() - started) * 1000, 2),
                 "role": str(principal.role) if principal else None,
-                "outcome": "failed" if state.get("failed") or status == 500 else
-                           "ok" if status and status < 400 or scope["type"] == "websocket" else "refused",
+                "outcome": outcome(status, scope["type"], state.get("failed")),
             }))
+
+
+def outcome(status: int | None, kind: str, failed: bool) -> str:
+    """A request log line's outcome: `failed` (a 500, or an answer holding an INTERNAL error), `gone` (the client
+    went before its request was in), `refused` (any other status from 400; for a WebSocket session, a 44xx close
+    code, as graphql-ws gives its refusals), else `ok`."""
+    if failed or status is None or status == 500:
+        return "failed"
+    if status == GONE:
+        return "gone"
+    if kind == "websocket":
+        return "refused" if 4400 <= status < 4500 else "ok"
+    return "ok" if status < 400 else "refused"
 
 
 async def healthz(request: Request) -> JSONResponse:

@@ -42,6 +42,11 @@ def timeouts() -> tuple[float, float]:
     return settings.header_seconds, settings.body_seconds
 
 
+# The status the edge answered a request with itself while the app had it, kept in the request's scope for the
+# request log (service/app.py RequestLog).
+ANSWERED = "send_records.answered"
+
+
 class EdgeProtocol(HttpToolsProtocol):
     """uvicorn's HTTP protocol, refusing oversized headers (431) and clients too slow to send a request (408)
     before they reach the app: httptools itself accepts headers of any size, and waits for a body forever."""
@@ -74,6 +79,7 @@ class EdgeProtocol(HttpToolsProtocol):
         if self.cycle.response_started:  # the app answered without waiting for the rest of the body
             self.transport.close()
         else:
+            self.cycle.scope[ANSWERED] = 408  # (the app, waiting for the body, is told the client went)
             self.refuse(408, f"a request's body must arrive within {self.body_seconds:g} seconds of its headers")
 
     def on_message_begin(self) -> None:

@@ -299,18 +299,55 @@ def test_huge_headers_are_refused_with_431(edge):
     assert httpx.get(f"{origin_of(edge)}/healthz", headers={"X-Fine": "a" * 16_000}).status_code == 200
 
 
+def logged_after(server: Server, offset: int, method: str, lines: int = 1) -> list[dict]:
+    """The request log's lines for `method` written after `offset` of the server's log, once there are `lines`."""
+    deadline = time.monotonic() + 10
+    while True:
+        with open(server.data_dir / "server.log") as log:
+            log.seek(offset)
+            found = [json.loads(line) for line in log if line.startswith(f'{{"method":"{method}"')]
+        if len(found) >= lines or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
+
+
+SLOW_BODY = (b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n"
+             b"Authorization: Bearer " + token(Role.AUDITOR).encode() + b"\r\n\r\n{")
+
+
 def test_clients_too_slow_to_send_a_request_are_cut_off_with_408(edge):
     started = time.monotonic()
     headers = raw(edge, b"GET /healthz HTTP/1.1\r\n", b"Host: x\r\n", pause=0.8)  # never finishes its headers
     assert headers.startswith(b"HTTP/1.1 408") and b"headers must arrive within 1 seconds" in headers
-    body = raw(edge, b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n"
-                     b"Authorization: Bearer " + token(Role.AUDITOR).encode() + b"\r\n\r\n{", b'"query"', pause=0.8)
+    offset = (edge.data_dir / "server.log").stat().st_size
+    body = raw(edge, SLOW_BODY, b'"query"', pause=0.8)
     assert body.startswith(b"HTTP/1.1 408") and b"body must arrive within 1 seconds" in body
     assert time.monotonic() - started < 12  # neither was held for long
     assert httpx.get(f"{origin_of(edge)}/healthz").status_code == 200
+    [line] = logged_after(edge, offset, "POST")  # the request log says what the client was answered
+    assert (line["path"], line["status"], line["outcome"]) == ("/graphql", 408, "refused")
+
+
+def test_a_client_gone_before_its_request_was_in_is_logged_as_gone(edge):
+    offset = (edge.data_dir / "server.log").stat().st_size
+    with socket.create_connection(("127.0.0.1", edge.port), timeout=15) as s:
+        s.sendall(SLOW_BODY)
+        time.sleep(0.3)  # (the server has the headers, and waits for the body)
+    [line] = logged_after(edge, offset, "POST")
+    assert (line["path"], line["status"], line["outcome"]) == ("/graphql", 499, "gone")
 
 
 # WebSocket sessions (issue 14, item 1, and the cap per token)
+
+def test_a_websocket_session_is_logged_with_the_close_code_of_the_side_that_closed_it(server):
+    offset = (server.data_dir / "server.log").stat().st_size
+    ws = initialised(server, token(Role.AUDITOR))
+    ws.close()  # normal closure, by the client
+    forged = socket_to(server)
+    forged.send(json.dumps({"type": "connection_init", "payload": {"Authorization": "Bearer forged"}}))
+    assert closed_with(forged)[0] == 4403  # by the server
+    lines = logged_after(server, offset, "WEBSOCKET", lines=2)
+    assert sorted((line["status"], line["outcome"]) for line in lines) == [(1000, "ok"), (4403, "refused")]
 
 def test_a_websocket_session_ends_when_its_token_expires(server):
     area = new_area(server)
