@@ -459,8 +459,8 @@ def report(services: Services, view: RecordsGraphQL) -> Any:
             if form not in reports.FORMATS:
                 raise ValueError(f"format is one of {', '.join(reports.FORMATS)}")
             as_at, since = (parse_instant(query[name]) if query.get(name) else None for name in ("asAt", "since"))
-        except ValueError as error:
-            return JSONResponse(refusal_body(str(error), 400), status_code=400)
+        except ValueError as error:  # (a value refused, as GraphQL refuses a bad DateTime)
+            return JSONResponse(refusal_body(str(error), 400, Code.BAD_USER_INPUT), status_code=400)
         try:
             body, media_type, name = await view.costly.report(principal, request.path_params["plan_id"], as_at,
                                                               since, form)

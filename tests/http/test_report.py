@@ -152,8 +152,9 @@ def test_a_reader_of_another_partnership_gets_not_found(demo):
     assert before_everything.status_code == 404  # there was no such plan then
     codes = [answer.json()["errors"][0]["extensions"]["code"] for answer in (
         refused, before_everything, report(demo, demo.plan, "not a token"),
-        report(demo, demo.plan, token("AUDITOR"), format="docx"), report(demo, demo.plan, token("AUDITOR"), asAt="soon"))]
-    assert codes == ["NOT_FOUND", "NOT_FOUND", "UNAUTHENTICATED", "BAD_REQUEST", "BAD_REQUEST"]
+        report(demo, demo.plan, token("AUDITOR"), format="docx"), report(demo, demo.plan, token("AUDITOR"), asAt="soon"),
+        report(demo, demo.plan, token("AUDITOR"), asAt="2025-01-01"))]
+    assert codes == ["NOT_FOUND", "NOT_FOUND", "UNAUTHENTICATED", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT"]
 
 
 def test_reports_are_made_apart_at_most_two_at_once_for_a_caller(demo):
