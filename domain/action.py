@@ -11,7 +11,7 @@ from typing import Iterable, Protocol
 
 from eventsourcing.domain import event
 
-from domain.base import InvalidError, InvalidTransitionError, Record, effective_today, require_text
+from domain.base import InvalidError, InvalidTransitionError, Record, check_order, effective_today, require_text
 from domain.partnership import Partnership
 from domain.plan import Plan
 from domain.vocabulary import OPEN_ACTION_STATUSES, ActionStatus, Rag
@@ -69,18 +69,19 @@ class Action(Record):
         self.original_due_on = due_on
         self.reschedule_count = 0
         self.status = ActionStatus.NOT_STARTED
+        self.status_since = self.changed_on
         self.rag: Rag | None = None
         self.completed_on: date | None = None
         self.evidence: tuple[str, ...] = ()
         self.latest_note: str | None = None
 
     def start(self, reason: str | None = None) -> None:
-        self.check_status({ActionStatus.NOT_STARTED}, "start it")
+        self.check_status({ActionStatus.NOT_STARTED}, "start it", moving=True)
         self._started(reason=reason)
 
     @event("ActionStarted")
     def _started(self, reason: str | None) -> None:
-        self.status = ActionStatus.IN_PROGRESS
+        self.status, self.status_since = ActionStatus.IN_PROGRESS, self.changed_on
 
     def report_progress(self, note: str, rag: Rag | None) -> None:
         self.check_status(OPEN_ACTION_STATUSES, "report progress on it")
@@ -113,7 +114,7 @@ class Action(Record):
         self.lead_officer = lead_officer
 
     def complete(self, completed_on: date, evidence: list[str], note: str | None) -> None:
-        self.check_status({ActionStatus.IN_PROGRESS}, "complete it")
+        self.check_status({ActionStatus.IN_PROGRESS}, "complete it", moving=True)
         evidence = [e.strip() for e in evidence if e and e.strip()]
         if not evidence:
             raise InvalidError("completing an action needs at least one item of evidence", "evidence")
@@ -121,32 +122,37 @@ class Action(Record):
 
     @event("ActionCompleted")
     def _completed(self, completed_on: date, evidence: list, note: str | None) -> None:
-        self.status = ActionStatus.COMPLETED
+        self.status, self.status_since = ActionStatus.COMPLETED, self.changed_on
         self.completed_on = completed_on
         self.evidence = self.evidence + tuple(evidence)
         if note:
             self.latest_note = note
 
     def reopen(self, reason: str | None) -> None:
-        self.check_status({ActionStatus.COMPLETED}, "reopen it")
+        self.check_status({ActionStatus.COMPLETED}, "reopen it", moving=True)
         self._reopened(reason=reason)
 
     @event("ActionReopened")
     def _reopened(self, reason: str | None) -> None:
-        self.status = ActionStatus.IN_PROGRESS
+        self.status, self.status_since = ActionStatus.IN_PROGRESS, self.changed_on
         self.completed_on = None
 
     def cancel(self, reason: str) -> None:
-        self.check_status(OPEN_ACTION_STATUSES, "cancel it")
+        self.check_status(OPEN_ACTION_STATUSES, "cancel it", moving=True)
         self._cancelled(reason=require_text(reason, "reason"))
 
     @event("ActionCancelled")
     def _cancelled(self, reason: str) -> None:
-        self.status = ActionStatus.CANCELLED
+        self.status, self.status_since = ActionStatus.CANCELLED, self.changed_on
 
-    def check_status(self, allowed: set[ActionStatus], doing: str) -> None:
+    def check_status(self, allowed: set[ActionStatus], doing: str, moving: bool = False) -> None:
+        """The change may be made in the action's status; one `moving` it to another takes effect on or after the
+        day it came to this one (so that, read as of any date, the action went through its steps in order)."""
         if self.status not in allowed:
             raise InvalidTransitionError(f"the action is {self.status}: cannot {doing}")
+        if moving:
+            check_order(self.status_since, effective_today(), "effective_on",
+                        f"the action became {self.status} on {self.status_since}: it cannot {doing} before that")
 
 
 def is_overdue(status: ActionStatus, due_on: date, on: date) -> bool:

@@ -12,6 +12,7 @@ Errors name the field of the command they are about in the command's own
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -88,6 +89,14 @@ class Record(Aggregate):
     def changed_on(self) -> date:
         """The effective date of the change being applied (in an event's method), else of the latest change."""
         return self._changed_on
+
+    def trigger_event(self, event_class: type[Any], **kwargs: Any) -> None:
+        """Every change to a record takes effect on or after the day the record itself did (a change of a plan
+        dated before the plan was drafted would rewrite what the plan said on days it did not exist), unless its
+        event says it may precede the record (`may_precede_record`)."""
+        if not getattr(event_class, "may_precede_record", False):
+            self.check_exists_on(current_stamp().effective_on, re.sub(r"(?<!^)(?=[A-Z])", " ", type(self).__name__).lower())
+        super().trigger_event(event_class, **kwargs)
 
     def check_exists_on(self, on: date, what: str) -> None:
         """Nothing takes effect in the record before what it belongs to: at any date where it exists, its

@@ -132,6 +132,9 @@ class Metric(Record):
                            england_average=england_average, statistical_neighbours=statistical_neighbours)
 
     class MeasurementRecorded(Record.Event):
+        # Dated by the end of the period it measures: a scorecard is filled in with past terms' figures once its
+        # metric is defined.
+        may_precede_record = True
         period: str
         period_end: date
         value: float

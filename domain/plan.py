@@ -50,6 +50,8 @@ class Plan(Record):
         check_order(period_start, period_end, "period_end", "a plan's period ends after it starts")
         if responds_to is not None and responds_to.partnership_id != partnership.partnership_id:
             raise InvalidError("a plan may only respond to an inspection of its own partnership", "responds_to")
+        if responds_to is not None:
+            responds_to.check_exists_on(effective_today(), "inspection")
         kind = PlanKind(kind)
         derived = PlanDeadlines(None, None)
         if responds_to is not None and responds_to.published_on is not None:
@@ -168,6 +170,7 @@ class Plan(Record):
         if by.status in FINISHED:
             raise InvalidError(f"the superseding plan is {by.status}", "superseded_by")
         check_order(self.approved_on, on, "on", "a plan is superseded after it was approved")
+        check_order(by.effective_from, on, "on", "a plan is superseded by one drafted by then")
         self._superseded(superseded_by=str(by.id), on=on, reason=reason)
 
     @event("PlanSuperseded")

@@ -182,7 +182,7 @@ def lancashire(step: Story) -> dict[str, str]:
          outcome="WRITTEN_STATEMENT_REQUIRED", expected_version=None)
 
     improvement = step(lead, "draftPlan", partnership_id=p, kind="IMPROVEMENT_PLAN",
-                       title="SEND Partnership Improvement Plan 2019-2020", responds_to=revisit,
+                       title="SEND Partnership Improvement Plan 2019-2020", responds_to=inspection,
                        period_start=date(2019, 1, 1), period_end=date(2020, 12, 31), submission_due=date(2019, 4, 1),
                        effective_on=date(2019, 1, 29)).entity_id
     quality = step(lead, "addPriorityArea", plan_id=improvement, title="The quality of EHC plans", addresses=[],

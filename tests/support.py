@@ -192,6 +192,14 @@ def new_area(server: Server, name: str | None = None) -> Area:
                 inspector, token(Role.MONITOR), token(Role.AUDITOR))
 
 
+def dated_action(server: Server, area: Area, effective_on: str) -> str:
+    """Another action of the area's priority area, added on a past day, for a story whose changes are dated from then
+    (the area's own action is added on the day the test runs: nothing of it takes effect before)."""
+    return server.ok("addAction", {"planId": area.plan, "priorityAreaId": area.priority_area, "title": "Audit EHC plans",
+                                   "ownerAgencyId": area.council, "dueOn": "2030-10-31", "effectiveOn": effective_on},
+                     area.lead, "action { id }")["action"]["id"]
+
+
 class Subscribed:
     """A real graphql-transport-ws client of one subscription."""
 

@@ -2,6 +2,7 @@
 recipes are copied from here (test_readme_recipes.py holds them to it)."""
 
 import asyncio
+from datetime import date
 
 import pytest
 from gql.transport.exceptions import TransportQueryError
@@ -35,7 +36,7 @@ def test_gql_over_websocket_follows_the_log_from_a_position(server):
     area = new_area(server)
     url, token, last = server.url, area.lead, server.log_end(area.auditor)
     server.ok("startAction", {"actionId": area.action}, area.lead)
-    done = server.ok("completeAction", {"actionId": area.action, "completedOn": "2019-01-01", "evidence": ["Minutes"]},
+    done = server.ok("completeAction", {"actionId": area.action, "completedOn": date.today().isoformat(), "evidence": ["Minutes"]},
                      area.lead)["event"]
     received = []
 

@@ -327,8 +327,7 @@ def test_judgements_where_they_are_made_and_a_priority_areas_rag(server):
         return server.query(read, area.auditor, id=area.plan, asOf=asOf)["plan"]
 
     assert plan()["priorityAreas"][0]["rag"] is None  # its one action is not yet rated
-    server.ok("reportActionProgress", {"actionId": area.action, "note": "On track", "rag": "GREEN",
-                                       "effectiveOn": "2024-01-10"}, area.lead)
+    server.ok("reportActionProgress", {"actionId": area.action, "note": "On track", "rag": "GREEN"}, area.lead)
     assert plan()["priorityAreas"][0]["rag"] == "GREEN"
     late = server.ok("addAction", {"planId": area.plan, "priorityAreaId": area.priority_area, "title": "Audit EHC plans",
                                    "ownerAgencyId": area.council, "dueOn": "2024-03-31", "effectiveOn": "2024-01-10"},

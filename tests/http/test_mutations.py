@@ -1,7 +1,7 @@
 """Every mutation of the contract, through a running server, with what it records."""
 
 from domain.vocabulary import Role
-from tests.support import new_area, token
+from tests.support import dated_action, new_area, token
 
 PLAN = "plan { id status version submittedOn approvedOn returnedOn supersededBy { id } priorityAreas { id title addresses { id } successMeasures } }"
 ACTION = ("action { id status version dueOn rag overdue completedOn evidence latestNote leadOfficer"
@@ -63,7 +63,8 @@ def test_a_plan_through_its_lifecycle(server):
 
     successor = server.ok("draftPlan", {"partnershipId": area.partnership, "kind": "IMPROVEMENT_PLAN",
                                         "title": "Improvement Plan 2019-2020", "periodStart": "2019-01-01",
-                                        "periodEnd": "2020-12-31"}, area.lead, "plan { id status }")["plan"]
+                                        "periodEnd": "2020-12-31", "effectiveOn": "2019-01-07"}, area.lead,
+                                       "plan { id status }")["plan"]
     assert successor["status"] == "DRAFT"
     superseded = server.ok("supersedePlan", {"planId": area.plan, "supersededBy": successor["id"], "on": "2020-01-31",
                                              "reason": "Replaced by the Improvement Plan"}, area.lead, PLAN)
@@ -92,33 +93,34 @@ def test_priority_areas_address_the_findings_of_the_inspection(server):
 
 def test_an_action_through_its_lifecycle(server):
     area = new_area(server)
+    action = dated_action(server, area, "2018-06-01")
     partner = token(Role.PARTNER, area.partnership, area.council)
-    started = server.ok("startAction", {"actionId": area.action, "effectiveOn": "2018-06-20"}, partner, ACTION)
+    started = server.ok("startAction", {"actionId": action, "effectiveOn": "2018-06-20"}, partner, ACTION)
     assert started["action"]["status"] == "IN_PROGRESS" and started["event"]["effectiveOn"] == "2018-06-20"
     assert started["event"]["actor"]["agencyId"] == area.council
-    progress = server.ok("reportActionProgress", {"actionId": area.action, "note": "Four of six in post", "rag": "AMBER"},
+    progress = server.ok("reportActionProgress", {"actionId": action, "note": "Four of six in post", "rag": "AMBER"},
                          partner, ACTION)
     assert progress["action"]["latestNote"] == "Four of six in post" and progress["action"]["rag"] == "AMBER"
-    rescheduled = server.ok("rescheduleAction", {"actionId": area.action, "dueOn": "2031-03-31",
+    rescheduled = server.ok("rescheduleAction", {"actionId": action, "dueOn": "2031-03-31",
                                                  "reason": "Recruitment round extended"}, area.lead, ACTION)
     assert rescheduled["action"]["dueOn"] == "2031-03-31" and rescheduled["event"]["reason"] == "Recruitment round extended"
-    reassigned = server.ok("reassignAction", {"actionId": area.action, "ownerAgencyId": area.health,
+    reassigned = server.ok("reassignAction", {"actionId": action, "ownerAgencyId": area.health,
                                               "leadOfficer": "Designated Clinical Officer", "reason": "Health leads"},
                            area.lead, ACTION)
     assert reassigned["action"]["ownerAgency"]["id"] == area.health
     assert reassigned["action"]["leadOfficer"] == "Designated Clinical Officer"
     health = token(Role.PARTNER, area.partnership, area.health)
-    completed = server.ok("completeAction", {"actionId": area.action, "completedOn": "2018-10-15",
+    completed = server.ok("completeAction", {"actionId": action, "completedOn": "2018-10-15",
                                              "evidence": ["Six coordinators in post"], "note": "Done"}, health, ACTION)
     assert completed["action"]["status"] == "COMPLETED" and completed["action"]["completedOn"] == "2018-10-15"
     assert completed["action"]["evidence"] == ["Six coordinators in post"]
     assert completed["event"]["type"] == "ActionCompleted" and completed["event"]["effectiveOn"] == "2018-10-15"
-    reopened = server.ok("reopenAction", {"actionId": area.action, "reason": "Two coordinators left"}, area.lead, ACTION)
+    reopened = server.ok("reopenAction", {"actionId": action, "reason": "Two coordinators left"}, area.lead, ACTION)
     assert reopened["action"]["status"] == "IN_PROGRESS" and reopened["action"]["completedOn"] is None
-    cancelled = server.ok("cancelAction", {"actionId": area.action, "reason": "Folded into the new plan"}, area.lead, ACTION)
+    cancelled = server.ok("cancelAction", {"actionId": action, "reason": "Folded into the new plan"}, area.lead, ACTION)
     assert cancelled["action"]["status"] == "CANCELLED" and cancelled["action"]["version"] == 8
     history = server.query("query($id: ID!) { history(entityId: $id) { edges { node { type version } } } }",
-                           area.auditor, id=area.action)["history"]["edges"]
+                           area.auditor, id=action)["history"]["edges"]
     assert [e["node"]["type"] for e in history] == [
         "ActionAdded", "ActionStarted", "ActionProgressReported", "ActionRescheduled", "ActionReassigned",
         "ActionCompleted", "ActionReopened", "ActionCancelled"]

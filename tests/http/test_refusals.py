@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.support import new_area
+from tests.support import dated_action, new_area
 
 
 @pytest.fixture
@@ -77,6 +77,21 @@ def test_transitions_out_of_order_are_invalid_transitions(server, area):
                                                 "outcome": "WRITTEN_STATEMENT_REQUIRED"}, area.inspector, "INVALID_TRANSITION")
 
 
+def test_no_change_is_dated_before_the_record_it_changes(server, area):
+    # (a submission dated in year 1 would make any plan look submitted on time)
+    error = refused(server, area, "submitPlan", {"planId": area.plan, "on": "0001-01-01"}, area.lead, "INVALID", "on")
+    assert "before the plan it belongs to did (2018-03-01)" in error["message"]
+    action = dated_action(server, area, "2018-06-01")
+    refused(server, area, "startAction", {"actionId": action, "effectiveOn": "2018-05-31"}, area.lead, "INVALID",
+            "effectiveOn")
+    server.ok("startAction", {"actionId": action, "effectiveOn": "2018-07-01"}, area.lead)
+    error = refused(server, area, "completeAction", {"actionId": action, "completedOn": "2018-06-30", "evidence": ["Minutes"]},
+                    area.lead, "INVALID", "completedOn")
+    assert "became IN_PROGRESS on 2018-07-01" in error["message"]
+    plan = server.query("query($id: ID!) { plan(id: $id) { status submittedLate } }", area.auditor, id=area.plan)
+    assert plan["plan"]["status"] == "DRAFT"
+
+
 def test_a_stale_expected_version_is_a_conflict(server, area):
     server.ok("startAction", {"actionId": area.action, "expectedVersion": 1}, area.lead)
     error = refused(server, area, "reportActionProgress", {"actionId": area.action, "note": "x", "expectedVersion": 1},
@@ -101,7 +116,8 @@ def test_of_concurrent_writers_at_one_version_exactly_one_wins(server, area):
 
 
 def test_a_retried_mutation_returns_the_first_answer_and_records_nothing(server, area):
-    input = {"actionId": area.action, "effectiveOn": "2018-07-01", "idempotencyKey": "start-" + uuid.uuid4().hex}
+    input = {"actionId": dated_action(server, area, "2018-06-01"), "effectiveOn": "2018-07-01",
+             "idempotencyKey": "start-" + uuid.uuid4().hex}
     first = server.ok("startAction", input, area.lead, "action { id status }")
     end = server.log_end(area.auditor)
     again = server.ok("startAction", input, area.lead, "action { id status }")

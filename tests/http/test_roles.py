@@ -1,6 +1,7 @@
 """Each role's allowed and forbidden writes: a forbidden write is FORBIDDEN and records nothing."""
 
 import uuid
+from datetime import date
 
 import pytest
 
@@ -15,7 +16,8 @@ ROLES = [ADMIN, LEAD, PARTNER, INSPECTOR, MONITOR, AUDITOR]
 def submitted(server, area, kind="WRITTEN_STATEMENT_OF_ACTION"):
     plan = area.plan
     if kind != "WRITTEN_STATEMENT_OF_ACTION":
-        plan = server.ok("draftPlan", {"partnershipId": area.partnership, "kind": kind, "title": "Improvement Plan"},
+        plan = server.ok("draftPlan", {"partnershipId": area.partnership, "kind": kind, "title": "Improvement Plan",
+                                       "effectiveOn": "2018-04-02"},
                          area.lead, "plan { id }")["plan"]["id"]
     server.ok("submitPlan", {"planId": plan, "on": "2018-05-10"}, area.lead)
     return plan
@@ -34,7 +36,7 @@ def started(server, area):
 
 def completed(server, area):
     started(server, area)
-    server.ok("completeAction", {"actionId": area.action, "completedOn": "2019-01-01", "evidence": ["Minutes"]}, area.lead)
+    server.ok("completeAction", {"actionId": area.action, "completedOn": date.today().isoformat(), "evidence": ["Minutes"]}, area.lead)
     return area.action
 
 
@@ -45,7 +47,8 @@ def metric(server, area):
 
 def priority_action_plan(server, area):
     """A submitted priority action plan (answering no inspection, so that nothing needs addressing first)."""
-    plan = server.ok("draftPlan", {"partnershipId": area.partnership, "kind": "PRIORITY_ACTION_PLAN", "title": "PAP"},
+    plan = server.ok("draftPlan", {"partnershipId": area.partnership, "kind": "PRIORITY_ACTION_PLAN", "title": "PAP",
+                                   "effectiveOn": "2023-12-01"},
                      area.lead, "plan { id }")["plan"]["id"]
     server.ok("submitPlan", {"planId": plan, "on": "2024-01-08"}, area.lead)
     return plan
@@ -96,13 +99,14 @@ CASES = {
     "approvePlan (improvement plan)": ({ADMIN, MONITOR}, lambda s, a: {"planId": submitted(s, a, "IMPROVEMENT_PLAN"), "on": "2019-06-12"}),
     "returnPlan (improvement plan)": ({ADMIN, MONITOR}, lambda s, a: {"planId": submitted(s, a, "IMPROVEMENT_PLAN"), "on": "2019-06-12"}),
     "supersedePlan": ({ADMIN, LEAD}, lambda s, a: {"planId": approved(s, a), "on": "2020-01-31", "supersededBy": s.ok(
-        "draftPlan", {"partnershipId": a.partnership, "kind": "IMPROVEMENT_PLAN", "title": "Next"}, a.lead, "plan { id }")["plan"]["id"]}),
+        "draftPlan", {"partnershipId": a.partnership, "kind": "IMPROVEMENT_PLAN", "title": "Next", "effectiveOn": "2019-11-01"},
+        a.lead, "plan { id }")["plan"]["id"]}),
     "closePlan": ({ADMIN, LEAD}, lambda s, a: {"planId": approved(s, a), "on": "2020-01-31"}),
     "addAction": ({ADMIN, LEAD}, lambda s, a: {"planId": a.plan, "title": "Audit plans", "ownerAgencyId": a.council,
                                                "dueOn": "2030-01-01"}),
     "startAction": ({ADMIN, LEAD, PARTNER}, lambda s, a: {"actionId": a.action}),
     "reportActionProgress": ({ADMIN, LEAD, PARTNER}, lambda s, a: {"actionId": a.action, "note": "On track"}),
-    "completeAction": ({ADMIN, LEAD, PARTNER}, lambda s, a: {"actionId": started(s, a), "completedOn": "2019-01-01",
+    "completeAction": ({ADMIN, LEAD, PARTNER}, lambda s, a: {"actionId": started(s, a), "completedOn": date.today().isoformat(),
                                                              "evidence": ["Report"]}),
     "rescheduleAction": ({ADMIN, LEAD}, lambda s, a: {"actionId": a.action, "dueOn": "2031-01-01", "reason": "Later"}),
     "reassignAction": ({ADMIN, LEAD}, lambda s, a: {"actionId": a.action, "ownerAgencyId": a.health, "reason": "Health"}),

@@ -7,6 +7,7 @@ import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from pathlib import Path
 
 import psycopg
@@ -137,7 +138,7 @@ def test_a_completion_acknowledged_by_one_process_reaches_a_subscriber_of_the_ot
                                              " position entityId } }", {"p": area.partnership})
     try:
         first.ok("startAction", {"actionId": area.action}, area.lead)
-        done = first.ok("completeAction", {"actionId": area.action, "completedOn": "2019-01-01", "evidence": ["Minutes"]},
+        done = first.ok("completeAction", {"actionId": area.action, "completedOn": date.today().isoformat(), "evidence": ["Minutes"]},
                         area.lead)
         received = subscriber.next(timeout=20)  # the safety poll is set to 60 s here: only NOTIFY can bring it
         assert received == {"position": done["event"]["position"], "entityId": area.action}
@@ -156,7 +157,7 @@ def test_a_process_whose_copy_of_a_record_is_out_of_date_decides_on_the_latest(p
         return server.mutate("reportActionProgress", {"actionId": area.action, "note": "Update", **extra}, area.lead)
 
     assert report(first)["event"]["version"] == 3  # made on the latest (its stale copy's next version was taken)
-    first.ok("completeAction", {"actionId": area.action, "completedOn": "2019-01-01", "evidence": ["Minutes"]}, area.lead)
+    first.ok("completeAction", {"actionId": area.action, "completedOn": date.today().isoformat(), "evidence": ["Minutes"]}, area.lead)
     refused = report(second)  # its copy says IN_PROGRESS, but the action is completed
     assert [e["code"] for e in refused["userErrors"]] == ["INVALID_TRANSITION"] and refused["event"] is None
     first.ok("reopenAction", {"actionId": area.action, "reason": "Evidence not accepted"}, area.lead)
@@ -191,7 +192,7 @@ def test_serve_with_two_worker_processes_is_one_service(tmp_path, database):
                 written = server.ok("reportActionProgress", {"actionId": area.action, "note": f"update {n}"}, area.lead)
                 read = server.query("query($id: ID!) { action(id: $id) { version } }", area.lead, id=area.action)
                 assert read["action"]["version"] == written["event"]["version"]
-            done = server.ok("completeAction", {"actionId": area.action, "completedOn": "2019-01-01",
+            done = server.ok("completeAction", {"actionId": area.action, "completedOn": date.today().isoformat(),
                                                 "evidence": ["Minutes"]}, area.lead)
             assert subscriber.next(timeout=20) == {"position": done["event"]["position"]}
         finally:

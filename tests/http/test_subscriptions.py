@@ -4,6 +4,7 @@ import json
 import secrets
 import threading
 import time
+from datetime import date
 
 import pytest
 from websockets.exceptions import ConnectionClosed
@@ -22,7 +23,7 @@ def test_an_action_completed_reaches_a_live_subscriber(server):
     subscriber = server.subscribe(area.lead, COMPLETED, {"p": area.partnership})
     try:
         server.ok("startAction", {"actionId": area.action}, area.lead)
-        done = server.ok("completeAction", {"actionId": area.action, "completedOn": "2019-01-01", "evidence": ["Minutes"]},
+        done = server.ok("completeAction", {"actionId": area.action, "completedOn": date.today().isoformat(), "evidence": ["Minutes"]},
                          area.lead)
         received = subscriber.next()
         assert received["type"] == "ActionCompleted" and received["entityId"] == area.action
@@ -92,7 +93,7 @@ def test_subscribers_asking_differently_of_the_same_events_each_get_their_own_an
     try:
         started = server.ok("startAction", {"actionId": area.action}, area.lead)["event"]
         server.ok("reportActionProgress", {"actionId": area.action, "note": "On track"}, area.lead)
-        server.ok("completeAction", {"actionId": area.action, "completedOn": "2019-01-01", "evidence": ["Minutes"]},
+        server.ok("completeAction", {"actionId": area.action, "completedOn": date.today().isoformat(), "evidence": ["Minutes"]},
                   area.lead)
         got = {name: [subscriber.next() for _ in range(2 if name == "two types" else 3)]
                for name, subscriber in subscribers.items()}

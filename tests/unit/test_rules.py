@@ -16,6 +16,14 @@ from domain.vocabulary import ActionStatus, PlanStatus, Polarity, Rag
 D = date(2018, 6, 1)
 
 
+@pytest.fixture(autouse=True)
+def dated():
+    """Changes take effect early in 2018 unless a test says otherwise: the dates the rules are given (D) come
+    after it, as a change's own date comes after the record it changes came into being."""
+    with stamped({"subject": "tester", "role": "ADMIN"}, date(2018, 1, 2)):
+        yield
+
+
 PARTNERSHIPS: dict[str, Partnership] = {}
 
 
@@ -120,6 +128,67 @@ def action_in(status: ActionStatus) -> Action:
         action.complete(D, ["Six in post"], None)
     assert action.status == status
     return action
+
+
+def on(day: date):
+    return stamped({"subject": "tester", "role": "ADMIN"}, day)
+
+
+def test_nothing_takes_effect_before_the_record_it_changes():
+    p, council, _ = partnership()  # (on 2018-01-02)
+    with on(date(2018, 3, 1)):
+        plan = Plan.draft(p, "WRITTEN_STATEMENT_OF_ACTION", "WSoA")
+        action = Action.add(plan, p, "Recruit coordinators", council, date(2018, 10, 31))
+    for change in (lambda: plan.submit(date(2018, 2, 1)), action.start, lambda: action.report_progress("x", None),
+                   lambda: action.reschedule(date(2019, 1, 31), "later")):
+        with on(date(2018, 2, 1)), pytest.raises(InvalidError) as refused:
+            change()
+        assert refused.value.field == "effective_on" and "before" in str(refused.value)
+    assert (plan.status, action.status, plan.version, action.version) == (PlanStatus.DRAFT, ActionStatus.NOT_STARTED, 1, 1)
+    with on(date(2018, 3, 1)):  # the same day is fine
+        action.start()
+
+
+def test_an_actions_steps_are_dated_in_their_order():
+    p, council, _ = partnership()
+    plan = Plan.draft(p, "WRITTEN_STATEMENT_OF_ACTION", "WSoA")
+    action = Action.add(plan, p, "Recruit coordinators", council, date(2018, 10, 31))
+    with on(date(2018, 5, 1)):
+        action.start()
+    with on(date(2018, 4, 30)), pytest.raises(InvalidError, match="became IN_PROGRESS on 2018-05-01"):
+        action.complete(date(2018, 4, 30), ["Minutes"], None)
+    with on(date(2018, 4, 30)):  # a note between its steps is not a step
+        action.report_progress("Two in post", None)
+    with on(date(2018, 6, 1)):
+        action.complete(date(2018, 6, 1), ["Minutes"], None)
+    with on(date(2018, 5, 31)), pytest.raises(InvalidError, match="became COMPLETED on 2018-06-01"):
+        action.reopen("Two left")
+    with on(date(2018, 6, 1)):
+        action.reopen("Two left")
+    assert action.status == ActionStatus.IN_PROGRESS
+
+
+def test_a_plan_answers_an_inspection_begun_and_is_superseded_by_a_plan_drafted_by_then():
+    p, _, _ = partnership()
+    with on(date(2019, 10, 15)):
+        revisit = inspection(p, kind="FULL")
+    with on(date(2019, 1, 29)), pytest.raises(InvalidError, match="before the inspection"):
+        Plan.draft(p, "IMPROVEMENT_PLAN", "Improvement Plan 2019-2020", responds_to=revisit)
+    approved = plan_in(PlanStatus.APPROVED)
+    with on(date(2020, 1, 10)):
+        successor = next_plan(approved)
+    with pytest.raises(InvalidError, match="superseded by one drafted by then"):
+        approved.supersede(successor, date(2019, 12, 31))
+    with on(date(2020, 1, 31)):
+        approved.supersede(successor, date(2020, 1, 31))
+
+
+def test_a_scorecard_takes_past_terms_figures_once_its_metric_is_defined():
+    with on(date(2024, 9, 1)):
+        metric = Metric.define(partnership()[0], "EHC plans within 20 weeks", "PERCENT", "HIGHER_IS_BETTER", 60.0)
+    with on(date(2023, 12, 20)):
+        metric.record_measurement("Autumn term 2023", date(2023, 12, 20), 38.0)
+    assert metric.measurements["Autumn term 2023"].value == 38.0
 
 
 ACTION_MOVES = {
