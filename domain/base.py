@@ -13,6 +13,7 @@ Errors name the field of the command they are about in the command's own
 from __future__ import annotations
 
 import re
+import unicodedata
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -113,7 +114,8 @@ def effective_today() -> date:
 
 
 def require_text(value: str | None, field_name: str) -> str:
-    if value is None or not value.strip():
+    """Text with something to read: not only spaces, nor only invisible characters (a zero-width space)."""
+    if value is None or all(c.isspace() or unicodedata.category(c) == "Cf" for c in value):
         raise InvalidError(f"{field_name.replace('_', ' ')} must not be empty", field_name)
     return value.strip()
 

@@ -133,6 +133,8 @@ def check_url(url: str | None) -> str:
         raise InvalidError("url must not hold credentials: the record shows it to every reader of the webhook", "url")
     if len(url) > MAX_URL:
         raise InvalidError(f"url is longer than {MAX_URL} characters", "url")
+    if any(c.isspace() or not c.isprintable() for c in url):
+        raise InvalidError("url must not contain spaces or control characters (encode them: %20)", "url")
     return url
 
 

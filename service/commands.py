@@ -31,6 +31,7 @@ import dataclasses
 import hashlib
 import json
 import random
+import re
 import time
 import types
 from concurrent.futures import Executor
@@ -319,15 +320,20 @@ TEXT = Limit(1_000)  # text declared without a limit (ids included)
 LIST = Limit(100)  # a list declared without a limit
 
 
+# Characters no text of the record holds: the C0 and C1 controls but tab, line feed and carriage return (NUL, which
+# PostgreSQL cannot store; escape and bell, which rewrite a terminal showing the text), DEL, and the bidirectional
+# embeddings, overrides and isolates, which make text read otherwise than it is stored ("Trojan Source").
+CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 @cache
 def declared_types(input_type: type) -> dict[str, Any]:
     return get_type_hints(input_type, include_extras=True)
 
 
 def refusal(value: Any, declared: Any) -> str | None:
-    """What is wrong with an input value, by its declared type, said of "{field}": NUL (in no legitimate text, and
-    PostgreSQL cannot store it), or more characters or items than its limit. Nested inputs are checked field by
-    field."""
+    """What is wrong with an input value, by its declared type, said of "{field}": a control character (CONTROLS), or
+    more characters or items than its limit. Nested inputs are checked field by field."""
     limit = TEXT if isinstance(value, str) else LIST
     while get_origin(declared) in (Annotated, Union, types.UnionType):  # Optional[Annotated[list[Item], Limit]]
         args = get_args(declared)
@@ -337,8 +343,9 @@ def refusal(value: Any, declared: Any) -> str | None:
         else:
             declared = next(a for a in args if a is not type(None))
     if isinstance(value, str):
-        if "\x00" in value:
-            return "text must not contain NUL characters"
+        if (control := CONTROLS.search(value)) is not None:
+            return (f"{{field}} must not contain control characters (it holds U+{ord(control[0]):04X}): tab and new "
+                    "lines are the only ones text may hold")
         return f"{{field}} is at most {limit.most:,} characters" if len(value) > limit.most else None
     if isinstance(value, list):
         if len(value) > limit.most:

@@ -3,20 +3,21 @@ to it. The deliveries themselves are service/webhooks/'s."""
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Annotated, Any, Optional
 
 import strawberry
 from graphql import GraphQLError
 
 from domain.base import InvalidError
 from domain.partnership import Partnership
-from domain.webhook import Webhook
+from domain.webhook import MAX_URL, Webhook
 from service.authorisation import LEAD
-from service.commands import Done, ErrorCode, Key, Name, Refused, Scope, Text, mutation
+from service.commands import Done, ErrorCode, Key, Limit, Name, Refused, Scope, Text, mutation
 from service.graphql import cursors
 from service.graphql.payloads import WebhookPayload
-from service.mutations.common import expected_version, idempotency_key
+from service.webhooks.outbound import host_refusal, private_allowed
 
+Url = Annotated[str, Limit(MAX_URL)]
 
 
 def idempotency_key() -> Any:
@@ -44,7 +45,7 @@ def webhook_of(s: Scope, webhook_id: str) -> Webhook:
 class RegisterWebhookInput:
     partnership_id: Optional[strawberry.ID] = strawberry.field(
         default=None, description="The partnership whose events it receives; null: every partnership (ADMIN only).")
-    url: str = strawberry.field(description="An absolute http or https URL, without credentials (every reader of the "
+    url: Url = strawberry.field(description="An absolute http or https URL, without credentials (every reader of the "
                                             "webhook sees it); it must resolve to public addresses.")
     event_types: Optional[list[Name]] = strawberry.field(
         default=None, description="The event types it receives (e.g. ActionCompleted); null or empty: every event.")
@@ -64,7 +65,10 @@ def register_webhook(s: Scope, input: RegisterWebhookInput) -> Done:
     partnership_id = partnership.partnership_id if partnership is not None else None
     s.authorise(partnership_id)
     owner_reads = s.principal.partnership_id if s.principal.readable is not None else None
-    return Done(Webhook.register(partnership_id, input.url, input.event_types or [], input.description, owner_reads))
+    webhook = Webhook.register(partnership_id, input.url, input.event_types or [], input.description, owner_reads)
+    if (refused := host_refusal(webhook.url, private_allowed())) is not None:
+        raise Refused(ErrorCode.INVALID, f"url: {refused}; webhooks are delivered to public addresses only", "url")
+    return Done(webhook)
 
 
 @strawberry.input(description="A webhook whose secret is to be replaced.")

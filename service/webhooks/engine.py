@@ -63,7 +63,7 @@ from service.graphql.schema import schema
 from service.graphql.types import EventRecord
 from service.webhooks import deliveries as d
 from service.webhooks.deliveries import Claim, DeliveryStatus, Settled
-from service.webhooks.outbound import Answer, Outbound, Secrets, body_of, signed_headers
+from service.webhooks.outbound import Answer, Outbound, Secrets, body_of, private_allowed, signed_headers
 
 log = logging.getLogger("send_records.webhooks")
 
@@ -114,7 +114,7 @@ class Settings:
                 schedule=tuple(float(s) for s in schedule.split(",")) if schedule else DEFAULT_SCHEDULE,
                 park_after=float(env("SEND_RECORDS_WEBHOOK_PARK_SECONDS") or cls.park_after),
                 timeout=float(env("SEND_RECORDS_WEBHOOK_TIMEOUT_SECONDS") or cls.timeout),
-                allow_private=env("SEND_RECORDS_WEBHOOK_ALLOW_PRIVATE") == "1",
+                allow_private=private_allowed(),
                 poll=poll,
                 keep_days=float(env("SEND_RECORDS_WEBHOOK_KEEP_DAYS") or cls.keep_days),
             )

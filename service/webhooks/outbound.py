@@ -29,10 +29,12 @@ import hashlib
 import hmac
 import ipaddress
 import json
+import os
 import socket
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
@@ -95,6 +97,28 @@ def refusal(address: str) -> str | None:
     kind = ("loopback" if ip.is_loopback else "link-local" if ip.is_link_local else "multicast" if ip.is_multicast
             else "private or reserved")
     return f"{address} is a {kind} address (set SEND_RECORDS_WEBHOOK_ALLOW_PRIVATE=1 to allow it)"
+
+
+def private_allowed() -> bool:
+    """Whether webhooks may be delivered to private addresses (SEND_RECORDS_WEBHOOK_ALLOW_PRIVATE=1: tests, and a
+    receiver inside the council's own network)."""
+    return os.environ.get("SEND_RECORDS_WEBHOOK_ALLOW_PRIVATE") == "1"
+
+
+def host_refusal(url: str, allow_private: bool) -> str | None:
+    """Why a webhook's URL may not be registered: its host is this machine (`localhost`, a loopback or unspecified
+    address) or a link-local address (a cloud's metadata service). Any other address or name is checked when
+    delivering, on the addresses it then resolves to."""
+    host = urlsplit(url).hostname or ""
+    if allow_private:
+        return None
+    if host == "localhost" or host.endswith(".localhost"):
+        return f"{host} names this machine (set SEND_RECORDS_WEBHOOK_ALLOW_PRIVATE=1 to allow it)"
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:  # a name
+        return None
+    return refusal(host) if ip.is_loopback or ip.is_link_local or ip.is_unspecified else None
 
 
 def check(address: str, allow_private: bool) -> None:

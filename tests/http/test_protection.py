@@ -91,13 +91,20 @@ def test_no_stack_trace_reaches_a_client(server):
     assert "Traceback" not in text and "File \"" not in text
 
 
-def test_nul_characters_are_refused_as_invalid_text(server):
+def test_control_characters_are_refused_as_invalid_text(server):
     from tests.support import new_area
 
     area = new_area(server)
-    payload = server.mutate("addAction", {"planId": area.plan, "title": "Bad\u0000title", "ownerAgencyId": area.council,
-                                          "dueOn": "2030-01-01"}, area.lead)
-    assert payload["userErrors"] == [{"code": "INVALID", "message": "text must not contain NUL characters", "field": ["title"]}]
+    for title, held in [("Bad\u0000title", "U+0000"), ("Cut\u0007waits\u001b[2J", "U+0007"), ("X\u202eLIAM", "U+202E")]:
+        payload = server.mutate("addAction", {"planId": area.plan, "title": title, "ownerAgencyId": area.council,
+                                              "dueOn": "2030-01-01"}, area.lead)
+        assert payload["userErrors"] == [{"code": "INVALID", "field": ["title"], "message": f"title must not contain "
+                                          f"control characters (it holds {held}): tab and new lines are the only ones text may hold"}]
+    for title in ["\u200b\u200b", " \u2060 "]:  # nothing visible
+        payload = server.mutate("addAction", {"planId": area.plan, "title": title, "ownerAgencyId": area.council,
+                                              "dueOn": "2030-01-01"}, area.lead)
+        assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [("INVALID", ["title"])]
+    server.ok("reportActionProgress", {"actionId": area.action, "note": "Two lines:\n\tboth kept"}, area.lead)
     payload = server.mutate("completeAction", {"actionId": area.action, "completedOn": "2030-01-01", "evidence": ["a\u0000"]},
                             area.lead)
     assert payload["userErrors"][0]["field"] == ["evidence"]

@@ -213,15 +213,25 @@ def test_private_addresses_are_refused_by_default(tmp_path, new_store, receiver)
     server = Server(tmp_path, {**new_store(), **settings}).start()
     try:
         area = new_area(server)
-        by_address, _ = register(server, area.lead, receiver.url(), area.partnership, [])
-        by_name, _ = register(server, area.lead, f"http://localhost:{receiver.port}/hook", area.partnership, [])
+        for url, says in [(receiver.url(), "loopback address"), (f"http://localhost:{receiver.port}/hook", "names this machine"),
+                          ("http://169.254.169.254/latest/meta-data/", "link-local address"), ("http://0.0.0.0:80/", "")]:
+            payload = server.mutate("registerWebhook", {"partnershipId": area.partnership, "url": url}, area.lead)
+            assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [("INVALID", ["url"])], url
+            assert says in payload["userErrors"][0]["message"] and payload["event"] is None
+        private, _ = register(server, area.lead, "http://10.0.0.1/hook", area.partnership, [])  # (refused as it is called)
         report(server, area, "inside")
-        for webhook_id in (by_address, by_name):
-            failed = eventually(lambda: deliveries(server, area.lead, webhook_id, "FAILED"))
-            assert "loopback address" in failed[0]["lastError"] and failed[0]["lastStatusCode"] is None
+        failed = eventually(lambda: deliveries(server, area.lead, private, "FAILED"))
+        assert "private or reserved address" in failed[0]["lastError"] and failed[0]["lastStatusCode"] is None
         assert receiver.received == []
     finally:
         server.stop()
+
+
+def test_a_webhook_url_with_spaces_or_control_characters_is_refused(server):
+    area = new_area(server)
+    for url in ["https://example.org/x\r\nX-Injected: 1", "https://example.org/a b"]:
+        payload = server.mutate("registerWebhook", {"partnershipId": area.partnership, "url": url}, area.lead)
+        assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [("INVALID", ["url"])], url
 
 
 def test_a_restart_mid_stream_resumes_where_it_stopped(tmp_path, new_store, receiver):
