@@ -11,7 +11,7 @@ from datetime import date
 from eventsourcing.domain import event
 
 from domain.base import InvalidError, Record, check_order, require_text
-from domain.inspection import Inspection
+from domain.inspection import FOLLOW_UPS, Inspection
 from domain.vocabulary import FindingKind, InspectionKind, JudgingBody, ProgressJudgement, Rag
 
 SUBJECT_KINDS = ("Finding", "Plan", "PriorityArea", "Action")
@@ -42,8 +42,8 @@ class Judgement(Record):
         if inspection is not None:
             check_order(inspection.started_on, made_on, "made_on",
                         "a judgement made at an inspection is made on or after the day the inspection starts")
-        if inspection is not None and inspection.kind == InspectionKind.MONITORING:
-            cls.check_monitoring_judgement(JudgingBody(body), subject_id, followed)
+        if inspection is not None:
+            cls.check_follow_up_judgement(JudgingBody(body), subject_id, inspection, followed)
         return cls(
             partnership_id=partnership_id,
             subject_id=subject_id,
@@ -57,12 +57,23 @@ class Judgement(Record):
         )
 
     @staticmethod
-    def check_monitoring_judgement(body: JudgingBody, subject_id: str, followed: Inspection | None) -> None:
-        """A monitoring inspection judges progress on each area for priority action of the inspection it follows."""
+    def check_follow_up_judgement(body: JudgingBody, subject_id: str, inspection: Inspection,
+                                  followed: Inspection | None) -> None:
+        """Judgements made at an inspection are the inspectors' at a revisit or a monitoring inspection, on the
+        inspection it follows up: a revisit judges progress on its findings, a monitoring inspection on each of its
+        areas for priority action."""
+        kind = inspection.kind.value.lower()
+        if inspection.kind not in FOLLOW_UPS:
+            raise InvalidError(f"judgements are made at a revisit or a monitoring inspection, and this is a {kind} "
+                               "inspection", "inspection_id")
         if body != JudgingBody.OFSTED_CQC:
-            raise InvalidError("a monitoring inspection's judgements are Ofsted/CQC's (OFSTED_CQC)", "body")
+            raise InvalidError(f"a {kind} inspection's judgements are Ofsted/CQC's (OFSTED_CQC)", "body")
         finding = followed.findings.get(subject_id) if followed is not None else None
-        if finding is None or finding.kind != FindingKind.PRIORITY_ACTION:
+        if inspection.kind == InspectionKind.REVISIT and finding is None:
+            raise InvalidError("a revisit judges the findings of the inspection it revisits, and this is not one of "
+                               "them", "subject_id")
+        priority_action = finding is not None and finding.kind == FindingKind.PRIORITY_ACTION
+        if inspection.kind == InspectionKind.MONITORING and not priority_action:
             raise InvalidError("a monitoring inspection judges the areas for priority action (PRIORITY_ACTION findings) "
                                "of the inspection it follows up, and this is not one of them", "subject_id")
 

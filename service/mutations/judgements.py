@@ -41,8 +41,9 @@ class RecordJudgementInput:
 @mutation("recordJudgement", JudgementPayload, roles=JUDGES, dated_by="made_on",
           description="Record a judgement of progress on a finding, plan, priority area or action: OFSTED_CQC by an "
                       "INSPECTOR, DFE and NHS_ENGLAND by a MONITOR, IMPROVEMENT_BOARD by the PARTNERSHIP_LEAD. One "
-                      "made at a MONITORING inspection (`inspectionId`) is OFSTED_CQC's and about an area for priority "
-                      "action (a PRIORITY_ACTION finding) of the inspection it follows up (INVALID otherwise).")
+                      "made at an inspection (`inspectionId`) is made at a REVISIT or a MONITORING inspection, is "
+                      "OFSTED_CQC's, and is about a finding of the inspection it follows up: at a MONITORING "
+                      "inspection, an area for priority action (a PRIORITY_ACTION finding) (INVALID otherwise).")
 def record_judgement(s: Scope, input: RecordJudgementInput) -> Done:
     subject_kind, subject = s.locate(input.subject_id, "subject_id")
     s.authorise(subject.partnership_id, by=JudgingBody(input.body))

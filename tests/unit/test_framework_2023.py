@@ -172,6 +172,30 @@ def test_a_monitoring_inspection_judges_the_areas_for_priority_action_of_the_ins
     assert Judgement.record(p.partnership_id, improvement, "Finding", "IMPROVEMENT_BOARD", made, "x", rag="AMBER")
 
 
+def test_a_revisit_judges_the_findings_of_the_inspection_it_revisits_and_a_full_inspection_judges_none():
+    p, council, _ = area()
+    with on(date(2017, 11, 17)):
+        old = Inspection.record(p, F2016, "FULL", date(2017, 11, 13), date(2017, 11, 17))
+        weakness = old.record_finding("SIGNIFICANT_CONCERN", "EHC plans are late")
+    old.publish(date(2018, 1, 30), "WRITTEN_STATEMENT_REQUIRED")
+    other = full_2023(p, agencies=[council])
+    with on(date(2019, 10, 15)):
+        revisit = Inspection.record(p, F2016, "REVISIT", date(2019, 10, 15), date(2019, 10, 17), old)
+    made = date(2019, 12, 23)
+
+    def judge(subject, at, body="OFSTED_CQC", followed=old):
+        return Judgement.record(p.partnership_id, subject, "Finding", body, made, "Progress seen", "SUFFICIENT_PROGRESS",
+                                inspection=at, followed=followed)
+
+    assert judge(weakness, revisit).inspection_id == str(revisit.id)
+    for subject, at, body, followed, field in [(next(iter(other.findings)), revisit, "OFSTED_CQC", old, "subject_id"),
+                                               (weakness, revisit, "DFE", old, "body"),
+                                               (weakness, old, "OFSTED_CQC", None, "inspection_id")]:
+        with pytest.raises(InvalidError) as refused:
+            judge(subject, at, body, followed)
+        assert refused.value.field == field
+
+
 def priority_action_plan(p: Partnership, inspection: Inspection, **kw) -> Plan:
     with on(date(2023, 11, 20)):
         return Plan.draft(p, "PRIORITY_ACTION_PLAN", "Priority action plan", responds_to=inspection, **kw)
