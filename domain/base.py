@@ -12,7 +12,6 @@ Errors name the field of the command they are about in the command's own
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -96,7 +95,7 @@ class Record(Aggregate):
         dated before the plan was drafted would rewrite what the plan said on days it did not exist), unless its
         event says it may precede the record (`may_precede_record`)."""
         if not getattr(event_class, "may_precede_record", False):
-            self.check_exists_on(current_stamp().effective_on, re.sub(r"(?<!^)(?=[A-Z])", " ", type(self).__name__).lower())
+            self.check_exists_on(current_stamp().effective_on, words(type(self).__name__))
         super().trigger_event(event_class, **kwargs)
 
     def check_exists_on(self, on: date, what: str) -> None:
@@ -106,6 +105,16 @@ class Record(Aggregate):
             raise InvalidError(
                 f"this would take effect on {on}, before the {what} it belongs to did ({self.effective_from})",
                 "effective_on")
+
+
+def words(kind: str) -> str:
+    """'PriorityArea' -> 'priority area'."""
+    return "".join(f" {c.lower()}" if c.isupper() else c for c in kind).strip()
+
+
+def with_article(noun: str) -> str:
+    """'inspection' -> 'an inspection'."""
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
 
 
 def effective_today() -> date:

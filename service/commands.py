@@ -45,7 +45,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, RecordConflictError
 
-from domain.base import DomainError, InvalidError, Record, stamped
+from domain.base import DomainError, InvalidError, Record, stamped, words
 from domain.vocabulary import Role
 from projections import queries as q
 from projections.shapes import State, children, kind_of
@@ -289,11 +289,6 @@ class WouldRead(Exception):
     """A decision made offline (Scope) needs something read from the store."""
 
 
-def words(kind: str) -> str:
-    """'PriorityArea' -> 'priority area'."""
-    return "".join(f" {c.lower()}" if c.isupper() else c for c in kind).strip()
-
-
 def is_id(text: str | None) -> bool:
     """Every entity's id is a UUID; anything else names nothing (and is never sent to the store)."""
     try:
@@ -326,14 +321,21 @@ LIST = Limit(100)  # a list declared without a limit
 CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
+# The days a change's dates may name: a record of SEND partnerships has nothing before 1990 (the SEND reforms are of
+# 2014) or after this century; year 1 or 9999 is a slip (and would make a plan look submitted on time, or an
+# inspection never end).
+EARLIEST, LATEST = date(1990, 1, 1), date(2099, 12, 31)
+
+
 @cache
 def declared_types(input_type: type) -> dict[str, Any]:
     return get_type_hints(input_type, include_extras=True)
 
 
 def refusal(value: Any, declared: Any) -> str | None:
-    """What is wrong with an input value, by its declared type, said of "{field}": a control character (CONTROLS), or
-    more characters or items than its limit. Nested inputs are checked field by field."""
+    """What is wrong with an input value, by its declared type, said of "{field}": a control character (CONTROLS), a
+    day outside EARLIEST to LATEST, or more characters or items than its limit. Nested inputs are checked field by
+    field."""
     limit = TEXT if isinstance(value, str) else LIST
     while get_origin(declared) in (Annotated, Union, types.UnionType):  # Optional[Annotated[list[Item], Limit]]
         args = get_args(declared)
@@ -347,6 +349,9 @@ def refusal(value: Any, declared: Any) -> str | None:
             return (f"{{field}} must not contain control characters (it holds U+{ord(control[0]):04X}): tab and new "
                     "lines are the only ones text may hold")
         return f"{{field}} is at most {limit.most:,} characters" if len(value) > limit.most else None
+    if isinstance(value, date):
+        day = value.date() if isinstance(value, datetime) else value
+        return f"{{field}} must be a day from {EARLIEST} to {LATEST}" if not EARLIEST <= day <= LATEST else None
     if isinstance(value, list):
         if len(value) > limit.most:
             return f"{{field}} holds at most {limit.most:,} items"
@@ -409,6 +414,10 @@ class Commands:
             if found is not None:
                 return Outcome(errors=[UserError(ErrorCode.INVALID, found.replace("{field}", camel(f.name)),
                                                  [camel(f.name)])])
+        key = getattr(request.input, "idempotency_key", None)
+        if key is not None and not key.strip():  # (one blank key would stand for every retry of every change)
+            return Outcome(errors=[UserError(ErrorCode.INVALID, "idempotencyKey must not be blank: give a key of the "
+                                             "change (a UUID, say), or none", ["idempotencyKey"])])
         today = datetime.now(timezone.utc).date()
         if request.effective_on > today:
             return Outcome(errors=[request.error(InvalidError(

@@ -8,10 +8,10 @@ from typing import Annotated, Optional
 import strawberry
 from anyio import to_thread
 
+from domain.base import words
 from domain.vocabulary import Role
 from service.audit import verify_since_head
 from service.graphql import cursors, ids
-from service.commands import words
 from service.graphql.context import Info
 from service.graphql.errors import Code, refusal
 from service.graphql.types import (

@@ -7,12 +7,13 @@ from typing import Optional
 
 import strawberry
 
+from domain.base import with_article, words
 from domain.metric import Metric
 from domain.partnership import Partnership
 from domain.plan import Plan
 from domain.vocabulary import MetricUnit, Polarity
 from service.authorisation import LEAD
-from service.commands import Done, Key, Name, Scope, mutation
+from service.commands import Done, ErrorCode, Key, Name, Refused, Scope, mutation
 from service.graphql.payloads import MetricPayload
 from service.mutations.common import effective_on, expected_version, idempotency_key
 
@@ -48,8 +49,11 @@ def define_metric(s: Scope, input: DefineMetricInput) -> Done:
     s.authorise(partnership.partnership_id)
     plan = None
     if input.priority_area_id is not None:
-        _, priority_area = s.locate(input.priority_area_id, "priority_area_id")
-        plan = s.load(Plan, getattr(priority_area, "plan_id", None), "priority_area_id")
+        kind, priority_area = s.locate(input.priority_area_id, "priority_area_id")
+        if kind != "PriorityArea":
+            raise Refused(ErrorCode.NOT_FOUND, f"no priority area has id {input.priority_area_id!r} (it names "
+                                               f"{with_article(words(kind))})", "priority_area_id")
+        plan = s.load(Plan, priority_area.plan_id, "priority_area_id")
     return Done(Metric.define(partnership, input.name, input.unit, input.polarity, input.target, plan,
                               input.priority_area_id, input.baseline, input.baseline_period, input.amber_tolerance))
 

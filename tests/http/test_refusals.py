@@ -77,9 +77,27 @@ def test_transitions_out_of_order_are_invalid_transitions(server, area):
                                                 "outcome": "WRITTEN_STATEMENT_REQUIRED"}, area.inspector, "INVALID_TRANSITION")
 
 
+def test_a_changes_dates_are_days_of_this_record(server, area):
+    for name, input, field in [
+        ("registerPartnership", {"name": "Year one", "localAuthority": "X", "effectiveOn": "0001-01-01"}, "effectiveOn"),
+        ("recordInspection", {"partnershipId": area.partnership, "framework": "AREA_SEND_2023", "kind": "FULL",
+                              "startedOn": "2021-03-01", "endedOn": "9999-12-31"}, "endedOn"),
+        ("submitPlan", {"planId": area.plan, "on": "0001-01-01"}, "on"),
+    ]:
+        error = refused(server, area, name, input, area.admin, "INVALID", field)
+        assert error["message"] == f"{field} must be a day from 1990-01-01 to 2099-12-31"
+
+
+def test_a_metric_of_a_priority_area_names_one(server, area):
+    input = {"partnershipId": area.partnership, "name": "EHC timeliness", "unit": "PERCENT", "polarity": "HIGHER_IS_BETTER"}
+    error = refused(server, area, "defineMetric", {**input, "priorityAreaId": area.inspection}, area.lead, "NOT_FOUND",
+                    "priorityAreaId")
+    assert error["message"] == f"no priority area has id {area.inspection!r} (it names an inspection)"
+
+
 def test_no_change_is_dated_before_the_record_it_changes(server, area):
-    # (a submission dated in year 1 would make any plan look submitted on time)
-    error = refused(server, area, "submitPlan", {"planId": area.plan, "on": "0001-01-01"}, area.lead, "INVALID", "on")
+    # (a submission dated before the plan was drafted would make it look submitted on time)
+    error = refused(server, area, "submitPlan", {"planId": area.plan, "on": "2018-02-28"}, area.lead, "INVALID", "on")
     assert "before the plan it belongs to did (2018-03-01)" in error["message"]
     action = dated_action(server, area, "2018-06-01")
     refused(server, area, "startAction", {"actionId": action, "effectiveOn": "2018-05-31"}, area.lead, "INVALID",
@@ -124,6 +142,9 @@ def test_a_retried_mutation_returns_the_first_answer_and_records_nothing(server,
     assert again == first
     assert server.recorded_since(end, area.auditor) == []
     refused(server, area, "startAction", {**input, "effectiveOn": "2018-07-02"}, area.lead, "INVALID", "idempotencyKey")
+    for blank in ["", "  "]:
+        refused(server, area, "reportActionProgress", {"actionId": area.action, "note": "x", "idempotencyKey": blank},
+                area.lead, "INVALID", "idempotencyKey")
 
 
 def test_retries_racing_with_one_key_record_once(server, area):
