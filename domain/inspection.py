@@ -157,11 +157,15 @@ class Inspection(Record):
     def check_revisit_target(partnership_id: str, revisited: Inspection, framework: InspectionFramework,
                              started_on: date) -> None:
         if revisited.partnership_id != partnership_id:
-            raise InvalidError("a revisit must name an inspection of the same partnership", "revisit_of")
+            raise InvalidError("a follow-up inspection must name an inspection of the same partnership", "revisit_of")
+        if revisited.kind != InspectionKind.FULL:
+            raise InvalidError(f"a follow-up inspection follows up a full inspection, and this is a "
+                               f"{words(revisited.kind)} inspection", "revisit_of")
         if revisited.framework != framework:
             raise InvalidError(f"a follow-up is under the framework of the inspection it follows up "
                                f"({revisited.framework})", "framework")
-        check_order(revisited.ended_on, started_on, "started_on", "a revisit starts after the inspection it revisits ends")
+        check_order(revisited.ended_on, started_on, "started_on",
+                    "a follow-up inspection starts after the inspection it follows up ends")
 
     @staticmethod
     def check_monitoring_target(followed: Inspection, started_on: date) -> None:

@@ -101,6 +101,9 @@ def test_a_follow_up_names_the_inspection_it_follows_and_a_full_inspection_none(
         assert refused.value.field == "framework"
         monitoring = Inspection.record(p, F2023, "MONITORING", date(2025, 5, 12), date(2025, 5, 14), first)
     assert monitoring.revisit_of == str(first.id)
+    with on(date(2025, 9, 1)), pytest.raises(InvalidError, match="follows up a full inspection") as refused:
+        Inspection.record(p, F2023, "REVISIT", date(2025, 9, 1), date(2025, 9, 3), monitoring)  # (a follow-up's)
+    assert refused.value.field == "revisit_of"
 
 
 @pytest.mark.parametrize("outcome", [None, "INCONSISTENT_EXPERIENCES", "POSITIVE_EXPERIENCES"])
