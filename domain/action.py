@@ -109,6 +109,8 @@ class Action(Record):
         self.check_status(OPEN_ACTION_STATUSES, "reassign it")
         reason = require_text(reason, "reason")
         partnership.check_has_agency(owner_agency_id, "owner_agency_id")
+        if (owner_agency_id, lead_officer) == (self.owner_agency_id, self.lead_officer):
+            raise InvalidError("the action is already owned by this agency, with this lead officer", "owner_agency_id")
         self._reassigned(owner_agency_id=owner_agency_id, lead_officer=lead_officer, reason=reason)
 
     @event("ActionReassigned")

@@ -183,7 +183,7 @@ def test_a_plan_answers_an_inspection_begun_and_is_superseded_by_a_plan_drafted_
         approved.supersede(successor, date(2020, 1, 31))
 
 
-def test_an_action_is_due_after_it_is_added_and_rescheduled_to_another_day():
+def test_an_action_is_due_after_it_is_added_and_rescheduled_or_reassigned_to_something_else():
     p, council, _ = partnership()
     plan = Plan.draft(p, "WRITTEN_STATEMENT_OF_ACTION", "WSoA")
     with on(date(2018, 3, 20)):
@@ -193,6 +193,9 @@ def test_an_action_is_due_after_it_is_added_and_rescheduled_to_another_day():
         action = Action.add(plan, p, "Recruit coordinators", council, date(2018, 3, 20))
         with pytest.raises(InvalidError, match="already due on 2018-03-20"):
             action.reschedule(date(2018, 3, 20), "no change")
+        with pytest.raises(InvalidError, match="already owned by this agency"):
+            action.reassign(p, council, None, "no change")
+        action.reassign(p, council, "Head of SEND", "a lead officer named")
         with pytest.raises(InvalidError) as refused:
             Plan.draft(p, "IMPROVEMENT_PLAN", "Improvement Plan", submission_due=date(2018, 3, 19))
         assert refused.value.field == "submission_due"
