@@ -32,7 +32,6 @@ class Action(Record):
     ) -> Action:
         plan.check_open_for_actions()
         plan.check_exists_on(effective_today(), "plan")
-        check_order(effective_today(), due_on, "due_on", "an action is due on or after the day it is added")
         if priority_area_id is not None:
             plan.check_has_priority_area(priority_area_id, "priority_area_id")
         partnership.check_has_agency(owner_agency_id, "owner_agency_id")
@@ -96,8 +95,6 @@ class Action(Record):
 
     def reschedule(self, due_on: date, reason: str) -> None:
         self.check_status(OPEN_ACTION_STATUSES, "reschedule it")
-        if due_on == self.due_on:
-            raise InvalidError(f"the action is already due on {due_on}", "due_on")
         self._rescheduled(due_on=due_on, reason=require_text(reason, "reason"))
 
     @event("ActionRescheduled")
@@ -109,8 +106,6 @@ class Action(Record):
         self.check_status(OPEN_ACTION_STATUSES, "reassign it")
         reason = require_text(reason, "reason")
         partnership.check_has_agency(owner_agency_id, "owner_agency_id")
-        if (owner_agency_id, lead_officer) == (self.owner_agency_id, self.lead_officer):
-            raise InvalidError("the action is already owned by this agency, with this lead officer", "owner_agency_id")
         self._reassigned(owner_agency_id=owner_agency_id, lead_officer=lead_officer, reason=reason)
 
     @event("ActionReassigned")

@@ -52,8 +52,6 @@ class Plan(Record):
             raise InvalidError("a plan may only respond to an inspection of its own partnership", "responds_to")
         if responds_to is not None:
             responds_to.check_exists_on(effective_today(), "inspection")
-        check_order(effective_today(), submission_due, "submission_due", "a plan is due for submission on or after the "
-                    "day it is drafted")
         kind = PlanKind(kind)
         derived = PlanDeadlines(None, None)
         if responds_to is not None and responds_to.published_on is not None:

@@ -183,24 +183,6 @@ def test_a_plan_answers_an_inspection_begun_and_is_superseded_by_a_plan_drafted_
         approved.supersede(successor, date(2020, 1, 31))
 
 
-def test_an_action_is_due_after_it_is_added_and_rescheduled_or_reassigned_to_something_else():
-    p, council, _ = partnership()
-    plan = Plan.draft(p, "WRITTEN_STATEMENT_OF_ACTION", "WSoA")
-    with on(date(2018, 3, 20)):
-        with pytest.raises(InvalidError) as refused:
-            Action.add(plan, p, "Recruit coordinators", council, date(2018, 3, 19))
-        assert refused.value.field == "due_on"
-        action = Action.add(plan, p, "Recruit coordinators", council, date(2018, 3, 20))
-        with pytest.raises(InvalidError, match="already due on 2018-03-20"):
-            action.reschedule(date(2018, 3, 20), "no change")
-        with pytest.raises(InvalidError, match="already owned by this agency"):
-            action.reassign(p, council, None, "no change")
-        action.reassign(p, council, "Head of SEND", "a lead officer named")
-        with pytest.raises(InvalidError) as refused:
-            Plan.draft(p, "IMPROVEMENT_PLAN", "Improvement Plan", submission_due=date(2018, 3, 19))
-        assert refused.value.field == "submission_due"
-
-
 def test_a_scorecard_takes_past_terms_figures_once_its_metric_is_defined():
     with on(date(2024, 9, 1)):
         metric = Metric.define(partnership()[0], "EHC plans within 20 weeks", "PERCENT", "HIGHER_IS_BETTER", 60.0)
