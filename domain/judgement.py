@@ -11,7 +11,7 @@ from datetime import date
 from eventsourcing.domain import event
 
 from domain.base import InvalidError, Record, check_order, require_text
-from domain.inspection import FOLLOW_UPS, Inspection
+from domain.inspection import FOLLOW_UPS, Inspection, words
 from domain.vocabulary import FindingKind, InspectionKind, JudgingBody, ProgressJudgement, Rag
 
 SUBJECT_KINDS = ("Finding", "Plan", "PriorityArea", "Action")
@@ -62,7 +62,7 @@ class Judgement(Record):
         """Judgements made at an inspection are the inspectors' at a revisit or a monitoring inspection, on the
         inspection it follows up: a revisit judges progress on its findings, a monitoring inspection on each of its
         areas for priority action."""
-        kind = inspection.kind.value.lower()
+        kind = words(inspection.kind)
         if inspection.kind not in FOLLOW_UPS:
             raise InvalidError(f"judgements are made at a revisit or a monitoring inspection, and this is a {kind} "
                                "inspection", "inspection_id")

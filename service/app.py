@@ -59,9 +59,9 @@ COMMAND_THREADS = 32
 
 
 access = logging.getLogger("send_records.access")
-GONE = 499  # the request log's status for a client that went before its request was in (nginx's)
 errors = logging.getLogger("send_records.errors")
 FORBIDDEN, TOO_MANY = 4403, 4429  # WebSocket close codes: no valid token; too many connections with one token
+GONE = 499  # the request log's status for a client that went before its request was in (nginx's)
 
 
 class Session(BaseGraphQLTransportWSHandler):
@@ -119,7 +119,7 @@ class Session(BaseGraphQLTransportWSHandler):
         refused = operation_refused(payload["query"], payload.get("operationName"), over_http=False)
         if refused is not None:  # (as strawberry answers an operationName the document does not hold)
             await self.send_message({"id": message["id"], "type": "error",
-                                     "payload": [{"message": refused, "extensions": {"code": Code.BAD_REQUEST.value}}]})
+                                     "payload": refusal_body(refused, 400)["errors"]})
             return
         # (the operation's task, created next, starts with a copy of this context)
         SUBSCRIBING.set(Subscribing(message["id"], payload["query"], payload.get("variables"),

@@ -46,7 +46,7 @@ CODES: dict[Code, str] = {
                       "document of several operations without an operationName",
     Code.BAD_USER_INPUT: "a value is refused: a Date or DateTime that is not one, a cursor not of this list, `first` "
                          "out of range, an id read at one view asked for at another, a subscription's `after` "
-                         "beyond the end of the log",
+                         "beyond the end of the log; a report's `asAt`, `since` or `format` that is not one (HTTP 400)",
     Code.UNAUTHENTICATED: "no bearer token, or one that is malformed, forged, expired or not for this service "
                           "(HTTP 401)",
     Code.FORBIDDEN: "the caller's role may not ask this",

@@ -8,7 +8,8 @@ from inspect import isasyncgenfunction
 from typing import Annotated, Any, AsyncIterator
 
 import strawberry
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode, get_operation_ast, parse, validate
+from graphql import (DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode, OperationType,
+                     get_operation_ast, parse, validate)
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.extensions.runner import SchemaExtensionsRunner
@@ -49,17 +50,17 @@ def operation_refused(query: Any, operation_name: str | None, over_http: bool) -
       name (an anonymous operation among others is invalid, which validation tells);
     - over HTTP, a subscription: the service follows the log for subscribers over WebSocket only (strawberry would
       run it as a query, and fail)."""
-    try:
-        document = parsed(query) if isinstance(query, str) else None
-    except GraphQLError:
+    if not isinstance(query, str):
         return None
-    if document is None:
+    try:
+        document = parsed(query)
+    except GraphQLError:
         return None
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if operation_name is None and len(operations) > 1 and all(operation.name for operation in operations):
         return "Must provide operation name if query contains multiple operations."
     operation = get_operation_ast(document, operation_name)
-    if over_http and operation is not None and operation.operation.value == "subscription":
+    if over_http and operation is not None and operation.operation == OperationType.SUBSCRIPTION:
         return "subscriptions are followed over WebSocket (graphql-transport-ws) at this path, not over HTTP"
     return None
 
